@@ -1,0 +1,25 @@
+namespace Kernel.Sdk.Consensus;
+
+/// <summary>What a log entry carries.</summary>
+public enum EntryKind : byte
+{
+    /// <summary>An application command, applied to the state machine.</summary>
+    Command = 0,
+
+    /// <summary>An empty entry a new leader appends to commit entries of earlier terms; not applied.</summary>
+    Noop = 1,
+
+    /// <summary>A membership change, encoded by <see cref="MembershipChange"/>; applied by the protocol itself.</summary>
+    Membership = 2,
+}
+
+/// <summary>An entry of a replicated log.</summary>
+/// <param name="Index">Position in the log, from 1.</param>
+/// <param name="Term">The term (ballot, epoch or view) in which a leader created it.</param>
+/// <param name="Kind">What it carries.</param>
+/// <param name="Data">The payload: a command, or an encoded membership change.</param>
+public readonly record struct LogEntry(long Index, long Term, EntryKind Kind, ReadOnlyMemory<byte> Data)
+{
+    /// <summary>Bytes the entry occupies on the wire and in the log, for flow control.</summary>
+    public int Size => 17 + Data.Length;
+}

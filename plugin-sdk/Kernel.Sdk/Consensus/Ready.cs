@@ -1,0 +1,45 @@
+using Kernel.Sdk.Cluster;
+
+namespace Kernel.Sdk.Consensus;
+
+/// <summary>
+/// A batch of work a consensus node hands its runtime, in the order the runtime must do it:
+/// persist <see cref="HardState"/>, <see cref="Snapshot"/> and <see cref="Entries"/> (and sync when <see cref="MustSync"/>),
+/// then send <see cref="Messages"/>, then apply <see cref="CommittedEntries"/> and serve <see cref="ReadStates"/>,
+/// then call <see cref="IConsensusNode.Advance"/> with this same object.
+/// </summary>
+public sealed class Ready
+{
+    /// <summary>The node's durable state (term, vote, ...) in the strategy's own encoding, when it changed; empty when not.</summary>
+    public ReadOnlyMemory<byte> HardState { get; init; }
+
+    /// <summary>A snapshot received from a leader to persist and to install into the state machine, or null.</summary>
+    public Snapshot? Snapshot { get; init; }
+
+    /// <summary>
+    /// Entries to append to the durable log. The first entry's index may be at or below the last stored index:
+    /// storage then discards the stored entries from that index on before appending.
+    /// </summary>
+    public IReadOnlyList<LogEntry> Entries { get; init; } = [];
+
+    /// <summary>Messages to send once the state above is durable.</summary>
+    public IReadOnlyList<IProtocolMessage> Messages { get; init; } = [];
+
+    /// <summary>Entries known committed, in index order, to apply to the state machine.</summary>
+    public IReadOnlyList<LogEntry> CommittedEntries { get; init; } = [];
+
+    /// <summary>Linearizable reads that may be served once the state machine has applied up to their index.</summary>
+    public IReadOnlyList<ReadState> ReadStates { get; init; } = [];
+
+    /// <summary>True when the state above must reach stable storage (fsync) before the messages are sent.</summary>
+    public bool MustSync { get; init; }
+
+    /// <summary>True when the batch holds nothing.</summary>
+    public bool IsEmpty => HardState.IsEmpty && Snapshot is null && Entries.Count == 0 && Messages.Count == 0
+        && CommittedEntries.Count == 0 && ReadStates.Count == 0;
+}
+
+/// <summary>A read request that became safe to serve once the state machine has applied <see cref="Index"/>.</summary>
+/// <param name="Index">The commit index at the time the read was confirmed by a quorum.</param>
+/// <param name="Context">The context the caller passed to <see cref="IConsensusNode.ReadIndex"/>.</param>
+public sealed record ReadState(long Index, ReadOnlyMemory<byte> Context);

@@ -1,0 +1,95 @@
+using Kernel.Sdk.Cluster;
+using Kernel.Sdk.Storage;
+using Kernel.Sdk.Strategies;
+using Microsoft.Extensions.Configuration;
+
+namespace Kernel.Sdk.Replication;
+
+/// <summary>What a replication strategy promises its clients; the verifier checks the matching property.</summary>
+public enum ReplicationGuarantee
+{
+    /// <summary>Every history of acknowledged operations is linearizable.</summary>
+    Linearizable,
+
+    /// <summary>Replicas converge once writes stop and the network heals, and no acknowledged write is lost.</summary>
+    Convergent,
+}
+
+/// <summary>
+/// A data replication scheme over the key-value state machine. Like consensus, each replica is a pure state machine
+/// (<see cref="IReplicaNode"/>) driven by the simulator or the node runtime.
+/// </summary>
+public interface IReplicationStrategy : IStrategy
+{
+    /// <summary>What the strategy promises.</summary>
+    ReplicationGuarantee Guarantee { get; }
+
+    /// <summary>The codec for the strategy's messages.</summary>
+    IMessageCodec Codec { get; }
+
+    /// <summary>Creates a replica from the records it persisted before (empty on first start).</summary>
+    IReplicaNode CreateReplica(ReplicaOptions options);
+}
+
+/// <summary>Everything a replica is created from.</summary>
+public sealed class ReplicaOptions
+{
+    /// <summary>The replica's id.</summary>
+    public required NodeId Id { get; init; }
+
+    /// <summary>Every replica of the group, this one included.</summary>
+    public required IReadOnlyList<NodeId> Replicas { get; init; }
+
+    /// <summary>The replica's durable directory; read it only here, at creation, to recover.</summary>
+    public required IDurableDirectory Directory { get; init; }
+
+    /// <summary>The only source of randomness the replica may use, seeded by the caller.</summary>
+    public required Random Random { get; init; }
+
+    /// <summary>The strategy's options section, already validated.</summary>
+    public required IConfiguration Options { get; init; }
+}
+
+/// <summary>
+/// One replica as a pure state machine: client requests, messages and ticks in; messages, durable records and
+/// client responses out through <see cref="GetReady"/>.
+/// </summary>
+public interface IReplicaNode
+{
+    /// <summary>This replica's id.</summary>
+    NodeId Id { get; }
+
+    /// <summary>Advances the logical clock by one tick.</summary>
+    void Tick();
+
+    /// <summary>Delivers a message from another replica.</summary>
+    void Step(IProtocolMessage message);
+
+    /// <summary>Accepts a client request; its response comes in a later <see cref="ReplicaReady"/>, or never.</summary>
+    void Submit(long requestId, KvCommand command);
+
+    /// <summary>True when <see cref="GetReady"/> has something to do.</summary>
+    bool HasReady { get; }
+
+    /// <summary>Collects the outputs produced since the last <see cref="Advance"/>.</summary>
+    ReplicaReady GetReady();
+
+    /// <summary>Tells the replica that the runtime did what the given batch asked for.</summary>
+    void Advance(ReplicaReady ready);
+
+    /// <summary>The replica's current key-value contents, for convergence checks.</summary>
+    IReadOnlyDictionary<string, string> Snapshot();
+}
+
+/// <summary>What a replica hands its runtime: persist (and sync if asked), then send, then answer clients.</summary>
+public sealed class ReplicaReady
+{
+    /// <summary>Files to replace atomically in the replica's durable directory (name, content).</summary>
+    public IReadOnlyList<KeyValuePair<string, ReadOnlyMemory<byte>>> Writes { get; init; } = [];
+
+    /// <summary>Messages to send once the writes are durable.</summary>
+    public IReadOnlyList<IProtocolMessage> Messages { get; init; } = [];
+
+    /// <summary>Responses to client requests, by request id.</summary>
+    public IReadOnlyList<KeyValuePair<long, KvResult>> Responses { get; init; } = [];
+}

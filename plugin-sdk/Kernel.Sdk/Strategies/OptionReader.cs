@@ -1,0 +1,151 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace Kernel.Sdk.Strategies;
+
+/// <summary>
+/// Reads a strategy's options from configuration and collects one message per problem, naming the option and the allowed values.
+/// It uses no reflection or DataAnnotations, so a plugin validating its options pins nothing in framework caches.
+/// </summary>
+public sealed class OptionReader
+{
+    private readonly IConfiguration _options;
+    private readonly List<string> _errors = [];
+    private readonly HashSet<string> _known = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Creates a reader over an options section.</summary>
+    public OptionReader(IConfiguration options) => _options = options;
+
+    /// <summary>The problems found so far.</summary>
+    public IReadOnlyList<string> Errors => _errors;
+
+    /// <summary>Reads an integer option; absent gives <paramref name="defaultValue"/>.</summary>
+    public int Int(string name, int defaultValue, int min, int max) => (int)Long(name, defaultValue, min, max);
+
+    /// <summary>Reads a 64-bit integer option; absent gives <paramref name="defaultValue"/>.</summary>
+    public long Long(string name, long defaultValue, long min, long max)
+    {
+        _known.Add(name);
+        var raw = _options[name];
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        if (!long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            _errors.Add($"Option '{name}' is '{raw}', which is not an integer; allowed range {min}..{max}.");
+            return defaultValue;
+        }
+
+        if (value < min || value > max)
+        {
+            _errors.Add($"Option '{name}' is {value}; allowed range {min}..{max}.");
+            return defaultValue;
+        }
+
+        return value;
+    }
+
+    /// <summary>Reads a number option; absent gives <paramref name="defaultValue"/>.</summary>
+    public double Double(string name, double defaultValue, double min, double max)
+    {
+        _known.Add(name);
+        var raw = _options[name];
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || double.IsNaN(value))
+        {
+            _errors.Add($"Option '{name}' is '{raw}', which is not a number; allowed range {min.ToString(CultureInfo.InvariantCulture)}..{max.ToString(CultureInfo.InvariantCulture)}.");
+            return defaultValue;
+        }
+
+        if (value < min || value > max)
+        {
+            _errors.Add($"Option '{name}' is {value.ToString(CultureInfo.InvariantCulture)}; allowed range {min.ToString(CultureInfo.InvariantCulture)}..{max.ToString(CultureInfo.InvariantCulture)}.");
+            return defaultValue;
+        }
+
+        return value;
+    }
+
+    /// <summary>Reads a boolean option; absent gives <paramref name="defaultValue"/>.</summary>
+    public bool Bool(string name, bool defaultValue)
+    {
+        _known.Add(name);
+        var raw = _options[name];
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        if (!bool.TryParse(raw, out var value))
+        {
+            _errors.Add($"Option '{name}' is '{raw}'; allowed values true, false.");
+            return defaultValue;
+        }
+
+        return value;
+    }
+
+    /// <summary>Reads an option that must be one of <paramref name="allowed"/> (case-insensitive).</summary>
+    public string OneOf(string name, string defaultValue, params string[] allowed)
+    {
+        _known.Add(name);
+        var raw = _options[name];
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        foreach (var a in allowed)
+        {
+            if (string.Equals(a, raw, StringComparison.OrdinalIgnoreCase))
+            {
+                return a;
+            }
+        }
+
+        _errors.Add($"Option '{name}' is '{raw}'; allowed values {string.Join(", ", allowed)}.");
+        return defaultValue;
+    }
+
+    /// <summary>Adds a problem that involves several options (for example min greater than max).</summary>
+    public void Fail(string message) => _errors.Add(message);
+
+    /// <summary>Reports every option present in the section that no read asked for, naming the known ones.</summary>
+    public void RejectUnknown()
+    {
+        foreach (var child in _options.GetChildren())
+        {
+            if (!_known.Contains(child.Key))
+            {
+                var known = _known.Count == 0 ? "none" : string.Join(", ", _known.Order(StringComparer.Ordinal));
+                _errors.Add($"Option '{child.Key}' is not known; known options: {known}.");
+            }
+        }
+    }
+
+    /// <summary>Throws <see cref="StrategyOptionsException"/> with every problem if there is any.</summary>
+    public void ThrowIfInvalid()
+    {
+        if (_errors.Count > 0)
+        {
+            throw new StrategyOptionsException(_errors);
+        }
+    }
+}
+
+/// <summary>Options that failed validation; the message lists every problem.</summary>
+public sealed class StrategyOptionsException : Exception
+{
+    /// <summary>Creates the exception from the problems found.</summary>
+    public StrategyOptionsException(IReadOnlyList<string> errors)
+        : base(string.Join(Environment.NewLine, errors)) => Errors = errors;
+
+    /// <summary>One message per problem.</summary>
+    public IReadOnlyList<string> Errors { get; }
+}
