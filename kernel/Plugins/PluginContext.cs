@@ -1,0 +1,62 @@
+using Kernel.Host.Messaging;
+using Kernel.Host.Registry;
+using Kernel.Sdk.Messaging;
+using Kernel.Sdk.Plugins;
+using Kernel.Sdk.Strategies;
+using Microsoft.Extensions.Logging;
+
+namespace Kernel.Host.Plugins;
+
+/// <summary>The context one plugin registers through. Registrations are collected and committed together after <c>Register</c> returns.</summary>
+internal sealed class PluginContext : IPluginContext, IStrategyRegistrar, IMessageBus
+{
+    private readonly StrategyRegistry _registry;
+    private readonly MessageBus _bus;
+    private readonly List<IStrategy> _pending = [];
+
+    public PluginContext(string pluginId, StrategyRegistry registry, MessageBus bus, ILoggerFactory loggerFactory)
+    {
+        PluginId = pluginId;
+        _registry = registry;
+        _bus = bus;
+        LoggerFactory = loggerFactory;
+    }
+
+    public string PluginId { get; }
+
+    public IStrategyRegistrar Strategies => this;
+
+    public IMessageBus Bus => this;
+
+    public ILoggerFactory LoggerFactory { get; }
+
+    public IReadOnlyList<IStrategy> Pending => _pending;
+
+    public void Add(IStrategy strategy)
+    {
+        ArgumentNullException.ThrowIfNull(strategy);
+        if (StrategyRegistry.ValidateName(strategy) is { } nameError)
+        {
+            throw new StrategyRegistrationException(nameError);
+        }
+
+        var key = StrategyRegistry.KeyOf(strategy);
+        if (_pending.Any(p => StrategyRegistry.KeyOf(p) == key))
+        {
+            throw new StrategyRegistrationException($"strategy {key} is registered twice by the plugin");
+        }
+
+        if (_registry.OwnerOf(key) is { } owner && owner != PluginId)
+        {
+            throw new StrategyRegistrationException($"strategy {key} is already registered by plugin {owner}");
+        }
+
+        _pending.Add(strategy);
+    }
+
+    public ValueTask PublishAsync<T>(Topic<T> topic, T message, CancellationToken cancellationToken = default) =>
+        _bus.PublishAsync(topic, message, cancellationToken);
+
+    public IAsyncDisposable Subscribe<T>(Topic<T> topic, Func<T, CancellationToken, ValueTask> handler, int capacity = 256) =>
+        _bus.Subscribe(PluginId, topic, handler, capacity);
+}

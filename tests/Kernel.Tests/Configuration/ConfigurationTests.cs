@@ -1,0 +1,155 @@
+using Kernel.Host.Cli;
+using Kernel.Host.Configuration;
+
+namespace Kernel.Tests.Configuration;
+
+public sealed class ConfigurationTests
+{
+    private static async Task<(int Code, string Out, string Err)> Cli(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await KernelCli.RunAsync(args, output, error, CancellationToken.None);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Malformed_json_names_the_file_line_and_column_and_exits_non_zero()
+    {
+        using var folder = new TestPluginsFolder();
+        folder.Add("SamplePlugin");
+        var path = folder.WriteConfig("{\n  \"plugins\": {\n    \"SamplePlugin\": { \"enabled\": tru }\n  }\n}");
+
+        var (code, _, err) = await Cli("plugins", "--config", path, "--plugins-dir", folder.Folder);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"{path}: malformed JSON at line 3, column", err);
+        Assert.DoesNotContain("   at ", err); // a message, not a stack trace
+    }
+
+    [Fact]
+    public async Task An_unknown_plugin_names_the_plugins_that_exist()
+    {
+        using var folder = new TestPluginsFolder();
+        folder.Add("SamplePlugin");
+        folder.Add("ThrowingPlugin");
+        var path = folder.WriteConfig("""{ "plugins": { "NoSuchPlugin": { "enabled": true } } }""");
+
+        var (code, _, err) = await Cli("plugins", "--config", path, "--plugins-dir", folder.Folder);
+
+        Assert.Equal(2, code);
+        Assert.Contains("plugins:NoSuchPlugin names no plugin found in", err);
+        Assert.Contains("found: SamplePlugin, ThrowingPlugin.", err);
+    }
+
+    [Fact]
+    public async Task An_unknown_strategy_names_the_strategies_that_exist()
+    {
+        using var folder = new TestPluginsFolder();
+        folder.Add("SamplePlugin");
+        var path = folder.WriteConfig("""{ "strategies": { "conflict": { "sample-lwx": { "enabled": true } } } }""");
+
+        var (code, _, err) = await Cli("strategies", "--config", path, "--plugins-dir", folder.Folder);
+
+        Assert.Equal(2, code);
+        Assert.Contains("strategies:conflict:sample-lwx names no registered strategy; conflict strategies: sample-lww.", err);
+    }
+
+    [Fact]
+    public async Task An_unknown_category_names_the_categories()
+    {
+        using var folder = new TestPluginsFolder();
+        folder.Add("SamplePlugin");
+        var path = folder.WriteConfig("""{ "strategies": { "consensos": { "raft": { } } } }""");
+
+        var (code, _, err) = await Cli("plugins", "--config", path, "--plugins-dir", folder.Folder);
+
+        Assert.Equal(2, code);
+        Assert.Contains("strategies:consensos is not a category; categories: consensus, replication, conflict, crdt, resilience.", err);
+    }
+
+    [Fact]
+    public async Task An_invalid_option_names_the_option_and_what_is_allowed()
+    {
+        using var folder = new TestPluginsFolder();
+        folder.Add("SamplePlugin");
+        var path = folder.WriteConfig("""{ "strategies": { "conflict": { "sample-lww": { "options": { "tieBreak": "coin" } } } } }""");
+
+        var (code, _, err) = await Cli("plugins", "--config", path, "--plugins-dir", folder.Folder);
+
+        Assert.Equal(2, code);
+        Assert.Contains("strategies:conflict:sample-lww:options: Option 'tieBreak' is 'coin'; allowed values replica-id, none.", err);
+    }
+
+    [Fact]
+    public async Task An_option_out_of_range_names_the_option_and_the_range()
+    {
+        using var folder = new TestPluginsFolder();
+        folder.Add("UltimateConsensus");
+        var path = folder.WriteConfig("""{ "strategies": { "consensus": { "raft": { "options": { "heartbeatIntervalTicks": 0 } } } } }""");
+
+        var (code, _, err) = await Cli("plugins", "--config", path, "--plugins-dir", folder.Folder);
+
+        Assert.Equal(2, code);
+        Assert.Contains("strategies:consensus:raft:options: Option 'heartbeatIntervalTicks' is 0; allowed range", err);
+    }
+
+    [Fact]
+    public async Task Command_line_overrides_bind_the_standard_way()
+    {
+        using var folder = new TestPluginsFolder();
+        folder.Add("SamplePlugin");
+        var path = folder.WriteConfig("{}");
+
+        var (code, _, err) = await Cli("plugins", "--config", path, "--plugins-dir", folder.Folder, "--strategies:conflict:sample-lww:options:tieBreak=coin");
+
+        Assert.Equal(2, code);
+        Assert.Contains("Option 'tieBreak' is 'coin'", err);
+    }
+
+    [Fact]
+    public void Environment_variables_override_the_file()
+    {
+        using var folder = new TestPluginsFolder();
+        var path = folder.WriteConfig("""{ "plugins": { "SamplePlugin": { "enabled": true } } }""");
+        const string name = "KERNEL_plugins__SamplePlugin__enabled";
+        Environment.SetEnvironmentVariable(name, "false");
+        try
+        {
+            var config = KernelConfig.Load(path, folder.Folder, []);
+            Assert.False(config.IsPluginEnabled("SamplePlugin"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+    }
+
+    [Fact]
+    public void Unknown_settings_are_rejected_with_the_allowed_ones()
+    {
+        using var folder = new TestPluginsFolder();
+        var path = folder.WriteConfig("""{ "pluginFolder": "x", "plugins": { "A": { "enable": true } } }""");
+
+        var ex = Assert.Throws<ConfigurationException>(() => KernelConfig.Load(path, null, []));
+
+        Assert.Contains("unknown setting 'pluginFolder'; allowed: pluginsFolder, plugins, strategies.", ex.Message);
+        Assert.Contains("plugins:A: unknown setting 'enable'; allowed: enabled.", ex.Message);
+    }
+
+    [Fact]
+    public void A_missing_configuration_file_is_named()
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => KernelConfig.Load("/nonexistent/plugins.json", null, []));
+        Assert.Equal("Configuration file /nonexistent/plugins.json does not exist.", ex.Message);
+    }
+
+    [Fact]
+    public void A_relative_plugins_folder_is_relative_to_the_configuration_file()
+    {
+        using var folder = new TestPluginsFolder();
+        var path = folder.WriteConfig("""{ "pluginsFolder": "my-plugins" }""");
+        var config = KernelConfig.Load(path, null, []);
+        Assert.Equal(Path.Combine(folder.Root, "my-plugins"), config.PluginsFolder);
+    }
+}

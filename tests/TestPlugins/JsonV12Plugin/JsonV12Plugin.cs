@@ -1,0 +1,27 @@
+using Kernel.Sdk.Conflict;
+using Kernel.Sdk.Plugins;
+using Kernel.Sdk.Strategies;
+using Microsoft.Extensions.Configuration;
+using Newtonsoft.Json;
+
+namespace JsonV12Plugin;
+
+/// <summary>Registers a strategy that reports which Newtonsoft.Json this plugin's load context sees.</summary>
+public sealed class JsonV12Plugin : IPlugin
+{
+    public void Register(IPluginContext context) => context.Strategies.Add(new Probe());
+
+    private sealed class Probe : IConflictResolutionStrategy
+    {
+        public StrategyCategory Category => StrategyCategory.Conflict;
+
+        public string Name => "json-v12-probe";
+
+        public string Description => "Newtonsoft.Json " + typeof(JsonConvert).Assembly.GetName().Version;
+
+        public IReadOnlyList<string> ValidateOptions(IConfiguration options) => [];
+
+        public Resolution Resolve(Conflict conflict) =>
+            new(conflict.Versions[0], JsonConvert.SerializeObject(new { seen = typeof(JsonConvert).Assembly.GetName().Version!.ToString() }));
+    }
+}
