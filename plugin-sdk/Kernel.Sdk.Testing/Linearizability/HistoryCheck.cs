@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using Kernel.Sdk.Testing.Linearizability.Parsing;
+
+namespace Kernel.Sdk.Testing.Linearizability;
+
+/// <summary>History file formats.</summary>
+public enum HistoryFormat
+{
+    /// <summary>Jepsen etcd logs (<c>.log</c>): <c>INFO  jepsen.util - 3 :invoke :read nil</c>.</summary>
+    JepsenLog,
+
+    /// <summary>One EDN map per line (<c>.txt</c>, Porcupine's kv histories).</summary>
+    EdnLines,
+
+    /// <summary>One EDN vector or list of operation maps (<c>.edn</c>, knossos histories).</summary>
+    Edn,
+
+    /// <summary>The kit's JSON Lines format (<c>.jsonl</c>), see <see cref="JsonLinesHistory"/>.</summary>
+    JsonLines,
+}
+
+/// <summary>
+/// Command-line facade: <c>check-history --model M FILE</c> calls <see cref="Run"/>.
+/// </summary>
+public static class HistoryCheck
+{
+    /// <summary>Exit code: the history is linearizable.</summary>
+    public const int ExitLinearizable = 0;
+
+    /// <summary>Exit code: the history is not linearizable (a counterexample was printed).</summary>
+    public const int ExitNotLinearizable = 1;
+
+    /// <summary>Exit code: no verdict (budget exhausted, unknown model, unreadable input).</summary>
+    public const int ExitUnknown = 2;
+
+    /// <summary>Names accepted by <see cref="TryParseFormat"/>.</summary>
+    public static IReadOnlyList<string> FormatNames { get; } = ["jepsen-log", "edn-lines", "edn", "jsonl"];
+
+    /// <summary>
+    /// Checks the history in <paramref name="path"/> against the model named <paramref name="modelName"/>, printing the verdict
+    /// (and counterexample or reason) to <paramref name="output"/>. Returns 0 linearizable, 1 not linearizable, 2 unknown or
+    /// unreadable input (unknown model names list the valid ones).
+    /// </summary>
+    public static int Run(string modelName, string path, TextWriter output, HistoryFormat? format = null, CheckOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (!Models.TryGet(modelName, out var model))
+        {
+            output.WriteLine($"error: unknown model '{modelName}'. Valid models: {string.Join(", ", Models.Names)}");
+            return ExitUnknown;
+        }
+
+        try
+        {
+            var history = Load(path, format);
+            var watch = Stopwatch.StartNew();
+            var result = model.Check(history, options);
+            watch.Stop();
+            var elapsed = $"{watch.Elapsed.TotalMilliseconds:F1} ms";
+            switch (result.Verdict)
+            {
+                case Verdict.Linearizable:
+                    output.WriteLine($"{path}: linearizable under {model.Name} ({result.Operations} operations, {result.Partitions} partition(s), {result.Steps} steps, {elapsed})");
+                    return ExitLinearizable;
+                case Verdict.NotLinearizable:
+                    output.WriteLine($"{path}: NOT linearizable under {model.Name} ({result.Operations} operations, {elapsed})");
+                    output.Write(result.Counterexample);
+                    return ExitNotLinearizable;
+                default:
+                    output.WriteLine($"{path}: unknown under {model.Name}: {result.Reason}");
+                    return ExitUnknown;
+            }
+        }
+        catch (HistoryParseException ex)
+        {
+            output.WriteLine($"error: {ex.Message}");
+            return ExitUnknown;
+        }
+        catch (IOException ex)
+        {
+            output.WriteLine($"error: cannot read {path}: {ex.Message}");
+            return ExitUnknown;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            output.WriteLine($"error: cannot read {path}: {ex.Message}");
+            return ExitUnknown;
+        }
+    }
+
+    /// <summary>Reads a history file; the format is detected from the extension, then the content, unless given.</summary>
+    /// <exception cref="HistoryParseException">The file is malformed (the message gives file, line, column and what was expected).</exception>
+    public static History Load(string path, HistoryFormat? format = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var text = File.ReadAllText(path);
+        return Parse(text, path, format ?? DetectFormat(path, text));
+    }
+
+    /// <summary>Parses a history held in memory; <paramref name="sourceName"/> is used in error messages.</summary>
+    public static History Parse(string text, string sourceName, HistoryFormat format)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return format switch
+        {
+            HistoryFormat.JepsenLog => HistoryParsers.ParseEtcdLog(new StringReader(text), sourceName),
+            HistoryFormat.EdnLines => HistoryParsers.ParseEdnLines(new StringReader(text), sourceName),
+            HistoryFormat.Edn => HistoryParsers.ParseEdnCollection(text, sourceName),
+            _ => JsonLinesHistory.Read(new StringReader(text), sourceName),
+        };
+    }
+
+    /// <summary>Parses a format name for a command-line override: jepsen-log, edn-lines, edn, jsonl.</summary>
+    public static bool TryParseFormat(string name, out HistoryFormat format)
+    {
+        switch (name.ToLowerInvariant())
+        {
+            case "jepsen-log" or "log" or "etcd":
+                format = HistoryFormat.JepsenLog;
+                return true;
+            case "edn-lines" or "txt" or "porcupine-kv":
+                format = HistoryFormat.EdnLines;
+                return true;
+            case "edn" or "knossos":
+                format = HistoryFormat.Edn;
+                return true;
+            case "jsonl" or "json-lines":
+                format = HistoryFormat.JsonLines;
+                return true;
+            default:
+                format = default;
+                return false;
+        }
+    }
+
+    internal static HistoryFormat DetectFormat(string path, string text)
+    {
+        switch (Path.GetExtension(path).ToLowerInvariant())
+        {
+            case ".log": return HistoryFormat.JepsenLog;
+            case ".txt": return HistoryFormat.EdnLines;
+            case ".edn": return HistoryFormat.Edn;
+            case ".jsonl" or ".ndjson": return HistoryFormat.JsonLines;
+        }
+
+        var t = text.AsSpan().TrimStart();
+        if (t.StartsWith("{\"") || t.StartsWith("{ \""))
+        {
+            return HistoryFormat.JsonLines;
+        }
+
+        if (t.StartsWith("{"))
+        {
+            return HistoryFormat.EdnLines;
+        }
+
+        if (t.StartsWith("INFO") || t.Contains(" jepsen.util - ", StringComparison.Ordinal))
+        {
+            return HistoryFormat.JepsenLog;
+        }
+
+        return HistoryFormat.Edn;
+    }
+}
