@@ -99,7 +99,7 @@ public static class JsonLinesHistory
             }
             catch (JsonException ex)
             {
-                throw new HistoryParseException(sourceName, lineNo, (int)(ex.BytePositionInLine ?? 0) + 1, $"invalid JSON: {ex.Message.Split(" Path:")[0]}");
+                throw new HistoryParseException(sourceName, lineNo, (int)(ex.BytePositionInLine ?? 0) + 1, $"invalid JSON: {ex.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}");
             }
 
             using (doc)
