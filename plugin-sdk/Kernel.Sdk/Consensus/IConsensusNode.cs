@@ -38,10 +38,13 @@ public interface IConsensusNode
     bool TransferLeadership(NodeId target);
 
     /// <summary>
-    /// Tells the node that the state machine has been snapshotted at <paramref name="index"/> (an applied index),
-    /// so the log up to there may be compacted. The snapshot is persisted by the runtime before this call.
+    /// Tells the node that the state machine has been snapshotted at <paramref name="index"/> (an index already handed out
+    /// for applying), so the in-memory log up to there may be dropped. Returns the snapshot record (with the term and the
+    /// membership in force at that index, which only the node knows) for the runtime to persist with
+    /// <see cref="IConsensusStorage.SaveSnapshot"/>; null when <paramref name="index"/> is not past the current snapshot.
+    /// A crash before the runtime persists it is harmless: the node recovers the uncompacted log from storage.
     /// </summary>
-    void Compact(long index, ReadOnlyMemory<byte> snapshotData);
+    Snapshot? Compact(long index, ReadOnlyMemory<byte> snapshotData);
 
     /// <summary>True when <see cref="GetReady"/> has something to do.</summary>
     bool HasReady { get; }
@@ -95,7 +98,7 @@ public enum ConsensusRole
 /// <param name="LastIndex">Its last log index.</param>
 /// <param name="Commit">Its commit index.</param>
 /// <param name="Applied">The last index handed out for applying.</param>
-/// <param name="Membership">The membership in force.</param>
+/// <param name="Membership">The membership in force (the latest appended configuration).</param>
 public sealed record ConsensusStatus(
     NodeId Id,
     ConsensusRole Role,
@@ -104,4 +107,8 @@ public sealed record ConsensusStatus(
     long LastIndex,
     long Commit,
     long Applied,
-    Membership Membership);
+    Membership Membership)
+{
+    /// <summary>True when the node's log has grown past its snapshot threshold: the runtime should snapshot and call <see cref="IConsensusNode.Compact"/>.</summary>
+    public bool SnapshotWanted { get; init; }
+}

@@ -9,7 +9,7 @@ public enum EntryKind : byte
     /// <summary>An empty entry a new leader appends to commit entries of earlier terms; not applied.</summary>
     Noop = 1,
 
-    /// <summary>A membership change, encoded by <see cref="MembershipChange"/>; applied by the protocol itself.</summary>
+    /// <summary>A new configuration, encoded by <see cref="Membership.Encode"/>; applied by the protocol itself, not by the state machine.</summary>
     Membership = 2,
 }
 

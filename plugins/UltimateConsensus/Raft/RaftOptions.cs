@@ -1,0 +1,117 @@
+using Kernel.Sdk.Strategies;
+using Microsoft.Extensions.Configuration;
+
+namespace UltimateConsensus.Raft;
+
+/// <summary>
+/// Raft's options, read from the strategy's <c>options</c> section. Every time is counted in ticks
+/// (<see cref="Kernel.Sdk.Consensus.IConsensusNode.Tick"/>); <see cref="TickMilliseconds"/> says what a tick is in wall time
+/// for the node runtime (the simulator uses virtual ticks and ignores it).
+/// </summary>
+internal sealed record RaftOptions
+{
+    public const int DefaultElectionTimeoutMinTicks = 10;
+    public const int DefaultElectionTimeoutMaxTicks = 20;
+    public const int DefaultHeartbeatIntervalTicks = 2;
+    public const long DefaultSnapshotThreshold = 10_000;
+    public const int DefaultMaxInflightAppends = 64;
+    public const int DefaultMaxBytesPerMessage = 1 << 20;
+    public const int DefaultMaxBatchEntries = 1024;
+    public const int DefaultLearnerCatchUpEntries = 64;
+    public const int DefaultTickMilliseconds = 100;
+
+    /// <summary>Lower bound (inclusive) of the randomized election timeout.</summary>
+    public int ElectionTimeoutMinTicks { get; init; } = DefaultElectionTimeoutMinTicks;
+
+    /// <summary>Upper bound (exclusive) of the randomized election timeout.</summary>
+    public int ElectionTimeoutMaxTicks { get; init; } = DefaultElectionTimeoutMaxTicks;
+
+    /// <summary>Ticks between two heartbeat rounds of a leader; less than the election timeout.</summary>
+    public int HeartbeatIntervalTicks { get; init; } = DefaultHeartbeatIntervalTicks;
+
+    /// <summary>
+    /// Number of applied entries kept in the log after which the runtime should snapshot the state machine and call
+    /// <c>Compact</c> (see <see cref="RaftNode.ShouldSnapshot"/>); the node never snapshots by itself.
+    /// </summary>
+    public long SnapshotThreshold { get; init; } = DefaultSnapshotThreshold;
+
+    /// <summary>Append messages a leader keeps in flight to one follower in replicate state.</summary>
+    public int MaxInflightAppends { get; init; } = DefaultMaxInflightAppends;
+
+    /// <summary>Upper bound of the entry bytes of one append message (one entry larger than this still goes alone).</summary>
+    public int MaxBytesPerMessage { get; init; } = DefaultMaxBytesPerMessage;
+
+    /// <summary>Upper bound of the entries of one append message.</summary>
+    public int MaxBatchEntries { get; init; } = DefaultMaxBatchEntries;
+
+    /// <summary>Runs a pre-vote round before an election, so a node that was partitioned away does not disrupt the cluster.</summary>
+    public bool PreVote { get; init; } = true;
+
+    /// <summary>A leader steps down when it has not heard from a quorum within an election timeout; followers with a live leader ignore votes.</summary>
+    public bool CheckQuorum { get; init; } = true;
+
+    /// <summary>
+    /// Serves reads from a leader lease without a heartbeat round. Safe only under bounded clock drift: the lease lasts
+    /// <c>electionTimeoutMinTicks - 1</c> ticks from the sending of a heartbeat round a quorum acknowledged, and voters
+    /// refuse votes for <c>electionTimeoutMinTicks</c> of their own ticks after hearing from the leader. Needs checkQuorum.
+    /// </summary>
+    public bool LeaseReads { get; init; }
+
+    /// <summary>How far behind the leader's last index a learner may be for <c>AddVoter</c> to promote it.</summary>
+    public int LearnerCatchUpEntries { get; init; } = DefaultLearnerCatchUpEntries;
+
+    /// <summary>Wall-clock length of a tick for the node runtime.</summary>
+    public int TickMilliseconds { get; init; } = DefaultTickMilliseconds;
+
+    /// <summary>Reads and validates the options; <paramref name="errors"/> lists every problem (empty when valid).</summary>
+    public static RaftOptions Read(IConfiguration section, out IReadOnlyList<string> errors)
+    {
+        var r = new OptionReader(section);
+        var options = new RaftOptions
+        {
+            ElectionTimeoutMinTicks = r.Int("electionTimeoutMinTicks", DefaultElectionTimeoutMinTicks, 2, 1_000_000),
+            ElectionTimeoutMaxTicks = r.Int("electionTimeoutMaxTicks", DefaultElectionTimeoutMaxTicks, 3, 1_000_001),
+            HeartbeatIntervalTicks = r.Int("heartbeatIntervalTicks", DefaultHeartbeatIntervalTicks, 1, 999_999),
+            SnapshotThreshold = r.Long("snapshotThreshold", DefaultSnapshotThreshold, 1, long.MaxValue),
+            MaxInflightAppends = r.Int("maxInflightAppends", DefaultMaxInflightAppends, 1, 65_536),
+            MaxBytesPerMessage = r.Int("maxBytesPerMessage", DefaultMaxBytesPerMessage, 1, 256 << 20),
+            MaxBatchEntries = r.Int("maxBatchEntries", DefaultMaxBatchEntries, 1, 1_000_000),
+            PreVote = r.Bool("preVote", true),
+            CheckQuorum = r.Bool("checkQuorum", true),
+            LeaseReads = r.Bool("leaseReads", false),
+            LearnerCatchUpEntries = r.Int("learnerCatchUpEntries", DefaultLearnerCatchUpEntries, 0, int.MaxValue),
+            TickMilliseconds = r.Int("tickMilliseconds", DefaultTickMilliseconds, 1, 60_000),
+        };
+
+        if (options.ElectionTimeoutMinTicks >= options.ElectionTimeoutMaxTicks)
+        {
+            r.Fail($"Option 'electionTimeoutMinTicks' ({options.ElectionTimeoutMinTicks}) must be less than 'electionTimeoutMaxTicks' ({options.ElectionTimeoutMaxTicks}).");
+        }
+
+        if (options.HeartbeatIntervalTicks >= options.ElectionTimeoutMinTicks)
+        {
+            r.Fail($"Option 'heartbeatIntervalTicks' ({options.HeartbeatIntervalTicks}) must be less than 'electionTimeoutMinTicks' ({options.ElectionTimeoutMinTicks}).");
+        }
+
+        if (options.LeaseReads && !options.CheckQuorum)
+        {
+            r.Fail("Option 'leaseReads' is true; it needs 'checkQuorum' true (a leader must step down before its lease can be wrong).");
+        }
+
+        r.RejectUnknown();
+        errors = r.Errors;
+        return options;
+    }
+
+    /// <summary>Reads the options, throwing <see cref="StrategyOptionsException"/> listing every problem.</summary>
+    public static RaftOptions ReadValid(IConfiguration section)
+    {
+        var options = Read(section, out var errors);
+        if (errors.Count > 0)
+        {
+            throw new StrategyOptionsException(errors);
+        }
+
+        return options;
+    }
+}

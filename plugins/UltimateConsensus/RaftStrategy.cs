@@ -1,0 +1,54 @@
+using Kernel.Sdk.Cluster;
+using Kernel.Sdk.Consensus;
+using Kernel.Sdk.Storage;
+using Kernel.Sdk.Strategies;
+using Microsoft.Extensions.Configuration;
+
+using UltimateConsensus.Raft;
+using UltimateConsensus.Storage;
+
+namespace UltimateConsensus;
+
+/// <summary>
+/// <c>consensus/raft</c>: Raft (pre-vote, check-quorum, ReadIndex and optional lease reads, leadership transfer, single-server
+/// membership changes with learners, snapshots, pipelined flow control) as a pure state machine over a CRC-checked write-ahead log.
+/// </summary>
+/// <remarks>
+/// Options (all optional; times in ticks): <c>electionTimeoutMinTicks</c> (10) &lt; <c>electionTimeoutMaxTicks</c> (20),
+/// <c>heartbeatIntervalTicks</c> (2, below the election minimum), <c>snapshotThreshold</c> (10000 applied entries),
+/// <c>maxInflightAppends</c> (64), <c>maxBytesPerMessage</c> (1 MiB), <c>maxBatchEntries</c> (1024), <c>preVote</c> (true),
+/// <c>checkQuorum</c> (true), <c>leaseReads</c> (false; assumes bounded clock drift, see the option's documentation),
+/// <c>learnerCatchUpEntries</c> (64), <c>tickMilliseconds</c> (100, the runtime's wall-clock tick).
+/// </remarks>
+public sealed class RaftStrategy : IConsensusStrategy
+{
+    /// <inheritdoc />
+    public StrategyCategory Category => StrategyCategory.Consensus;
+
+    /// <inheritdoc />
+    public string Name => "raft";
+
+    /// <inheritdoc />
+    public string Description => "Raft consensus with pre-vote, check-quorum, ReadIndex, leadership transfer, learners and snapshots over a CRC-32C write-ahead log.";
+
+    /// <inheritdoc />
+    public IMessageCodec Codec => RaftCodec.Instance;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> ValidateOptions(IConfiguration options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        RaftOptions.Read(options, out var errors);
+        return errors;
+    }
+
+    /// <inheritdoc />
+    public IConsensusStorage OpenStorage(IDurableDirectory directory) => WalStorage.Open(directory);
+
+    /// <inheritdoc />
+    public IConsensusNode CreateNode(ConsensusNodeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new RaftNode(options.Id, options.InitialMembership, options.Recovered, options.Random, RaftOptions.ReadValid(options.Options));
+    }
+}

@@ -1,0 +1,14 @@
+using Kernel.Sdk.Plugins;
+
+namespace UltimateConsensus;
+
+/// <summary>The UltimateConsensus plugin: registers its consensus strategies (for now <c>consensus/raft</c>).</summary>
+public sealed class UltimateConsensusPlugin : IPlugin
+{
+    /// <inheritdoc />
+    public void Register(IPluginContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Strategies.Add(new RaftStrategy());
+    }
+}
