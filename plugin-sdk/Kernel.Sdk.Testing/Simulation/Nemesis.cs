@@ -1,0 +1,243 @@
+using System.Globalization;
+
+namespace Kernel.Sdk.Testing.Simulation;
+
+/// <summary>
+/// Injects the faults of the safety phase: every so often it picks one of the enabled active faults (partition of some
+/// shape, crash and later restart, pause, clock drift), while message loss, duplication and long delays run continuously.
+/// <see cref="HealAll"/> ends every fault for the liveness phase.
+/// </summary>
+internal sealed class Nemesis
+{
+    private readonly SimCluster _cluster;
+    private readonly SimFaults _faults;
+    private readonly long _interval;
+    private readonly List<Action> _actions = [];
+    private bool _running;
+
+    public Nemesis(SimCluster cluster)
+    {
+        _cluster = cluster;
+        _faults = cluster.Options.Faults;
+        _interval = (long)cluster.Options.NemesisInterval.TotalMicroseconds;
+        if (_faults.HasFlag(SimFaults.Partition))
+        {
+            _actions.Add(PartitionOrHeal);
+        }
+
+        if (_faults.HasFlag(SimFaults.Crash))
+        {
+            _actions.Add(CrashSome);
+        }
+
+        if (_faults.HasFlag(SimFaults.Pause))
+        {
+            _actions.Add(PauseOne);
+        }
+
+        if (_faults.HasFlag(SimFaults.Clock))
+        {
+            _actions.Add(DriftOne);
+        }
+    }
+
+    private SimRandom Random => _cluster.Random;
+
+    private int N => _cluster.Options.Nodes;
+
+    public void Start()
+    {
+        _running = true;
+        _cluster.SetLossAndDuplication(
+            _faults.HasFlag(SimFaults.Drop) ? 0.05 : 0,
+            _faults.HasFlag(SimFaults.Duplicate) ? 0.05 : 0);
+        if (_faults.HasFlag(SimFaults.Reorder))
+        {
+            _cluster.LongDelayProbability = 0.1;
+            _cluster.LongDelayMax = Math.Max(_cluster.LongDelayMax, 300_000);
+        }
+
+        if (_actions.Count > 0)
+        {
+            ScheduleNext();
+        }
+    }
+
+    public void HealAll()
+    {
+        _running = false;
+        _cluster.Trace.Record(_cluster.NowMicros, TraceKind.Nemesis, 0, "heal all: liveness phase");
+        _cluster.SetLossAndDuplication(0, 0);
+        _cluster.LongDelayProbability = _cluster.Options.LongDelayProbability;
+        _cluster.LongDelayMax = (long)_cluster.Options.LongDelayMax.TotalMicroseconds;
+        _cluster.Heal();
+        foreach (var n in _cluster.AllNodes)
+        {
+            if (n.Drift != 0)
+            {
+                _cluster.SetClockDrift(n.Id, 0);
+            }
+
+            if (!n.Up)
+            {
+                _cluster.Restart(n.Id);
+            }
+            else if (n.Paused)
+            {
+                _cluster.Resume(n);
+            }
+        }
+    }
+
+    private void ScheduleNext() =>
+        _cluster.After(Random.NextInt64(_interval / 2, (_interval * 3 / 2) + 1), () =>
+        {
+            if (!_running)
+            {
+                return;
+            }
+
+            _actions[Random.Next(_actions.Count)]();
+            ScheduleNext();
+        });
+
+    private void Note(string text) => _cluster.Trace.Record(_cluster.NowMicros, TraceKind.Nemesis, 0, text);
+
+    private void PartitionOrHeal()
+    {
+        if (_cluster.AnyBlocked())
+        {
+            Note("heal partition");
+            _cluster.Heal();
+            return;
+        }
+
+        var ids = _cluster.Nodes.ToList();
+        Random.Shuffle(ids);
+        switch (Random.Next(5))
+        {
+            case 0:
+            {
+                // Halves (as equal as the size allows).
+                var half = ids.Count / 2;
+                Note("partition halves");
+                _cluster.Partition([.. ids.Take(half)], [.. ids.Skip(half)]);
+                break;
+            }
+
+            case 1:
+            {
+                // A random minority cut off from the majority.
+                var minority = Random.Next(1, Math.Max(2, (ids.Count + 1) / 2));
+                Note("partition majority/minority");
+                _cluster.Partition([.. ids.Take(minority)], [.. ids.Skip(minority)]);
+                break;
+            }
+
+            case 2:
+            {
+                // Some directed links cut: one-way partitions.
+                var links = Random.Next(1, (N * (N - 1) / 2) + 1);
+                Note("partition one-way x" + links.ToString(CultureInfo.InvariantCulture));
+                for (var k = 0; k < links && N > 1; k++)
+                {
+                    var from = ids[Random.Next(ids.Count)];
+                    var to = ids[Random.Next(ids.Count)];
+                    if (from != to)
+                    {
+                        _cluster.Block(from, to);
+                    }
+                }
+
+                break;
+            }
+
+            case 3:
+            {
+                var leader = _cluster.Leader();
+                var victim = leader.IsNone ? ids[0] : leader;
+                Note("isolate leader " + victim);
+                _cluster.Disconnect(victim);
+                break;
+            }
+
+            default:
+            {
+                // A bridge: two sides that only one node can talk to.
+                if (ids.Count < 3)
+                {
+                    _cluster.Disconnect(ids[0]);
+                    break;
+                }
+
+                var bridge = ids[0];
+                var rest = ids.Skip(1).ToList();
+                var cut = rest.Count / 2;
+                Note("partition bridge " + bridge);
+                _cluster.Partition([bridge, .. rest.Take(cut)], [.. rest.Skip(cut)]);
+                foreach (var id in rest.Skip(cut))
+                {
+                    _cluster.Unblock(bridge, id);
+                    _cluster.Unblock(id, bridge);
+                }
+
+                break;
+            }
+        }
+
+        // Heal after a while unless another action heals (or replaces) it first.
+        _cluster.After(Random.NextInt64(200_000, 2_000_000), () =>
+        {
+            if (_running && _cluster.AnyBlocked())
+            {
+                Note("heal partition (timer)");
+                _cluster.Heal();
+            }
+        });
+    }
+
+    private void CrashSome()
+    {
+        var up = _cluster.AllNodes.Where(n => n.Up).ToList();
+        if (up.Count == 0)
+        {
+            return;
+        }
+
+        Random.Shuffle(up);
+        var count = Random.Chance(0.75) ? 1 : Random.Next(1, (N / 2) + 2);
+        foreach (var n in up.Take(count))
+        {
+            Note("crash " + n.Id);
+            _cluster.CrashNode(n, _cluster.CrashMode, "nemesis crash");
+            var id = n.Id;
+            _cluster.After(Random.NextInt64(10_000, 1_500_000), () =>
+            {
+                if (_running)
+                {
+                    _cluster.Restart(id);
+                }
+            });
+        }
+    }
+
+    private void PauseOne()
+    {
+        var up = _cluster.AllNodes.Where(n => n.Up && !n.Paused).ToList();
+        if (up.Count == 0)
+        {
+            return;
+        }
+
+        var n = up[Random.Next(up.Count)];
+        Note("pause " + n.Id);
+        _cluster.Pause(n.Id, TimeSpan.FromMicroseconds(Random.NextInt64(50_000, 2_000_000)));
+    }
+
+    private void DriftOne()
+    {
+        var n = _cluster.AllNodes[Random.Next(N)];
+        var drift = (Random.NextDouble() * 0.2) - 0.1;
+        _cluster.SetClockDrift(n.Id, drift);
+    }
+}

@@ -1,0 +1,106 @@
+using Kernel.Sdk.Cluster;
+using Kernel.Sdk.Consensus;
+
+namespace Kernel.Sdk.Testing.Simulation;
+
+/// <summary>Message, byte and disk counters of a simulated node (or of the whole cluster).</summary>
+/// <param name="MessagesSent">Messages the node sent (each one an RPC request or reply), duplicates not counted.</param>
+/// <param name="BytesSent">Encoded bytes of those messages.</param>
+/// <param name="MessagesReceived">Messages delivered to the node and stepped.</param>
+/// <param name="BytesReceived">Their encoded bytes.</param>
+/// <param name="MessagesDropped">Messages from the node lost to partitions, loss or a down or restarted receiver.</param>
+/// <param name="DiskSyncs">Syncs of the node's disk.</param>
+/// <param name="DiskBytesWritten">Bytes written to the node's disk.</param>
+public readonly record struct NodeCounters(
+    long MessagesSent, long BytesSent, long MessagesReceived, long BytesReceived, long MessagesDropped, long DiskSyncs, long DiskBytesWritten)
+{
+    /// <summary>Adds two sets of counters.</summary>
+    public static NodeCounters operator +(NodeCounters a, NodeCounters b) => new(
+        a.MessagesSent + b.MessagesSent, a.BytesSent + b.BytesSent, a.MessagesReceived + b.MessagesReceived,
+        a.BytesReceived + b.BytesReceived, a.MessagesDropped + b.MessagesDropped, a.DiskSyncs + b.DiskSyncs,
+        a.DiskBytesWritten + b.DiskBytesWritten);
+}
+
+/// <summary>The simulator's runtime for one node: its pure core, storage, disk, state machine and counters.</summary>
+internal sealed class SimNode
+{
+    public SimNode(int index, SimDirectory disk)
+    {
+        Index = index;
+        Id = new NodeId(index);
+        Disk = disk;
+    }
+
+    public int Index { get; }
+
+    public NodeId Id { get; }
+
+    public SimDirectory Disk { get; }
+
+    public IConsensusStorage? Storage { get; set; }
+
+    public IConsensusNode? Node { get; set; }
+
+    public bool Up => Node is not null;
+
+    public bool Paused { get; set; }
+
+    /// <summary>Bumped at every crash, restart, pause and resume: stale tick chains see it and stop.</summary>
+    public long TickGeneration { get; set; }
+
+    /// <summary>Bumped at every crash: responses and reads of an earlier incarnation are dropped.</summary>
+    public long Incarnation { get; set; }
+
+    /// <summary>Clock drift as a fraction: +0.05 ticks 5% slower (its interval is 5% longer).</summary>
+    public double Drift { get; set; }
+
+    public KvStateMachine StateMachine { get; set; } = new();
+
+    public long Applied { get; set; }
+
+    public long AppliedTerm { get; set; }
+
+    public long MaxAppliedEver { get; set; }
+
+    public long LastSnapshotIndex { get; set; }
+
+    public List<ReadState> PendingReads { get; } = [];
+
+    public Queue<SimEvent> Inbox { get; } = new();
+
+    public List<LogEntry> AppliedLog { get; } = [];
+
+    public List<ReadOnlyMemory<byte>> Served { get; } = [];
+
+    public long MessagesSent { get; set; }
+
+    public long BytesSent { get; set; }
+
+    public long MessagesReceived { get; set; }
+
+    public long BytesReceived { get; set; }
+
+    public long MessagesDropped { get; set; }
+
+    public NodeCounters Counters => new(MessagesSent, BytesSent, MessagesReceived, BytesReceived, MessagesDropped, Disk.Syncs, Disk.BytesWritten);
+}
+
+internal enum EventKind : byte
+{
+    Deliver,
+    Tick,
+    Callback,
+}
+
+/// <summary>A scheduled event. Deliver: Node = receiver, From = sender, Payload = encoded message. Tick: Gen = tick generation.</summary>
+internal readonly record struct SimEvent(EventKind Kind, int Node, int From, long Gen, object? Payload);
+
+/// <summary>Events are ordered by virtual time, then by the order they were scheduled in.</summary>
+internal readonly record struct EventKey(long Time, long Seq) : IComparable<EventKey>
+{
+    public int CompareTo(EventKey other)
+    {
+        var c = Time.CompareTo(other.Time);
+        return c != 0 ? c : Seq.CompareTo(other.Seq);
+    }
+}

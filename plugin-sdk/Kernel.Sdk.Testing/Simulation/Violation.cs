@@ -1,0 +1,37 @@
+namespace Kernel.Sdk.Testing.Simulation;
+
+/// <summary>A property a run found broken.</summary>
+/// <param name="Seed">The seed that reproduces it.</param>
+/// <param name="Kind">One of <see cref="ViolationKinds"/>.</param>
+/// <param name="Message">What happened, naming nodes, indexes and terms.</param>
+/// <param name="At">Virtual time at which it was detected.</param>
+public sealed record Violation(long Seed, string Kind, string Message, TimeSpan At)
+{
+    /// <inheritdoc />
+    public override string ToString() => $"seed {Seed}: {Kind} at {At.TotalSeconds:F3}s: {Message}";
+}
+
+/// <summary>The kinds of <see cref="Violation"/>.</summary>
+public static class ViolationKinds
+{
+    /// <summary>The client history has no linearization under the kv-cas model.</summary>
+    public const string Linearizability = "linearizability";
+
+    /// <summary>Two nodes led the same term.</summary>
+    public const string ElectionSafety = "election-safety";
+
+    /// <summary>Two nodes applied different entries at the same index.</summary>
+    public const string StateMachineSafety = "state-machine-safety";
+
+    /// <summary>A node's applied prefix shrank or changed (across a restart included).</summary>
+    public const string AppliedPrefix = "applied-prefix";
+
+    /// <summary>A write acknowledged to a client is missing from a node at the end.</summary>
+    public const string LostAcknowledgedWrite = "lost-acknowledged-write";
+
+    /// <summary>With every fault healed the cluster did not make progress in time.</summary>
+    public const string Liveness = "liveness";
+
+    /// <summary>A node threw, or its codec or storage failed.</summary>
+    public const string Crash = "crash";
+}

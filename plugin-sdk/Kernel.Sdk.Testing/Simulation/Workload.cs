@@ -1,0 +1,422 @@
+using System.Buffers.Binary;
+using Kernel.Sdk.Cluster;
+using Kernel.Sdk.Consensus;
+using HistoryBuilder = Kernel.Sdk.Testing.Linearizability.HistoryBuilder;
+
+namespace Kernel.Sdk.Testing.Simulation;
+
+/// <summary>
+/// Client processes running get/put/append/cas on a few keys against the cluster, each recorded in a history as
+/// invoke then ok, fail (definitely did not happen) or info (unknown: timed out after the request was accepted).
+/// Values written are unique, so a stale or lost write shows in the history.
+/// </summary>
+internal sealed class Workload
+{
+    private readonly SimCluster _cluster;
+    private readonly SimulationOptions _options;
+    private readonly Client[] _clients;
+    private readonly Dictionary<string, string?> _lastSeen = new(StringComparer.Ordinal);
+    private readonly long _timeout;
+    private long _values;
+    private bool _stopped;
+
+    public Workload(SimCluster cluster)
+    {
+        _cluster = cluster;
+        _options = cluster.Options;
+        _timeout = (long)_options.ClientTimeout.TotalMicroseconds;
+        _clients = new Client[_options.Clients];
+        for (var i = 0; i < _clients.Length; i++)
+        {
+            _clients[i] = new Client(i, (i % _options.Nodes) + 1);
+        }
+
+        cluster.Applied = OnApplied;
+        cluster.ReadServed = OnRead;
+    }
+
+    /// <summary>The recorded events; an invoke refused before it could take effect may be retracted (see <see cref="BuildHistory"/>).</summary>
+    private readonly List<HistoryRecord> _records = [];
+
+    public int Ok { get; private set; }
+
+    public int Fail { get; private set; }
+
+    public int Info { get; private set; }
+
+    /// <summary>Operations that completed ok after <see cref="MarkLiveness"/>.</summary>
+    public int OkSinceMark { get; private set; }
+
+    public int InFlight => _clients.Count(c => c.Waiting);
+
+    /// <summary>Writes acknowledged to a client: the index they were applied at and the entry's hash.</summary>
+    public List<(long Index, ulong Hash, string What)> Acknowledged { get; } = [];
+
+    private long MarkTime { get; set; } = long.MaxValue;
+
+    public void Start()
+    {
+        foreach (var c in _clients)
+        {
+            _cluster.After(_cluster.Random.NextInt64(0, Think() + 1), () => StartNext(c));
+        }
+    }
+
+    /// <summary>Operations invoked so far.</summary>
+    public int Invoked { get; private set; }
+
+    public void MarkLiveness()
+    {
+        MarkTime = _cluster.NowMicros;
+        OkSinceMark = 0;
+        if (_options.Operations is not null)
+        {
+            // The safety phase's quota is spent: clients that stopped for it start again for the liveness phase.
+            foreach (var c in _clients.Where(c => c.Parked))
+            {
+                c.Parked = false;
+                _cluster.After(_cluster.Random.NextInt64(0, Think() + 1), () => StartNext(c));
+            }
+        }
+    }
+
+    public void Stop() => _stopped = true;
+
+    /// <summary>Records every operation still in flight as of unknown outcome.</summary>
+    public void Finish()
+    {
+        foreach (var c in _clients.Where(c => c.Waiting))
+        {
+            c.Waiting = false;
+            _records.Add(new HistoryRecord(c.Process, RecordType.Info, null, null, _cluster.NowMicros));
+            Info++;
+        }
+    }
+
+    private long Think() => (long)_options.ThinkTime.TotalMicroseconds;
+
+    private void StartNext(Client c)
+    {
+        if (_stopped || _cluster.Stopped)
+        {
+            return;
+        }
+
+        if (MarkTime == long.MaxValue && Invoked >= _options.Operations)
+        {
+            c.Parked = true;
+            return; // the safety phase's quota is reached; MarkLiveness starts the client again
+        }
+
+        Invoked++;
+
+        var rng = _cluster.Random;
+        c.Seq++;
+        var key = "k" + rng.Next(_options.Keys).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var r = rng.NextDouble();
+        KvCommand command;
+        var now = _cluster.NowMicros;
+        if (r < 0.4)
+        {
+            command = new KvCommand(KvOp.Get, key);
+        }
+        else if (r < 0.65)
+        {
+            command = new KvCommand(KvOp.Put, key, "v" + Next());
+        }
+        else if (r < 0.8)
+        {
+            command = new KvCommand(KvOp.Append, key, "+" + Next());
+        }
+        else
+        {
+            _lastSeen.TryGetValue(key, out var expected);
+            if (rng.Chance(0.25) && _values > 0)
+            {
+                expected = "v" + rng.NextInt64(1, _values + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            command = new KvCommand(KvOp.Cas, key, "v" + Next(), expected);
+        }
+
+        c.InvokeRecord = _records.Count;
+        _records.Add(new HistoryRecord(c.Process, RecordType.Invoke, command, null, now));
+
+        c.Command = command;
+        c.InvokedAt = now;
+        if (rng.Chance(0.1))
+        {
+            c.Target = rng.Next(1, _options.Nodes + 1);
+        }
+
+        var node = _cluster.NodeAt(c.Target);
+        _cluster.Trace.Record(now, TraceKind.Invoke, c.Target, c.Process, c.Seq);
+        if (_cluster.Trace.TextEnabled)
+        {
+            _cluster.Trace.Line(now, TraceKind.Invoke, c.Target, $"client {c.Process} #{c.Seq} {Describe(command)}");
+        }
+
+        if (!node.Up)
+        {
+            // Connection refused: nothing was sent, so the operation definitely did not happen.
+            c.Waiting = true;
+            Complete(c, Outcome.Fail, null, "node down");
+            c.Target = rng.Next(1, _options.Nodes + 1);
+            return;
+        }
+
+        c.Waiting = true;
+        c.Node = c.Target;
+        c.Incarnation = node.Incarnation;
+        var seq = c.Seq;
+        _cluster.After(_timeout, () =>
+        {
+            if (c.Waiting && c.Seq == seq)
+            {
+                Complete(c, Outcome.Unknown, null, "timeout");
+                c.Target = _cluster.Random.Next(1, _options.Nodes + 1);
+            }
+        });
+        _cluster.OnNode(node, () => Submit(c, node, seq));
+    }
+
+    private void Submit(Client c, SimNode node, long seq)
+    {
+        if (!c.Waiting || c.Seq != seq || node.Incarnation != c.Incarnation)
+        {
+            return;
+        }
+
+        var command = c.Command!;
+        if (command.Op == KvOp.Get && !_options.ReadsThroughLog)
+        {
+            var context = new byte[16];
+            BinaryPrimitives.WriteInt64LittleEndian(context, c.ClientId);
+            BinaryPrimitives.WriteInt64LittleEndian(context.AsSpan(8), seq);
+            if (!_cluster.ReadIndex(node.Id, context) && c.Waiting && c.Seq == seq)
+            {
+                Complete(c, Outcome.Fail, null, "read refused");
+                Retarget(c, node);
+            }
+
+            return;
+        }
+
+        var result = _cluster.Propose(node.Id, new KvRequest(c.ClientId, seq, command).Encode());
+        if (!result.Accepted && c.Waiting && c.Seq == seq)
+        {
+            // Refused: the strategy says it did not take the command, so it definitely did not happen.
+            Complete(c, Outcome.Fail, null, "refused: " + result.Reason);
+            c.Target = result.LeaderHint.IsNone || result.LeaderHint.Value > _options.Nodes
+                ? _cluster.Random.Next(1, _options.Nodes + 1)
+                : result.LeaderHint.Value;
+        }
+    }
+
+    private void Retarget(Client c, SimNode node)
+    {
+        var leader = node.Up ? node.Node!.Status.Leader : NodeId.None;
+        c.Target = !leader.IsNone && leader.Value <= _options.Nodes && leader != node.Id
+            ? leader.Value
+            : _cluster.Random.Next(1, _options.Nodes + 1);
+    }
+
+    private void OnApplied(SimNode node, long index, ulong hash, KvRequest request, KvResult result)
+    {
+        var process = (int)(request.ClientId - 1);
+        if (process < 0 || process >= _clients.Length)
+        {
+            return;
+        }
+
+        var c = _clients[process];
+        if (!c.Waiting || c.Seq != request.Seq || c.Node != node.Index || c.Incarnation != node.Incarnation)
+        {
+            return;
+        }
+
+        var command = c.Command!;
+        _lastSeen[command.Key] = result.Value;
+        switch (command.Op)
+        {
+            case KvOp.Get:
+                Complete(c, Outcome.Ok, result.Value, null);
+                break;
+            case KvOp.Cas when !result.Ok:
+                Complete(c, Outcome.Fail, null, "cas failed");
+                break;
+            default:
+                Acknowledged.Add((index, hash, $"{Describe(command)} by client {c.Process}"));
+                Complete(c, Outcome.Ok, null, null);
+                break;
+        }
+    }
+
+    private void OnRead(SimNode node, ReadOnlyMemory<byte> context)
+    {
+        if (context.Length != 16)
+        {
+            return;
+        }
+
+        var clientId = BinaryPrimitives.ReadInt64LittleEndian(context.Span);
+        var seq = BinaryPrimitives.ReadInt64LittleEndian(context.Span[8..]);
+        var process = (int)(clientId - 1);
+        if (process < 0 || process >= _clients.Length)
+        {
+            return;
+        }
+
+        var c = _clients[process];
+        if (!c.Waiting || c.Seq != seq || c.Node != node.Index || c.Incarnation != node.Incarnation || c.Command!.Op != KvOp.Get)
+        {
+            return;
+        }
+
+        var value = node.StateMachine.Get(c.Command.Key);
+        _lastSeen[c.Command.Key] = value;
+        Complete(c, Outcome.Ok, value, null);
+    }
+
+    private void Complete(Client c, Outcome outcome, string? value, string? why)
+    {
+        c.Waiting = false;
+        var now = _cluster.NowMicros;
+        switch (outcome)
+        {
+            case Outcome.Ok:
+                _records.Add(new HistoryRecord(c.Process, RecordType.Ok, null, value, now));
+                Ok++;
+                if (c.InvokedAt >= MarkTime)
+                {
+                    OkSinceMark++;
+                }
+
+                break;
+            case Outcome.Fail:
+                if (why is not null && why.StartsWith("refused", StringComparison.Ordinal) || why == "node down")
+                {
+                    // Refused before it could take effect. For get/put/append "fail" says exactly that, but for the
+                    // kv-cas model a failed cas means "the comparison failed", so a refused cas is left out of the history.
+                    if (_records[c.InvokeRecord].Command!.Op == KvOp.Cas)
+                    {
+                        _records[c.InvokeRecord] = _records[c.InvokeRecord] with { Type = RecordType.Retracted };
+                        Fail++;
+                        break;
+                    }
+                }
+
+                _records.Add(new HistoryRecord(c.Process, RecordType.Fail, null, null, now));
+                Fail++;
+                break;
+            default:
+                _records.Add(new HistoryRecord(c.Process, RecordType.Info, null, null, now));
+                Info++;
+                break;
+        }
+
+        _cluster.Trace.Record(now, TraceKind.Complete, c.Node, c.Process, (long)outcome, value is null ? default : System.Text.Encoding.UTF8.GetBytes(value));
+        if (_cluster.Trace.TextEnabled)
+        {
+            _cluster.Trace.Line(now, TraceKind.Complete, c.Node, $"client {c.Process} #{c.Seq} {outcome.ToString().ToLowerInvariant()}{(value is null ? "" : " " + value)}{(why is null ? "" : " (" + why + ")")}");
+        }
+
+        _cluster.After(_cluster.Random.NextInt64(0, Think() + 1), () => StartNext(c));
+    }
+
+    /// <summary>The history in the linearizability checker's form (retracted operations left out).</summary>
+    public HistoryBuilder BuildHistory()
+    {
+        var builder = new HistoryBuilder();
+        foreach (var r in _records)
+        {
+            switch (r.Type)
+            {
+                case RecordType.Invoke:
+                    var cmd = r.Command!;
+                    switch (cmd.Op)
+                    {
+                        case KvOp.Get:
+                            builder.Invoke(r.Process, "get", cmd.Key, null, r.Time);
+                            break;
+                        case KvOp.Put:
+                            builder.Invoke(r.Process, "put", cmd.Key, cmd.Value, r.Time);
+                            break;
+                        case KvOp.Append:
+                            builder.Invoke(r.Process, "append", cmd.Key, cmd.Value, r.Time);
+                            break;
+                        default:
+                            builder.InvokeCas(r.Process, cmd.Key, cmd.Expected, cmd.Value, r.Time);
+                            break;
+                    }
+
+                    break;
+                case RecordType.Ok:
+                    builder.Ok(r.Process, r.Value, r.Time);
+                    break;
+                case RecordType.Fail:
+                    builder.Fail(r.Process, r.Time);
+                    break;
+                case RecordType.Info:
+                    builder.Info(r.Process, r.Time);
+                    break;
+            }
+        }
+
+        return builder;
+    }
+
+    private string Next() => (++_values).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Describe(KvCommand c) => c.Op switch
+    {
+        KvOp.Get => $"get {c.Key}",
+        KvOp.Put => $"put {c.Key}={c.Value}",
+        KvOp.Append => $"append {c.Key}+={c.Value}",
+        _ => $"cas {c.Key} {c.Expected ?? "nil"}->{c.Value}",
+    };
+
+    private enum RecordType : byte
+    {
+        Invoke,
+        Ok,
+        Fail,
+        Info,
+        Retracted,
+    }
+
+    private readonly record struct HistoryRecord(int Process, RecordType Type, KvCommand? Command, string? Value, long Time);
+
+    private enum Outcome
+    {
+        Ok,
+        Fail,
+        Unknown,
+    }
+
+    private sealed class Client(int process, int target)
+    {
+        public int Process { get; } = process;
+
+        public long ClientId { get; } = process + 1;
+
+        public long Seq { get; set; }
+
+        public int Target { get; set; } = target;
+
+        public bool Waiting { get; set; }
+
+        /// <summary>Stopped by the safety phase's operation quota, until the liveness phase.</summary>
+        public bool Parked { get; set; }
+
+        public int Node { get; set; }
+
+        public long Incarnation { get; set; }
+
+        public long InvokedAt { get; set; }
+
+        public int InvokeRecord { get; set; }
+
+        public KvCommand? Command { get; set; }
+    }
+}

@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using Kernel.Sdk.Consensus;
+using Kernel.Sdk.Testing.Simulation;
+using CheckOptions = Kernel.Sdk.Testing.Linearizability.CheckOptions;
+using JsonLinesHistory = Kernel.Sdk.Testing.Linearizability.JsonLinesHistory;
+using Models = Kernel.Sdk.Testing.Linearizability.Models;
+using Verdict = Kernel.Sdk.Testing.Linearizability.Verdict;
+
+namespace Kernel.Sdk.Testing.Verification;
+
+/// <summary>What to verify: which seeds, under which simulation options, and what to write out.</summary>
+public sealed record VerifyOptions
+{
+    /// <summary>The first seed; seeds <see cref="FirstSeed"/> .. <see cref="FirstSeed"/> + <see cref="Seeds"/> - 1 are run.</summary>
+    public long FirstSeed { get; init; } = 1;
+
+    /// <summary>How many seeds to run.</summary>
+    public int Seeds { get; init; } = 100;
+
+    /// <summary>The simulation of each seed (its <see cref="SimulationOptions.Seed"/> and trace are set per seed).</summary>
+    public SimulationOptions Simulation { get; init; } = new();
+
+    /// <summary>Time the linearizability check of one seed may take before its verdict is "unknown" (not a violation).</summary>
+    public TimeSpan CheckBudget { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Stop at the first seed with a violation (what a test wants), instead of running every seed.</summary>
+    public bool StopAtFirstViolation { get; init; }
+
+    /// <summary>Write the event trace of <see cref="TraceSeed"/> (default: the first seed) to this file.</summary>
+    public string? TraceFile { get; init; }
+
+    /// <summary>Write the client history of <see cref="TraceSeed"/> to this file, in the kit's JSON Lines format.</summary>
+    public string? HistoryFile { get; init; }
+
+    /// <summary>The seed whose trace and history are written (default <see cref="FirstSeed"/>).</summary>
+    public long? TraceSeed { get; init; }
+
+    /// <summary>Called after each seed (the CLI draws a progress bar with it).</summary>
+    public Action<VerifyProgress>? Progress { get; init; }
+
+    /// <summary>Returns the problems of these options, one message each; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>(Simulation.Validate());
+        if (Seeds < 1)
+        {
+            errors.Add($"Seeds is {Seeds}; at least 1 is needed.");
+        }
+
+        if (FirstSeed < 0 || FirstSeed > long.MaxValue - Seeds)
+        {
+            errors.Add($"FirstSeed is {FirstSeed}; it must be non-negative and leave room for {Seeds} seeds.");
+        }
+
+        if (CheckBudget <= TimeSpan.Zero)
+        {
+            errors.Add("CheckBudget must be positive.");
+        }
+
+        return errors;
+    }
+}
+
+/// <summary>Progress of a verification.</summary>
+/// <param name="Done">Seeds finished.</param>
+/// <param name="Total">Seeds to run.</param>
+/// <param name="Seed">The seed just finished.</param>
+/// <param name="Violations">Violations found so far.</param>
+public readonly record struct VerifyProgress(int Done, int Total, long Seed, int Violations);
+
+/// <summary>The outcome of a verification over many seeds.</summary>
+public sealed class VerifySummary
+{
+    internal VerifySummary(string strategy, long firstSeed, int seedsRun, OperationCounts operations, IReadOnlyList<Violation> violations,
+        int uncheckedSeeds, TimeSpan simulated, TimeSpan wall, IReadOnlyList<string> traceHashes)
+    {
+        Strategy = strategy;
+        FirstSeed = firstSeed;
+        SeedsRun = seedsRun;
+        Operations = operations;
+        Violations = violations;
+        UncheckedSeeds = uncheckedSeeds;
+        SimulatedTime = simulated;
+        WallTime = wall;
+        TraceHashes = traceHashes;
+    }
+
+    /// <summary>The strategy's name.</summary>
+    public string Strategy { get; }
+
+    /// <summary>The first seed.</summary>
+    public long FirstSeed { get; }
+
+    /// <summary>Seeds run.</summary>
+    public int SeedsRun { get; }
+
+    /// <summary>Client operations over every seed.</summary>
+    public OperationCounts Operations { get; }
+
+    /// <summary>Every violation found, in seed order.</summary>
+    public IReadOnlyList<Violation> Violations { get; }
+
+    /// <summary>Seeds whose linearizability check ran out of budget (no verdict; not counted as violations).</summary>
+    public int UncheckedSeeds { get; }
+
+    /// <summary>Virtual time simulated over every seed.</summary>
+    public TimeSpan SimulatedTime { get; }
+
+    /// <summary>Wall-clock time the verification took.</summary>
+    public TimeSpan WallTime { get; }
+
+    /// <summary>The trace hash of each seed run, in order.</summary>
+    public IReadOnlyList<string> TraceHashes { get; }
+
+    /// <summary>True when no violation was found.</summary>
+    public bool Clean => Violations.Count == 0;
+
+    /// <summary>The first seed with a violation, or null.</summary>
+    public long? FirstViolatingSeed => Violations.Count == 0 ? null : Violations.Min(v => v.Seed);
+}
+
+/// <summary>
+/// Runs a strategy through the simulator for many seeds and checks each run: the invariants the simulator checks as it
+/// runs, then linearizability of the client history under the kv-cas model (per key).
+/// </summary>
+public static class Verifier
+{
+    /// <summary>Verifies <paramref name="strategy"/> over the seeds of <paramref name="options"/>.</summary>
+    /// <exception cref="ArgumentException">The options are invalid (see <see cref="VerifyOptions.Validate"/>).</exception>
+    public static VerifySummary Run(IConsensusStrategy strategy, VerifyOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(strategy);
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors), nameof(options));
+        }
+
+        var wall = Stopwatch.StartNew();
+        var violations = new List<Violation>();
+        var hashes = new List<string>();
+        var operations = default(OperationCounts);
+        var simulated = TimeSpan.Zero;
+        var unchecked_ = 0;
+        var run = 0;
+        var traceSeed = options.TraceSeed ?? options.FirstSeed;
+        for (var i = 0; i < options.Seeds && !cancellationToken.IsCancellationRequested; i++)
+        {
+            var seed = options.FirstSeed + i;
+            var outcome = RunSeed(strategy, options, seed, seed == traceSeed);
+            run++;
+            operations += outcome.Result.Operations;
+            simulated += outcome.Result.SimulatedTime;
+            hashes.Add(outcome.Result.TraceHash);
+            violations.AddRange(outcome.Violations);
+            if (outcome.Unchecked)
+            {
+                unchecked_++;
+            }
+
+            options.Progress?.Invoke(new VerifyProgress(run, options.Seeds, seed, violations.Count));
+            if (options.StopAtFirstViolation && violations.Count > 0)
+            {
+                break;
+            }
+        }
+
+        wall.Stop();
+        return new VerifySummary(strategy.Name, options.FirstSeed, run, operations, violations, unchecked_, simulated, wall.Elapsed, hashes);
+    }
+
+    /// <summary>Runs and checks one seed.</summary>
+    internal static (SimulationResult Result, IReadOnlyList<Violation> Violations, bool Unchecked) RunSeed(
+        IConsensusStrategy strategy, VerifyOptions options, long seed, bool writeFiles)
+    {
+        StreamWriter? trace = null;
+        try
+        {
+            if (writeFiles && options.TraceFile is { } path)
+            {
+                trace = new StreamWriter(path, append: false) { AutoFlush = false };
+            }
+
+            var result = Simulator.Run(strategy, options.Simulation with { Seed = seed, Trace = trace });
+            if (writeFiles && options.HistoryFile is { } historyPath)
+            {
+                using var writer = new StreamWriter(historyPath, append: false);
+                JsonLinesHistory.Write(result.History, writer);
+            }
+
+            var violations = new List<Violation>(result.Violations);
+            var uncheckedSeed = false;
+            if (violations.Count == 0)
+            {
+                Models.TryGet("kv-cas", out var model);
+                var check = model!.Check(result.History, new CheckOptions { TimeBudget = options.CheckBudget });
+                if (check.Verdict == Verdict.NotLinearizable)
+                {
+                    violations.Add(new Violation(seed, ViolationKinds.Linearizability,
+                        "the client history is not linearizable (kv-cas model)" + Environment.NewLine + check.Counterexample, result.SimulatedTime));
+                }
+                else if (check.Verdict == Verdict.Unknown)
+                {
+                    uncheckedSeed = true;
+                }
+            }
+
+            if (trace is not null)
+            {
+                foreach (var v in violations)
+                {
+                    trace.WriteLine("# " + v);
+                }
+            }
+
+            return (result, violations, uncheckedSeed);
+        }
+        finally
+        {
+            trace?.Dispose();
+        }
+    }
+}

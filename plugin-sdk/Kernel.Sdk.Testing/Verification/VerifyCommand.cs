@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Kernel.Sdk.Consensus;
+using Kernel.Sdk.Testing.Simulation;
+
+namespace Kernel.Sdk.Testing.Verification;
+
+/// <summary>
+/// The command-line face of <see cref="Verifier"/>, called by the kernel's <c>verify</c> verb: runs the seeds, prints a
+/// human report or one JSON object, and returns the exit code.
+/// </summary>
+public static class VerifyCommand
+{
+    /// <summary>Exit code: no violation.</summary>
+    public const int ExitClean = 0;
+
+    /// <summary>Exit code: at least one violation.</summary>
+    public const int ExitViolations = 1;
+
+    /// <summary>Exit code: bad input (options, strategy options, files).</summary>
+    public const int ExitBadInput = 2;
+
+    /// <summary>
+    /// Verifies <paramref name="strategy"/> and reports to <paramref name="output"/>: with <paramref name="json"/> one JSON object
+    /// (<c>strategy</c>, <c>seeds</c>, <c>firstSeed</c>, <c>faults</c>, <c>operations</c> {<c>ok</c>, <c>fail</c>, <c>info</c>,
+    /// <c>total</c>}, <c>violations</c> [{<c>seed</c>, <c>kind</c>, <c>message</c>, <c>atSeconds</c>}], <c>uncheckedSeeds</c>,
+    /// <c>simulatedSeconds</c>, <c>wallSeconds</c>, and <c>traceHash</c> for a single seed), otherwise a readable report with
+    /// the command that reproduces the first violation. Returns <see cref="ExitClean"/>, <see cref="ExitViolations"/> or <see cref="ExitBadInput"/>.
+    /// </summary>
+    /// <param name="strategy">The strategy, already created by the caller from its options.</param>
+    /// <param name="options">Seeds and simulation options.</param>
+    /// <param name="output">Where the report goes.</param>
+    /// <param name="json">Print JSON instead of text.</param>
+    /// <param name="strategyName">The name the CLI knows the strategy by (default <c>strategy.Name</c>), for the reproduce command.</param>
+    /// <param name="cancellationToken">Stops between seeds; what ran is reported.</param>
+    public static int Run(IConsensusStrategy strategy, VerifyOptions options, TextWriter output, bool json = false,
+        string? strategyName = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (strategy is null || options is null)
+        {
+            output.WriteLine("error: a strategy and options are required");
+            return ExitBadInput;
+        }
+
+        var errors = new List<string>(options.Validate());
+        errors.AddRange(strategy.ValidateOptions(options.Simulation.StrategyOptions ?? EmptyConfiguration.Instance));
+        foreach (var file in new[] { options.TraceFile, options.HistoryFile })
+        {
+            if (file is not null && Path.GetDirectoryName(Path.GetFullPath(file)) is { } dir && !Directory.Exists(dir))
+            {
+                errors.Add($"Cannot write '{file}': directory '{dir}' does not exist.");
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            if (json)
+            {
+                WriteJson(output, w =>
+                {
+                    w.WriteStartArray("errors");
+                    foreach (var e in errors)
+                    {
+                        w.WriteStringValue(e);
+                    }
+
+                    w.WriteEndArray();
+                });
+            }
+            else
+            {
+                foreach (var e in errors)
+                {
+                    output.WriteLine("error: " + e);
+                }
+            }
+
+            return ExitBadInput;
+        }
+
+        VerifySummary summary;
+        try
+        {
+            summary = Verifier.Run(strategy, options, cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            output.WriteLine("error: " + ex.Message);
+            return ExitBadInput;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            output.WriteLine("error: " + ex.Message);
+            return ExitBadInput;
+        }
+
+        var name = strategyName ?? strategy.Name;
+        if (json)
+        {
+            WriteJson(output, w => WriteSummary(w, summary, options, name));
+        }
+        else
+        {
+            WriteText(output, summary, options, name);
+        }
+
+        return summary.Clean ? ExitClean : ExitViolations;
+    }
+
+    /// <summary>The command line that replays one seed with its trace written to a file.</summary>
+    public static string ReproduceCommand(string strategyName, long seed, SimFaults faults) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"kernel verify --strategy {strategyName} --seed {seed} --seeds 1 --faults {SimFaultNames.Format(faults)} --trace trace-{seed}.txt --history history-{seed}.jsonl");
+
+    private static void WriteSummary(Utf8JsonWriter w, VerifySummary s, VerifyOptions options, string name)
+    {
+        w.WriteString("strategy", name);
+        w.WriteNumber("seeds", s.SeedsRun);
+        w.WriteNumber("firstSeed", s.FirstSeed);
+        w.WriteString("faults", SimFaultNames.Format(options.Simulation.Faults));
+        w.WriteNumber("nodes", options.Simulation.Nodes);
+        w.WriteStartObject("operations");
+        w.WriteNumber("ok", s.Operations.Ok);
+        w.WriteNumber("fail", s.Operations.Fail);
+        w.WriteNumber("info", s.Operations.Info);
+        w.WriteNumber("total", s.Operations.Total);
+        w.WriteEndObject();
+        w.WriteStartArray("violations");
+        foreach (var v in s.Violations)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("seed", v.Seed);
+            w.WriteString("kind", v.Kind);
+            w.WriteString("message", v.Message);
+            w.WriteNumber("atSeconds", Math.Round(v.At.TotalSeconds, 6));
+            w.WriteString("reproduce", ReproduceCommand(name, v.Seed, options.Simulation.Faults));
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteNumber("uncheckedSeeds", s.UncheckedSeeds);
+        w.WriteNumber("simulatedSeconds", Math.Round(s.SimulatedTime.TotalSeconds, 3));
+        w.WriteNumber("wallSeconds", Math.Round(s.WallTime.TotalSeconds, 3));
+        if (s.TraceHashes.Count == 1)
+        {
+            w.WriteString("traceHash", s.TraceHashes[0]);
+        }
+    }
+
+    private static void WriteText(TextWriter o, VerifySummary s, VerifyOptions options, string name)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        o.WriteLine(string.Create(inv, $"verify {name}: {s.SeedsRun} seed(s) from {s.FirstSeed}, {options.Simulation.Nodes} nodes, faults {SimFaultNames.Format(options.Simulation.Faults)}"));
+        o.WriteLine(string.Create(inv, $"operations: {s.Operations.Total} ({s.Operations.Ok} ok, {s.Operations.Fail} fail, {s.Operations.Info} info)"));
+        o.WriteLine(string.Create(inv, $"simulated {s.SimulatedTime.TotalSeconds:F1} s in {s.WallTime.TotalSeconds:F2} s wall ({(s.WallTime.TotalSeconds > 0 ? s.SimulatedTime.TotalSeconds / s.WallTime.TotalSeconds : 0):F0} sim-s per wall-s)"));
+        if (s.TraceHashes.Count == 1)
+        {
+            o.WriteLine("trace hash: " + s.TraceHashes[0]);
+        }
+
+        if (s.UncheckedSeeds > 0)
+        {
+            o.WriteLine(string.Create(inv, $"warning: {s.UncheckedSeeds} seed(s) had no linearizability verdict within the check budget"));
+        }
+
+        if (s.Clean)
+        {
+            o.WriteLine("no violations");
+            return;
+        }
+
+        o.WriteLine(string.Create(inv, $"{s.Violations.Count} violation(s):"));
+        foreach (var v in s.Violations)
+        {
+            o.WriteLine(string.Create(inv, $"  seed {v.Seed}: {v.Kind} at {v.At.TotalSeconds:F3}s: {Indent(v.Message)}"));
+        }
+
+        o.WriteLine("reproduce the first with:");
+        o.WriteLine("  " + ReproduceCommand(name, s.FirstViolatingSeed!.Value, options.Simulation.Faults));
+    }
+
+    private static string Indent(string text) => text.Replace("\n", "\n      ", StringComparison.Ordinal).TrimEnd();
+
+    private static void WriteJson(TextWriter output, Action<Utf8JsonWriter> body)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false }))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+
+        output.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
+    }
+}
