@@ -1,5 +1,9 @@
 using System.CommandLine;
+using Kernel.Sdk.Consensus;
+using Kernel.Sdk.Strategies;
 using Kernel.Sdk.Testing.Linearizability;
+using Kernel.Sdk.Testing.Simulation;
+using Kernel.Sdk.Testing.Verification;
 
 namespace Kernel.Host.Cli;
 
@@ -9,6 +13,81 @@ internal static class ExtraCommands
     public static IEnumerable<Command> Create(TextWriter output, TextWriter error)
     {
         yield return CheckHistory(output, error);
+        yield return Verify(output, error);
+    }
+
+    private static Command Verify(TextWriter output, TextWriter error)
+    {
+        var strategy = new Option<string>("--strategy") { Description = "The strategy to verify, as category/name (e.g. consensus/raft)", Required = true };
+        var nodes = new Option<int>("--nodes") { Description = "Nodes in the simulated cluster", DefaultValueFactory = _ => 5 };
+        var seeds = new Option<int?>("--seeds") { Description = "How many seeds to run (default 100, or 1 with --seed)" };
+        var seed = new Option<long?>("--seed") { Description = "The first seed (alone: run just this seed)" };
+        var ops = new Option<int?>("--ops") { Description = "Client operations per seed in the safety phase (default: as many as fit in --duration)" };
+        var duration = new Option<double>("--duration") { Description = "Simulated seconds of the safety phase per seed", DefaultValueFactory = _ => 10 };
+        var faults = new Option<string>("--faults")
+        {
+            Description = $"Faults to inject, comma-separated: {string.Join(", ", SimFaultNames.Names)}, all, none",
+            DefaultValueFactory = _ => "all",
+        };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
+        var trace = new Option<string?>("--trace") { Description = "Write the full event trace of the first seed to this file" };
+        var history = new Option<string?>("--history") { Description = "Write the client history of the first seed to this file (JSON lines, for check-history)" };
+        var command = new Command("verify", "Run a strategy as a simulated cluster under faults and check every history; exit 1 on any violation")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        foreach (var o in new Option[] { strategy, nodes, seeds, seed, ops, duration, faults, json, trace, history })
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction((parse, ct) => KernelCli.WithRuntime(parse, error, runtime =>
+        {
+            var key = parse.GetValue(strategy)!;
+            if (!runtime.Registry.TryGet(key, out var registration))
+            {
+                var known = runtime.Registry.All.Where(r => r.Strategy.Category is StrategyCategory.Consensus).Select(r => r.Key).ToArray();
+                error.WriteLine($"error: --strategy '{key}' is not registered; consensus strategies: {(known.Length == 0 ? "none" : string.Join(", ", known))}.");
+                return VerifyCommand.ExitBadInput;
+            }
+
+            if (registration.Strategy is not IConsensusStrategy consensus)
+            {
+                error.WriteLine($"error: {key} is a {registration.Strategy.Category.ToName()} strategy; verify runs consensus strategies (replication comes with the replication plugin).");
+                return VerifyCommand.ExitBadInput;
+            }
+
+            if (!SimFaultNames.TryParse(parse.GetValue(faults), out var parsedFaults, out var faultError))
+            {
+                error.WriteLine("error: --faults: " + faultError);
+                return VerifyCommand.ExitBadInput;
+            }
+
+            var first = parse.GetValue(seed);
+            var count = parse.GetValue(seeds) ?? (first is null ? 100 : 1);
+            var jsonOut = parse.GetValue(json);
+            var bar = !jsonOut && ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected ? new ProgressBar(error) : null;
+            var options = new VerifyOptions
+            {
+                FirstSeed = first ?? 1,
+                Seeds = count,
+                TraceFile = parse.GetValue(trace),
+                HistoryFile = parse.GetValue(history),
+                Progress = bar is null ? null : bar.Report,
+                Simulation = new SimulationOptions
+                {
+                    Nodes = parse.GetValue(nodes),
+                    Faults = parsedFaults,
+                    Operations = parse.GetValue(ops),
+                    SafetyDuration = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(duration))),
+                    StrategyOptions = runtime.Config.StrategyOptions(registration.Strategy.Category.ToName(), registration.Strategy.Name),
+                },
+            };
+            var code = VerifyCommand.Run(consensus, options, output, jsonOut, key, ct);
+            bar?.Done();
+            return code;
+        }));
+        return command;
     }
 
     private static Command CheckHistory(TextWriter output, TextWriter error)
