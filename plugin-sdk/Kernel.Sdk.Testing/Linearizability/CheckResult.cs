@@ -21,8 +21,11 @@ public sealed record CheckOptions
     /// <summary>Maximum number of search steps over all partitions (null: unlimited).</summary>
     public long? MaxSteps { get; init; }
 
-    /// <summary>Maximum elapsed time (measured with a <see cref="System.Diagnostics.Stopwatch"/>; null: unlimited).</summary>
+    /// <summary>Maximum elapsed time, measured with <see cref="TimeProvider"/> (null: unlimited). Only a step budget gives the same verdict on every machine.</summary>
     public TimeSpan? TimeBudget { get; init; }
+
+    /// <summary>The clock of <see cref="TimeBudget"/> and of reported durations.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>No limits.</summary>
     public static CheckOptions Unlimited { get; } = new();

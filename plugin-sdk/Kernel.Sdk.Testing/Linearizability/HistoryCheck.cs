@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Kernel.Sdk.Testing.Linearizability.Parsing;
 
 namespace Kernel.Sdk.Testing.Linearizability;
@@ -53,10 +52,10 @@ public static class HistoryCheck
         try
         {
             var history = Load(path, format);
-            var watch = Stopwatch.StartNew();
+            var clock = (options ?? CheckOptions.Unlimited).TimeProvider;
+            var started = clock.GetTimestamp();
             var result = model.Check(history, options);
-            watch.Stop();
-            var elapsed = $"{watch.Elapsed.TotalMilliseconds:F1} ms";
+            var elapsed = $"{clock.GetElapsedTime(started).TotalMilliseconds:F1} ms";
             switch (result.Verdict)
             {
                 case Verdict.Linearizable:

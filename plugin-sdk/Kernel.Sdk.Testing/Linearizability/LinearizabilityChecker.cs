@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace Kernel.Sdk.Testing.Linearizability;
 
@@ -115,14 +114,16 @@ internal enum SearchOutcome
 internal sealed class SearchBudget
 {
     private readonly long _maxSteps;
-    private readonly long _maxTicks;
-    private readonly long _startTicks;
+    private readonly TimeSpan? _maxTime;
+    private readonly long _start;
+    private readonly TimeProvider _clock;
 
     public SearchBudget(CheckOptions options)
     {
         _maxSteps = options.MaxSteps ?? long.MaxValue;
-        _maxTicks = options.TimeBudget is { } t ? (long)(t.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
-        _startTicks = Stopwatch.GetTimestamp();
+        _maxTime = options.TimeBudget;
+        _clock = options.TimeProvider;
+        _start = _clock.GetTimestamp();
     }
 
     public long Steps { get; set; }
@@ -133,12 +134,12 @@ internal sealed class SearchBudget
 
     public bool TimeUp()
     {
-        if (_maxTicks == long.MaxValue || Stopwatch.GetTimestamp() - _startTicks <= _maxTicks)
+        if (_maxTime is not { } max || _clock.GetElapsedTime(_start) <= max)
         {
             return false;
         }
 
-        Reason = $"time budget of {TimeSpan.FromSeconds((double)_maxTicks / Stopwatch.Frequency)} exhausted after {Steps} steps";
+        Reason = $"time budget of {max} exhausted after {Steps} steps";
         return true;
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Kernel.Sdk.Consensus;
 using Kernel.Sdk.Testing.Simulation;
 using CheckOptions = Kernel.Sdk.Testing.Linearizability.CheckOptions;
@@ -34,6 +33,9 @@ public sealed record VerifyOptions
 
     /// <summary>The seed whose trace and history are written (default <see cref="FirstSeed"/>).</summary>
     public long? TraceSeed { get; init; }
+
+    /// <summary>The wall clock of the reported wall time and of the checker's time budget (simulations never read it).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Called after each seed (the CLI draws a progress bar with it).</summary>
     public Action<VerifyProgress>? Progress { get; init; }
@@ -137,7 +139,7 @@ public static class Verifier
             throw new ArgumentException(string.Join(" ", errors), nameof(options));
         }
 
-        var wall = Stopwatch.StartNew();
+        var started = options.TimeProvider.GetTimestamp();
         var violations = new List<Violation>();
         var hashes = new List<string>();
         var operations = default(OperationCounts);
@@ -166,8 +168,7 @@ public static class Verifier
             }
         }
 
-        wall.Stop();
-        return new VerifySummary(strategy.Name, options.FirstSeed, run, operations, violations, unchecked_, simulated, wall.Elapsed, hashes);
+        return new VerifySummary(strategy.Name, options.FirstSeed, run, operations, violations, unchecked_, simulated, options.TimeProvider.GetElapsedTime(started), hashes);
     }
 
     /// <summary>Runs and checks one seed.</summary>
@@ -194,7 +195,7 @@ public static class Verifier
             if (violations.Count == 0)
             {
                 Models.TryGet("kv-cas", out var model);
-                var check = model!.Check(result.History, new CheckOptions { TimeBudget = options.CheckBudget });
+                var check = model!.Check(result.History, new CheckOptions { TimeBudget = options.CheckBudget, TimeProvider = options.TimeProvider });
                 if (check.Verdict == Verdict.NotLinearizable)
                 {
                     violations.Add(new Violation(seed, ViolationKinds.Linearizability,
