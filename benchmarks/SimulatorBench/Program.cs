@@ -4,10 +4,13 @@ using Kernel.Sdk.Testing.Simulation;
 using Kernel.Sdk.Testing.Tests.Verification.ToyStrategies;
 using Kernel.Sdk.Testing.Verification;
 
-// Simulated seconds per wall-clock second for a 5-node cluster of the correct toy Raft under every fault.
-// Usage: SimulatorBench [seeds=40] [safety-seconds=30]
+// Simulated seconds per wall-clock second for a 5-node cluster under every fault: the correct toy Raft, or with
+// --raft the UltimateConsensus Raft.
+// Usage: SimulatorBench [--raft] [seeds=40] [safety-seconds=30]
 //        SimulatorBench flaws [seeds=100]   (how fast the verifier catches each broken toy)
 //        SimulatorBench hash [seed=1]       (trace hash of one seed: compare across processes and machines)
+var useRaft = args.Contains("--raft");
+args = [.. args.Where(a => a != "--raft")];
 if (args.Length > 0 && args[0] == "flaws")
 {
     var n = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100;
@@ -35,7 +38,8 @@ if (args.Length > 0 && args[0] == "hash")
 
 var seeds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 40;
 var safety = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 30;
-var strategy = new ToyRaftStrategy();
+Kernel.Sdk.Consensus.IConsensusStrategy strategy = useRaft ? new UltimateConsensus.RaftStrategy() : new ToyRaftStrategy();
+Console.WriteLine($"strategy: {(useRaft ? "UltimateConsensus raft" : "toy raft")}");
 var options = new SimulationOptions
 {
     Nodes = 5,
