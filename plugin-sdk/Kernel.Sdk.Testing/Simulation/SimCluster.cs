@@ -28,6 +28,7 @@ public sealed class SimCluster
     private readonly PriorityQueue<SimEvent, EventKey> _queue = new();
     private readonly ArrayBufferWriter<byte> _writer = new(1024);
     private readonly bool[,] _blocked;
+    private readonly bool[] _disconnected;
     private readonly long[,] _linkMessages;
     private readonly long[,] _linkBytes;
     private readonly Dictionary<long, NodeId> _leaders = [];
@@ -59,6 +60,7 @@ public sealed class SimCluster
         _tick = Math.Max(1, (long)options.TickInterval.TotalMicroseconds);
         _nodes = new SimNode[options.Nodes + 1];
         _blocked = new bool[options.Nodes + 1, options.Nodes + 1];
+        _disconnected = new bool[options.Nodes + 1];
         _linkMessages = new long[options.Nodes + 1, options.Nodes + 1];
         _linkBytes = new long[options.Nodes + 1, options.Nodes + 1];
         for (var i = 1; i <= options.Nodes; i++)
@@ -202,6 +204,7 @@ public sealed class SimCluster
     public void Disconnect(NodeId node)
     {
         var i = IndexOf(node);
+        _disconnected[i] = true;
         for (var j = 1; j < _nodes.Length; j++)
         {
             if (j != i)
@@ -214,14 +217,21 @@ public sealed class SimCluster
         Trace.Record(_now, TraceKind.Partition, i, "disconnect");
     }
 
-    /// <summary>Restores every link to and from <paramref name="node"/> (links between other nodes stay as they are).</summary>
+    /// <summary>
+    /// Restores the links between <paramref name="node"/> and every node that is not itself disconnected (as 6.5840's
+    /// labrpc does); links between other nodes stay as they are.
+    /// </summary>
     public void Connect(NodeId node)
     {
         var i = IndexOf(node);
+        _disconnected[i] = false;
         for (var j = 1; j < _nodes.Length; j++)
         {
-            _blocked[i, j] = false;
-            _blocked[j, i] = false;
+            if (!_disconnected[j])
+            {
+                _blocked[i, j] = false;
+                _blocked[j, i] = false;
+            }
         }
 
         Trace.Record(_now, TraceKind.Partition, i, "connect");
@@ -234,6 +244,7 @@ public sealed class SimCluster
     public void Partition(params NodeId[][] groups)
     {
         ArgumentNullException.ThrowIfNull(groups);
+        Array.Clear(_disconnected);
         var group = new int[_nodes.Length];
         for (var g = 0; g < groups.Length; g++)
         {
@@ -275,6 +286,7 @@ public sealed class SimCluster
     public void Heal()
     {
         Array.Clear(_blocked);
+        Array.Clear(_disconnected);
         Trace.Record(_now, TraceKind.Partition, 0, "heal");
     }
 

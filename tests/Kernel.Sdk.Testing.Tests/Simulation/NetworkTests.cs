@@ -86,6 +86,21 @@ public sealed class NetworkTests
     }
 
     [Fact]
+    public void Connect_does_not_reconnect_a_node_that_is_still_disconnected()
+    {
+        var c = Cluster();
+        c.Disconnect(N2);
+        c.Disconnect(N3);
+        c.Connect(N3);
+        c.RunFor(TimeSpan.FromMilliseconds(20));
+        var at3 = Delta(c, N3, () => c.RunFor(TimeSpan.FromMilliseconds(300)));
+        Assert.Equal([N1, N4, N5], at3.Keys.Order());
+        Assert.True(c.IsBlocked(N2, N3));
+        c.Connect(N2);
+        Assert.False(c.IsBlocked(N2, N3));
+    }
+
+    [Fact]
     public void Unreliable_network_loses_about_a_tenth()
     {
         var c = Cluster();
