@@ -1,4 +1,5 @@
 using System.Globalization;
+using Kernel.Sdk.Consensus;
 
 namespace Kernel.Sdk.Testing.Simulation;
 
@@ -38,6 +39,16 @@ internal sealed class Nemesis
         if (_faults.HasFlag(SimFaults.Clock))
         {
             _actions.Add(DriftOne);
+        }
+
+        if (_faults.HasFlag(SimFaults.Transfer))
+        {
+            _actions.Add(TransferLeadership);
+        }
+
+        if (_faults.HasFlag(SimFaults.Membership) && cluster.Options.Nodes >= 3)
+        {
+            _actions.Add(ChangeMembership);
         }
     }
 
@@ -87,6 +98,85 @@ internal sealed class Nemesis
                 _cluster.Resume(n);
             }
         }
+
+        if (_faults.HasFlag(SimFaults.Membership))
+        {
+            RestoreMembership();
+        }
+    }
+
+    /// <summary>Until every node is a voter again, asks the leader for the next step (learner, then voter) every 50 ms.</summary>
+    private void RestoreMembership()
+    {
+        if (_cluster.Stopped || !StepTowardsFullMembership())
+        {
+            return;
+        }
+
+        _cluster.After(50_000, RestoreMembership);
+    }
+
+    /// <summary>Proposes the next change that brings a missing node back; false when every node is a voter.</summary>
+    private bool StepTowardsFullMembership()
+    {
+        var leader = _cluster.Leader();
+        if (leader.IsNone || _cluster.Status(leader) is not { } status)
+        {
+            return true; // no leader yet: try again later
+        }
+
+        var missing = _cluster.Nodes.Where(id => !status.Membership.IsVoter(id)).ToList();
+        if (missing.Count == 0)
+        {
+            return false;
+        }
+
+        var id = missing[0];
+        var kind = status.Membership.Learners.Contains(id) ? MembershipChangeKind.AddVoter : MembershipChangeKind.AddLearner;
+        _cluster.ProposeMembershipChange(leader, new MembershipChange(kind, id));
+        return true;
+    }
+
+    private void ChangeMembership()
+    {
+        var leader = _cluster.Leader();
+        if (leader.IsNone || _cluster.Status(leader) is not { } status)
+        {
+            return;
+        }
+
+        if (_cluster.Nodes.All(status.Membership.IsVoter) && status.Membership.Voters.Count > 2)
+        {
+            // Any voter may go, the leader included (it must step down once the change commits).
+            var voters = status.Membership.Voters;
+            var victim = voters[Random.Next(voters.Count)];
+            Note("remove " + victim);
+            _cluster.ProposeMembershipChange(leader, new MembershipChange(MembershipChangeKind.Remove, victim));
+        }
+        else
+        {
+            Note("membership: bring a node back");
+            StepTowardsFullMembership();
+        }
+    }
+
+    private void TransferLeadership()
+    {
+        var leader = _cluster.Leader();
+        if (leader.IsNone || _cluster.Status(leader) is not { } status)
+        {
+            return;
+        }
+
+        var others = status.Membership.Voters.Where(v => v != leader).ToList();
+        if (others.Count == 0)
+        {
+            return;
+        }
+
+        var target = others[Random.Next(others.Count)];
+        Note($"transfer leadership {leader} -> {target}");
+        _cluster.TransferLeadership(leader, target);
     }
 
     private void ScheduleNext() =>

@@ -433,6 +433,61 @@ public sealed class SimCluster
         return ok;
     }
 
+    /// <summary>Proposes a membership change on a node (normally the leader) and processes what it produces.</summary>
+    public ProposeResult ProposeMembershipChange(NodeId node, MembershipChange change)
+    {
+        var n = _nodes[IndexOf(node)];
+        if (!n.Up || n.Paused)
+        {
+            return ProposeResult.Refused(n.Up ? "node is paused" : "node is down");
+        }
+
+        ProposeResult result;
+        try
+        {
+            result = n.Node!.ProposeMembershipChange(change);
+        }
+        catch (Exception ex)
+        {
+            NodeThrew(n, "ProposeMembershipChange", ex);
+            return ProposeResult.Refused("node crashed");
+        }
+
+        Trace.Record(_now, TraceKind.Membership, n.Index, result.Accepted ? result.Index : -1, ((long)change.Kind << 32) | (uint)change.Node.Value);
+        if (Trace.TextEnabled)
+        {
+            Trace.Line(_now, TraceKind.Membership, n.Index, $"{change.Kind} {change.Node}: " + (result.Accepted ? $"accepted index {result.Index}" : $"refused ({result.Reason})"));
+        }
+
+        ProcessReady(n);
+        return result;
+    }
+
+    /// <summary>Asks a node (normally the leader) to hand leadership to <paramref name="target"/>.</summary>
+    public bool TransferLeadership(NodeId node, NodeId target)
+    {
+        var n = _nodes[IndexOf(node)];
+        if (!n.Up || n.Paused)
+        {
+            return false;
+        }
+
+        bool ok;
+        try
+        {
+            ok = n.Node!.TransferLeadership(target);
+        }
+        catch (Exception ex)
+        {
+            NodeThrew(n, "TransferLeadership", ex);
+            return false;
+        }
+
+        Trace.Record(_now, TraceKind.Transfer, n.Index, ok ? 1 : 0, target.Value, ReadOnlySpan<byte>.Empty);
+        ProcessReady(n);
+        return ok;
+    }
+
     /// <summary>The node's status, or null when it is down.</summary>
     public ConsensusStatus? Status(NodeId node)
     {

@@ -34,18 +34,27 @@ public enum SimFaults
     /// <summary>Nodes that stop processing for a while (a long GC or VM pause), their input queued.</summary>
     Pause = 128,
 
+    /// <summary>The leader is asked to hand leadership to another voter.</summary>
+    Transfer = 256,
+
+    /// <summary>
+    /// Single-server membership changes: a voter is removed, later added back as a learner and promoted to voter once
+    /// it has caught up. The liveness phase restores every node as a voter.
+    /// </summary>
+    Membership = 512,
+
     /// <summary>Every fault.</summary>
-    All = Partition | Crash | Drop | Duplicate | Reorder | Clock | Disk | Pause,
+    All = Partition | Crash | Drop | Duplicate | Reorder | Clock | Disk | Pause | Transfer | Membership,
 }
 
-/// <summary>Parses and prints fault names: partition, crash, drop, duplicate, reorder, clock, disk, pause, all, none.</summary>
+/// <summary>Parses and prints fault names: partition, crash, drop, duplicate, reorder, clock, disk, pause, transfer, membership, all, none.</summary>
 public static class SimFaultNames
 {
     private static readonly (string Name, SimFaults Fault)[] Table =
     [
         ("partition", SimFaults.Partition), ("crash", SimFaults.Crash), ("drop", SimFaults.Drop),
         ("duplicate", SimFaults.Duplicate), ("reorder", SimFaults.Reorder), ("clock", SimFaults.Clock),
-        ("disk", SimFaults.Disk), ("pause", SimFaults.Pause),
+        ("disk", SimFaults.Disk), ("pause", SimFaults.Pause), ("transfer", SimFaults.Transfer), ("membership", SimFaults.Membership),
     ];
 
     /// <summary>Every single fault name, in a fixed order.</summary>

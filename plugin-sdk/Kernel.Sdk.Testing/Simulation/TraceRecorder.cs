@@ -23,6 +23,8 @@ internal enum TraceKind : byte
     Nemesis = 13,
     Violation = 14,
     Propose = 15,
+    Membership = 16,
+    Transfer = 17,
 }
 
 /// <summary>
@@ -127,6 +129,8 @@ internal sealed class TraceRecorder
         TraceKind.Nemesis => "nemesis",
         TraceKind.Violation => "VIOLATION",
         TraceKind.Propose => "propose",
+        TraceKind.Membership => "membership",
+        TraceKind.Transfer => "transfer",
         _ => "?",
     };
 }
