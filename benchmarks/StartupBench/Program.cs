@@ -1,17 +1,31 @@
 using System.Diagnostics;
 
 // Start-up time to ready, whole process: starts each program, waits for its "ready" log line, stops it.
-// Usage: StartupBench <kernel.dll> <plugins-dir> <BareHost.dll> [runs=5]
+// Usage: StartupBench <kernel.dll> <sample plugin output folder> <BareHost.dll> [runs=5]
 if (args.Length < 3)
 {
-    Console.Error.WriteLine("usage: StartupBench <kernel.dll> <plugins-dir> <BareHost.dll> [runs=5]");
+    Console.Error.WriteLine("usage: StartupBench <kernel.dll> <sample plugin output folder> <BareHost.dll> [runs=5]");
     return 2;
+}
+
+// A plugins folder holding just the sample plugin.
+var pluginsDir = Path.Combine(Path.GetTempPath(), "startup-bench-plugins");
+if (Directory.Exists(pluginsDir))
+{
+    Directory.Delete(pluginsDir, recursive: true);
+}
+
+var sampleDir = Path.Combine(pluginsDir, "SamplePlugin");
+Directory.CreateDirectory(sampleDir);
+foreach (var file in Directory.EnumerateFiles(args[1]))
+{
+    File.Copy(file, Path.Combine(sampleDir, Path.GetFileName(file)));
 }
 
 var runs = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 5;
 var config = Path.Combine(Path.GetTempPath(), "startup-bench-plugins.json");
 File.WriteAllText(config, "{}");
-var kernel = Measure("kernel run (sample plugin)", "dotnet", [args[0], "run", "--config", config, "--plugins-dir", args[1]], "Kernel ready");
+var kernel = Measure("kernel run (sample plugin)", "dotnet", [args[0], "run", "--config", config, "--plugins-dir", pluginsDir], "Kernel ready");
 var bare = Measure("bare generic host", "dotnet", [args[2]], "Bare host ready");
 Console.WriteLine($"kernel: median {kernel:F0} ms; bare host: median {bare:F0} ms; difference {kernel - bare:F0} ms");
 return 0;
