@@ -60,6 +60,9 @@ long events = 0;
 long messages = 0;
 var ops = default(OperationCounts);
 var violations = 0;
+var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+var pauseBefore = GC.GetTotalPauseDuration();
 var watch = Stopwatch.StartNew();
 for (var seed = 1; seed <= seeds; seed++)
 {
@@ -79,6 +82,8 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"  simulated {simulated.TotalSeconds:F0} s in {wall:F2} s wall = {simulated.TotalSeconds / wall:F0} sim-s per wall-s; {events / wall / 1e6:F2} M events/s; {messages / wall / 1e6:F2} M messages/s"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"  operations {ops.Total} ({ops.Ok} ok, {ops.Fail} fail, {ops.Info} info); invariant violations {violations}"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"  allocated {(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / simulated.TotalSeconds / 1e6:F2} MB per simulated second; GCs gen0 {GC.CollectionCount(0) - gcBefore.Item1}, gen1 {GC.CollectionCount(1) - gcBefore.Item2}, gen2 {GC.CollectionCount(2) - gcBefore.Item3}; GC pauses {(GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds:F2} s"));
 
 // The same with the linearizability check of every history, as `kernel verify` does it.
 var summary = Verifier.Run(strategy, new VerifyOptions { Seeds = seeds, Simulation = options });

@@ -56,7 +56,7 @@ public sealed class SimDirectory : IDurableDirectory
     /// <inheritdoc />
     public byte[] ReadAll(string name) =>
         _files.TryGetValue(name, out var file)
-            ? file.Data.AsSpan(0, checked((int)file.Length)).ToArray()
+            ? file.ReadAll()
             : throw new FileNotFoundException($"{Location}/{name} does not exist.", name);
 
     /// <inheritdoc />
@@ -172,7 +172,7 @@ public sealed class SimDirectory : IDurableDirectory
                     var garbage = (int)Math.Min(kept, random.Next(1, 9));
                     for (var i = 0; i < garbage; i++)
                     {
-                        file.Data[file.Synced + kept - 1 - i] = (byte)random.NextUInt64();
+                        file.Set(file.Synced + kept - 1 - i, (byte)random.NextUInt64());
                     }
                 }
             }
@@ -203,24 +203,48 @@ public sealed class SimDirectory : IDurableDirectory
         }
     }
 
+    /// <summary>A file's bytes in 64 KiB chunks, so a growing log never reallocates into the large object heap.</summary>
     private sealed class SimFile
     {
-        public byte[] Data = [];
+        private const int ChunkBits = 16;
+        private const int ChunkSize = 1 << ChunkBits;
+        private readonly List<byte[]> _chunks = [];
         public long Length;
         public long Synced;
         public bool CreationDurable;
 
         public void Write(ReadOnlySpan<byte> bytes)
         {
-            var needed = Length + bytes.Length;
-            if (needed > Data.Length)
+            while (!bytes.IsEmpty)
             {
-                Array.Resize(ref Data, (int)Math.Max(needed, Math.Max(256, Data.Length * 2L)));
+                var chunk = (int)(Length >> ChunkBits);
+                var offset = (int)(Length & (ChunkSize - 1));
+                if (chunk == _chunks.Count)
+                {
+                    _chunks.Add(new byte[ChunkSize]);
+                }
+
+                var n = Math.Min(bytes.Length, ChunkSize - offset);
+                bytes[..n].CopyTo(_chunks[chunk].AsSpan(offset));
+                bytes = bytes[n..];
+                Length += n;
+            }
+        }
+
+        public byte[] ReadAll()
+        {
+            var result = new byte[checked((int)Length)];
+            for (long done = 0; done < Length;)
+            {
+                var n = (int)Math.Min(ChunkSize, Length - done);
+                _chunks[(int)(done >> ChunkBits)].AsSpan(0, n).CopyTo(result.AsSpan((int)done));
+                done += n;
             }
 
-            bytes.CopyTo(Data.AsSpan((int)Length));
-            Length = needed;
+            return result;
         }
+
+        public void Set(long position, byte value) => _chunks[(int)(position >> ChunkBits)][position & (ChunkSize - 1)] = value;
     }
 
     private sealed class Handle(SimDirectory owner, SimFile file, long generation) : IDurableFile

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using System.Text;
 
 namespace Kernel.Sdk.Testing.Simulation;
@@ -28,12 +28,12 @@ internal enum TraceKind : byte
 }
 
 /// <summary>
-/// The run's event trace: every event is folded into a SHA-256 (a compact binary record, cheap enough to keep on
-/// always) and, when a writer is given, printed as one line: virtual time in microseconds, node, kind, details.
+/// The run's event trace: every event is folded into a 128-bit XxHash3 (a compact binary record, cheap enough to keep on
+/// always; the hash tells runs apart, it does not need to resist an adversary) and, when a writer is given, printed as one line: virtual time in microseconds, node, kind, details.
 /// </summary>
 internal sealed class TraceRecorder
 {
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly XxHash128 _hash = new();
     private readonly byte[] _buffer = new byte[8192];
     private readonly TextWriter? _text;
     private int _used;
@@ -65,7 +65,7 @@ internal sealed class TraceRecorder
             if (data.Length > _buffer.Length - _used)
             {
                 Flush();
-                _hash.AppendData(data);
+                _hash.Append(data);
             }
             else
             {
@@ -107,7 +107,7 @@ internal sealed class TraceRecorder
     {
         if (_used > 0)
         {
-            _hash.AppendData(_buffer.AsSpan(0, _used));
+            _hash.Append(_buffer.AsSpan(0, _used));
             _used = 0;
         }
     }

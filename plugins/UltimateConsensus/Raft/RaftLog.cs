@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Kernel.Sdk.Consensus;
 
 namespace UltimateConsensus.Raft;
@@ -193,21 +194,24 @@ internal sealed class RaftLog
         }
 
         hi = Math.Min(hi, LastIndex + 1);
-        var result = new List<LogEntry>();
+        var all = CollectionsMarshal.AsSpan(_entries);
+        var start = (int)(lo - SnapshotIndex - 1);
+        var available = (int)Math.Max(0, Math.Min(hi - lo, maxCount));
+        var count = 0;
         long bytes = 0;
-        for (var i = lo; i < hi && result.Count < maxCount; i++)
+        while (count < available)
         {
-            var e = Entry(i);
-            if (result.Count > 0 && bytes + e.Size > maxBytes)
+            var size = all[start + count].Size;
+            if (count > 0 && bytes + size > maxBytes)
             {
                 break;
             }
 
-            bytes += e.Size;
-            result.Add(e);
+            bytes += size;
+            count++;
         }
 
-        return [.. result];
+        return count == 0 ? [] : all.Slice(start, count).ToArray();
     }
 
     public void CommitTo(long index)
