@@ -16,7 +16,10 @@ public interface IConsensusStorage : IDisposable
     /// <summary>Appends entries; entries at or after the first one's index that are already stored are replaced.</summary>
     void Append(IReadOnlyList<LogEntry> entries);
 
-    /// <summary>Stores a snapshot and drops the log entries it covers. Atomic: after a crash either the old or the new snapshot is there.</summary>
+    /// <summary>
+    /// Stores a snapshot and drops the log entries it covers. Atomic: after a crash either the old or the new snapshot is
+    /// there. Like every write here it is guaranteed durable only after the next <see cref="Sync"/>.
+    /// </summary>
     void SaveSnapshot(Snapshot snapshot);
 
     /// <summary>Makes everything written so far durable (fsync).</summary>
