@@ -84,6 +84,7 @@ internal sealed class Nemesis
         _cluster.Heal();
         foreach (var n in _cluster.AllNodes)
         {
+            n.ArmedCrash = null;
             if (n.Drift != 0)
             {
                 _cluster.SetClockDrift(n.Id, 0);
@@ -295,6 +296,16 @@ internal sealed class Nemesis
         }
 
         Random.Shuffle(up);
+        if (Random.Chance(0.5))
+        {
+            // A crash in the middle of handling a Ready: between writing and syncing, before or while sending, before Advance.
+            var target = up[0];
+            target.ArmedCrash = (CrashPoint)Random.Next(4);
+            Note($"arm crash of {target.Id} at {target.ArmedCrash}");
+            RestartWhenDown(target.Id, target.Incarnation);
+            return;
+        }
+
         var count = Random.Chance(0.75) ? 1 : Random.Next(1, (N / 2) + 2);
         foreach (var n in up.Take(count))
         {
@@ -309,6 +320,32 @@ internal sealed class Nemesis
                 }
             });
         }
+    }
+
+    /// <summary>Waits for an armed crash to strike, then restarts the node after a while.</summary>
+    private void RestartWhenDown(Kernel.Sdk.Cluster.NodeId id, long incarnation)
+    {
+        _cluster.After(20_000, () =>
+        {
+            var n = _cluster.AllNodes.First(x => x.Id == id);
+            if (!_running || n.Incarnation != incarnation + 1 || n.Up)
+            {
+                if (_running && n.Up && n.Incarnation == incarnation && n.ArmedCrash is not null)
+                {
+                    RestartWhenDown(id, incarnation); // not struck yet
+                }
+
+                return;
+            }
+
+            _cluster.After(Random.NextInt64(10_000, 1_500_000), () =>
+            {
+                if (_running)
+                {
+                    _cluster.Restart(id);
+                }
+            });
+        });
     }
 
     private void PauseOne()

@@ -627,6 +627,18 @@ public sealed class SimCluster
         ProcessReady(n);
     }
 
+    /// <summary>Crashes the node here if a crash is armed for this point of its Ready handling.</summary>
+    private bool StrikeArmedCrash(SimNode n, CrashPoint point)
+    {
+        if (n.ArmedCrash != point)
+        {
+            return false;
+        }
+
+        CrashNode(n, CrashMode, "armed crash " + point);
+        return true;
+    }
+
     internal void CrashNode(SimNode n, DiskCrashMode mode, string why)
     {
         if (!n.Up)
@@ -646,6 +658,7 @@ public sealed class SimCluster
         n.Node = null;
         n.Storage = null;
         n.Paused = false;
+        n.ArmedCrash = null;
         n.TickGeneration++;
         n.Incarnation++;
         n.Inbox.Clear();
@@ -841,6 +854,11 @@ public sealed class SimCluster
                     storage.Append(ready.Entries);
                 }
 
+                if (StrikeArmedCrash(n, CrashPoint.BeforeSync))
+                {
+                    return;
+                }
+
                 if (ready.MustSync)
                 {
                     storage.Sync();
@@ -853,9 +871,25 @@ public sealed class SimCluster
                 return;
             }
 
-            foreach (var message in ready.Messages)
+            if (StrikeArmedCrash(n, CrashPoint.BeforeSend))
             {
-                Send(n, message, delay);
+                return;
+            }
+
+            var sendBeforeCrash = n.ArmedCrash == CrashPoint.MidSend ? Random.Next(ready.Messages.Count + 1) : -1;
+            for (var i = 0; i < ready.Messages.Count; i++)
+            {
+                if (i == sendBeforeCrash && StrikeArmedCrash(n, CrashPoint.MidSend))
+                {
+                    return;
+                }
+
+                Send(n, ready.Messages[i], delay);
+            }
+
+            if (StrikeArmedCrash(n, CrashPoint.MidSend))
+            {
+                return;
             }
 
             if (ready.Snapshot is { } installed)
@@ -892,6 +926,11 @@ public sealed class SimCluster
             }
 
             ServeReads(n);
+            if (StrikeArmedCrash(n, CrashPoint.BeforeAdvance))
+            {
+                return;
+            }
+
             try
             {
                 node.Advance(ready);

@@ -45,6 +45,9 @@ internal sealed class SimNode
 
     public bool Paused { get; set; }
 
+    /// <summary>When set, the node crashes at this point of its next Ready (see <see cref="CrashPoint"/>).</summary>
+    public CrashPoint? ArmedCrash { get; set; }
+
     /// <summary>Bumped at every crash, restart, pause and resume: stale tick chains see it and stop.</summary>
     public long TickGeneration { get; set; }
 
@@ -83,6 +86,22 @@ internal sealed class SimNode
     public long MessagesDropped { get; set; }
 
     public NodeCounters Counters => new(MessagesSent, BytesSent, MessagesReceived, BytesReceived, MessagesDropped, Disk.Syncs, Disk.BytesWritten);
+}
+
+/// <summary>Where, inside the handling of one Ready, an armed crash strikes.</summary>
+internal enum CrashPoint : byte
+{
+    /// <summary>After the writes were issued, before the sync: they may be lost or torn.</summary>
+    BeforeSync,
+
+    /// <summary>After the sync, before any message went out.</summary>
+    BeforeSend,
+
+    /// <summary>After some of the messages went out.</summary>
+    MidSend,
+
+    /// <summary>After applying, before <c>Advance</c>.</summary>
+    BeforeAdvance,
 }
 
 internal enum EventKind : byte
