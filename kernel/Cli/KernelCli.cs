@@ -73,14 +73,8 @@ internal static class KernelCli
     /// <summary>Loads configuration and plugins for a one-shot verb; configuration problems exit 2 with their message.</summary>
     internal static async Task<int> WithRuntime(ParseResult parse, TextWriter error, Func<KernelRuntime, int> action)
     {
-        KernelConfig config;
-        try
+        if (TryLoadConfig(parse, error) is not { } config)
         {
-            config = LoadConfig(parse);
-        }
-        catch (ConfigurationException ex)
-        {
-            await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
             return InvalidInput;
         }
 
@@ -99,19 +93,24 @@ internal static class KernelCli
         return action(runtime);
     }
 
-    internal static KernelConfig LoadConfig(ParseResult parse) =>
-        KernelConfig.Load(parse.GetValue(ConfigOption), parse.GetValue(PluginsDirOption), parse.UnmatchedTokens);
-
-    private static async Task<int> RunHostAsync(ParseResult parse, TextWriter error, CancellationToken cancellationToken)
+    /// <summary>Loads the configuration the options name; on a problem writes it and returns null.</summary>
+    private static KernelConfig? TryLoadConfig(ParseResult parse, TextWriter error)
     {
-        KernelConfig config;
         try
         {
-            config = LoadConfig(parse);
+            return KernelConfig.Load(parse.GetValue(ConfigOption), parse.GetValue(PluginsDirOption), parse.UnmatchedTokens);
         }
         catch (ConfigurationException ex)
         {
-            await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            error.WriteLine("error: " + ex.Message);
+            return null;
+        }
+    }
+
+    private static async Task<int> RunHostAsync(ParseResult parse, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (TryLoadConfig(parse, error) is not { } config)
+        {
             return InvalidInput;
         }
 

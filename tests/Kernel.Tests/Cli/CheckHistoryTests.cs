@@ -1,17 +1,9 @@
-using Kernel.Host.Cli;
+using static Kernel.Tests.Cli.KernelProcess;
 
 namespace Kernel.Tests.Cli;
 
 public sealed class CheckHistoryTests
 {
-    private static async Task<(int Code, string Out, string Err)> Cli(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await KernelCli.RunAsync(args, output, error, CancellationToken.None);
-        return (code, output.ToString(), error.ToString());
-    }
-
     private static string Write(string name, string text)
     {
         var path = Path.Combine(Path.GetTempPath(), $"kernel-history-{Guid.NewGuid():N}-{name}");
@@ -28,7 +20,7 @@ public sealed class CheckHistoryTests
             {"process":2,"type":"invoke","f":"get","key":"x","value":null}
             {"process":2,"type":"ok","f":"get","key":"x","value":"a"}
             """);
-        var (code, stdout, _) = await Cli("check-history", "--model", "kv-cas", path);
+        var (code, stdout, _) = await RunCli("check-history", "--model", "kv-cas", path);
         Assert.Equal(0, code);
         Assert.Contains("linearizable", stdout);
     }
@@ -44,7 +36,7 @@ public sealed class CheckHistoryTests
             {"process":3,"type":"invoke","f":"get","key":"x","value":null}
             {"process":3,"type":"ok","f":"get","key":"x","value":"a"}
             """);
-        var (code, stdout, _) = await Cli("check-history", "--model", "kv-cas", path);
+        var (code, stdout, _) = await RunCli("check-history", "--model", "kv-cas", path);
         Assert.Equal(1, code);
         Assert.Contains("NOT linearizable", stdout);
         Assert.Contains("cannot be linearized", stdout);
@@ -54,16 +46,16 @@ public sealed class CheckHistoryTests
     public async Task Unreadable_input_and_unknown_models_exit_2_with_the_reason()
     {
         var path = Write("broken.jsonl", "{\"process\":1,\"type\":\"invoke\"\n");
-        var (code, stdout, _) = await Cli("check-history", "--model", "kv-cas", path);
+        var (code, stdout, _) = await RunCli("check-history", "--model", "kv-cas", path);
         Assert.Equal(2, code);
         Assert.Contains($"{path}:1:", stdout);
         Assert.Contains("invalid JSON", stdout);
 
-        var (code2, stdout2, _) = await Cli("check-history", "--model", "nope", path);
+        var (code2, stdout2, _) = await RunCli("check-history", "--model", "nope", path);
         Assert.Equal(2, code2);
         Assert.Contains("Valid models: register, cas-register, etcd-register-with-cas, kv, kv-cas, multi-register, mutex", stdout2);
 
-        var (code3, _, err3) = await Cli("check-history", "--model", "kv", "--format", "xml", path);
+        var (code3, _, err3) = await RunCli("check-history", "--model", "kv", "--format", "xml", path);
         Assert.Equal(2, code3);
         Assert.Contains("--format 'xml' is not a format", err3);
     }

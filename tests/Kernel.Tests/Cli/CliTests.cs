@@ -1,18 +1,10 @@
+using static Kernel.Tests.Cli.KernelProcess;
 using System.Text.Json;
-using Kernel.Host.Cli;
 
 namespace Kernel.Tests.Cli;
 
 public sealed class CliTests
 {
-    private static async Task<(int Code, string Out, string Err)> Cli(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await KernelCli.RunAsync(args, output, error, CancellationToken.None);
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public async Task Plugins_json_lists_every_plugin_with_status_reason_and_strategies()
     {
@@ -21,7 +13,7 @@ public sealed class CliTests
         folder.Add("ThrowingPlugin");
         var path = folder.WriteConfig("{}");
 
-        var (code, stdout, _) = await Cli("plugins", "--json", "--config", path, "--plugins-dir", folder.Folder);
+        var (code, stdout, _) = await RunCli("plugins", "--json", "--config", path, "--plugins-dir", folder.Folder);
 
         Assert.Equal(0, code);
         using var doc = JsonDocument.Parse(stdout);
@@ -45,7 +37,7 @@ public sealed class CliTests
         folder.Add("SamplePlugin");
         var path = folder.WriteConfig("{}");
 
-        var (code, stdout, _) = await Cli("plugins", "--config", path, "--plugins-dir", folder.Folder);
+        var (code, stdout, _) = await RunCli("plugins", "--config", path, "--plugins-dir", folder.Folder);
 
         Assert.Equal(0, code);
         Assert.Contains("SamplePlugin 1.0.0  SDK [1.0.0, 2.0.0)  loaded", stdout);
@@ -59,15 +51,15 @@ public sealed class CliTests
         folder.Add("SamplePlugin");
         var path = folder.WriteConfig("{}");
 
-        var (code, stdout, _) = await Cli("strategies", "--category", "conflict", "--config", path, "--plugins-dir", folder.Folder);
+        var (code, stdout, _) = await RunCli("strategies", "--category", "conflict", "--config", path, "--plugins-dir", folder.Folder);
         Assert.Equal(0, code);
         Assert.Contains("conflict/sample-lww  Sample plugin: last writer wins", stdout);
 
-        var (code2, stdout2, _) = await Cli("strategies", "--category", "consensus", "--config", path, "--plugins-dir", folder.Folder);
+        var (code2, stdout2, _) = await RunCli("strategies", "--category", "consensus", "--config", path, "--plugins-dir", folder.Folder);
         Assert.Equal(0, code2);
         Assert.DoesNotContain("sample-lww", stdout2);
 
-        var (code3, _, err3) = await Cli("strategies", "--category", "bogus", "--config", path, "--plugins-dir", folder.Folder);
+        var (code3, _, err3) = await RunCli("strategies", "--category", "bogus", "--config", path, "--plugins-dir", folder.Folder);
         Assert.Equal(2, code3);
         Assert.Contains("--category 'bogus' is not a category", err3);
     }
@@ -79,7 +71,7 @@ public sealed class CliTests
         folder.Add("SamplePlugin");
         var path = folder.WriteConfig("{}");
 
-        var (code, stdout, _) = await Cli("strategies", "--json", "--config", path, "--plugins-dir", folder.Folder);
+        var (code, stdout, _) = await RunCli("strategies", "--json", "--config", path, "--plugins-dir", folder.Folder);
 
         Assert.Equal(0, code);
         using var doc = JsonDocument.Parse(stdout);
@@ -94,7 +86,7 @@ public sealed class CliTests
         using var folder = new TestPluginsFolder();
         var path = folder.WriteConfig("{}");
 
-        var (code, stdout, _) = await Cli("plugins", "--config", path, "--plugins-dir", Path.Combine(folder.Root, "absent"));
+        var (code, stdout, _) = await RunCli("plugins", "--config", path, "--plugins-dir", Path.Combine(folder.Root, "absent"));
 
         Assert.Equal(0, code);
         Assert.Contains("none", stdout);

@@ -1,19 +1,11 @@
+using static Kernel.Tests.Cli.KernelProcess;
 using System.Diagnostics;
 using System.Text.Json;
-using Kernel.Host.Cli;
 
 namespace Kernel.Tests.Cli;
 
 public sealed class VerifyTests
 {
-    private static async Task<(int Code, string Out, string Err)> Cli(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await KernelCli.RunAsync(args, output, error, CancellationToken.None);
-        return (code, output.ToString(), error.ToString());
-    }
-
     private static string[] With(TestPluginsFolder folder, params string[] args) =>
         [.. args, "--config", folder.WriteConfig("{}"), "--plugins-dir", folder.Folder];
 
@@ -23,7 +15,7 @@ public sealed class VerifyTests
         using var folder = new TestPluginsFolder();
         folder.Add("UltimateConsensus");
 
-        var (code, stdout, err) = await Cli(With(folder, "verify", "--strategy", "consensus/raft", "--nodes", "5", "--seeds", "3", "--faults", "all", "--json"));
+        var (code, stdout, err) = await RunCli(With(folder, "verify", "--strategy", "consensus/raft", "--nodes", "5", "--seeds", "3", "--faults", "all", "--json"));
 
         Assert.True(code == 0, stdout + err);
         using var doc = JsonDocument.Parse(stdout);
@@ -40,7 +32,7 @@ public sealed class VerifyTests
         using var folder = new TestPluginsFolder();
         folder.Add("UltimateConsensus");
 
-        var (code, stdout, err) = await Cli(With(folder, "verify", "--strategy", "consensus/raft", "--seed", "4", "--ops", "50", "--faults", "partition,crash", "--json"));
+        var (code, stdout, err) = await RunCli(With(folder, "verify", "--strategy", "consensus/raft", "--seed", "4", "--ops", "50", "--faults", "partition,crash", "--json"));
 
         Assert.True(code == 0, stdout + err);
         using var doc = JsonDocument.Parse(stdout);
@@ -56,11 +48,11 @@ public sealed class VerifyTests
         var trace = Path.Combine(folder.Root, "trace.txt");
         var history = Path.Combine(folder.Root, "history.jsonl");
 
-        var (code, stdout, err) = await Cli(With(folder, "verify", "--strategy", "consensus/raft", "--seed", "9", "--trace", trace, "--history", history));
+        var (code, stdout, err) = await RunCli(With(folder, "verify", "--strategy", "consensus/raft", "--seed", "9", "--trace", trace, "--history", history));
 
         Assert.True(code == 0, stdout + err);
         Assert.True(new FileInfo(trace).Length > 1000);
-        var (checkCode, checkOut, _) = await Cli("check-history", "--model", "kv-cas", history);
+        var (checkCode, checkOut, _) = await RunCli("check-history", "--model", "kv-cas", history);
         Assert.True(checkCode == 0, checkOut);
     }
 
@@ -71,15 +63,15 @@ public sealed class VerifyTests
         folder.Add("UltimateConsensus");
         folder.Add("SamplePlugin");
 
-        var (code, _, err) = await Cli(With(folder, "verify", "--strategy", "consensus/paxos"));
+        var (code, _, err) = await RunCli(With(folder, "verify", "--strategy", "consensus/paxos"));
         Assert.Equal(2, code);
         Assert.Contains("--strategy 'consensus/paxos' is not registered; consensus strategies: consensus/raft.", err);
 
-        var (code2, _, err2) = await Cli(With(folder, "verify", "--strategy", "conflict/sample-lww"));
+        var (code2, _, err2) = await RunCli(With(folder, "verify", "--strategy", "conflict/sample-lww"));
         Assert.Equal(2, code2);
         Assert.Contains("conflict/sample-lww is a conflict strategy; verify runs consensus strategies", err2);
 
-        var (code3, _, err3) = await Cli(With(folder, "verify", "--strategy", "consensus/raft", "--faults", "partition,meteor"));
+        var (code3, _, err3) = await RunCli(With(folder, "verify", "--strategy", "consensus/raft", "--faults", "partition,meteor"));
         Assert.Equal(2, code3);
         Assert.Contains("meteor", err3);
     }
@@ -91,7 +83,7 @@ public sealed class VerifyTests
         folder.Add("UltimateConsensus");
         var args = With(folder, "verify", "--strategy", "consensus/raft", "--seed", "7", "--json");
 
-        var (code, stdout, err) = await Cli(args);
+        var (code, stdout, err) = await RunCli(args);
         Assert.True(code == 0, stdout + err);
         var inProcess = TraceHash(stdout);
 
@@ -100,7 +92,7 @@ public sealed class VerifyTests
         Assert.Equal(inProcess, TraceHash(other));
         Assert.Equal(inProcess, TraceHash(again));
 
-        var (_, different, _) = await Cli(With(folder, "verify", "--strategy", "consensus/raft", "--seed", "8", "--json"));
+        var (_, different, _) = await RunCli(With(folder, "verify", "--strategy", "consensus/raft", "--seed", "8", "--json"));
         Assert.NotEqual(inProcess, TraceHash(different));
     }
 

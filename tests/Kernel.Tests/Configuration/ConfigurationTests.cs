@@ -1,18 +1,10 @@
-using Kernel.Host.Cli;
+using static Kernel.Tests.Cli.KernelProcess;
 using Kernel.Host.Configuration;
 
 namespace Kernel.Tests.Configuration;
 
 public sealed class ConfigurationTests
 {
-    private static async Task<(int Code, string Out, string Err)> Cli(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await KernelCli.RunAsync(args, output, error, CancellationToken.None);
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public async Task Malformed_json_names_the_file_line_and_column_and_exits_non_zero()
     {
@@ -20,7 +12,7 @@ public sealed class ConfigurationTests
         folder.Add("SamplePlugin");
         var path = folder.WriteConfig("{\n  \"plugins\": {\n    \"SamplePlugin\": { \"enabled\": tru }\n  }\n}");
 
-        var (code, _, err) = await Cli("plugins", "--config", path, "--plugins-dir", folder.Folder);
+        var (code, _, err) = await RunCli("plugins", "--config", path, "--plugins-dir", folder.Folder);
 
         Assert.Equal(2, code);
         Assert.Contains($"{path}: malformed JSON at line 3, column", err);
@@ -35,7 +27,7 @@ public sealed class ConfigurationTests
         folder.Add("ThrowingPlugin");
         var path = folder.WriteConfig("""{ "plugins": { "NoSuchPlugin": { "enabled": true } } }""");
 
-        var (code, _, err) = await Cli("plugins", "--config", path, "--plugins-dir", folder.Folder);
+        var (code, _, err) = await RunCli("plugins", "--config", path, "--plugins-dir", folder.Folder);
 
         Assert.Equal(2, code);
         Assert.Contains("plugins:NoSuchPlugin names no plugin found in", err);
@@ -49,7 +41,7 @@ public sealed class ConfigurationTests
         folder.Add("SamplePlugin");
         var path = folder.WriteConfig("""{ "strategies": { "conflict": { "sample-lwx": { "enabled": true } } } }""");
 
-        var (code, _, err) = await Cli("strategies", "--config", path, "--plugins-dir", folder.Folder);
+        var (code, _, err) = await RunCli("strategies", "--config", path, "--plugins-dir", folder.Folder);
 
         Assert.Equal(2, code);
         Assert.Contains("strategies:conflict:sample-lwx names no registered strategy; conflict strategies: sample-lww.", err);
@@ -62,7 +54,7 @@ public sealed class ConfigurationTests
         folder.Add("SamplePlugin");
         var path = folder.WriteConfig("""{ "strategies": { "consensos": { "raft": { } } } }""");
 
-        var (code, _, err) = await Cli("plugins", "--config", path, "--plugins-dir", folder.Folder);
+        var (code, _, err) = await RunCli("plugins", "--config", path, "--plugins-dir", folder.Folder);
 
         Assert.Equal(2, code);
         Assert.Contains("strategies:consensos is not a category; categories: consensus, replication, conflict, crdt, resilience.", err);
@@ -75,7 +67,7 @@ public sealed class ConfigurationTests
         folder.Add("SamplePlugin");
         var path = folder.WriteConfig("""{ "strategies": { "conflict": { "sample-lww": { "options": { "tieBreak": "coin" } } } } }""");
 
-        var (code, _, err) = await Cli("plugins", "--config", path, "--plugins-dir", folder.Folder);
+        var (code, _, err) = await RunCli("plugins", "--config", path, "--plugins-dir", folder.Folder);
 
         Assert.Equal(2, code);
         Assert.Contains("strategies:conflict:sample-lww:options: Option 'tieBreak' is 'coin'; allowed values replica-id, none.", err);
@@ -88,7 +80,7 @@ public sealed class ConfigurationTests
         folder.Add("UltimateConsensus");
         var path = folder.WriteConfig("""{ "strategies": { "consensus": { "raft": { "options": { "heartbeatIntervalTicks": 0 } } } } }""");
 
-        var (code, _, err) = await Cli("plugins", "--config", path, "--plugins-dir", folder.Folder);
+        var (code, _, err) = await RunCli("plugins", "--config", path, "--plugins-dir", folder.Folder);
 
         Assert.Equal(2, code);
         Assert.Contains("strategies:consensus:raft:options: Option 'heartbeatIntervalTicks' is 0; allowed range", err);
@@ -101,7 +93,7 @@ public sealed class ConfigurationTests
         folder.Add("SamplePlugin");
         var path = folder.WriteConfig("{}");
 
-        var (code, _, err) = await Cli("plugins", "--config", path, "--plugins-dir", folder.Folder, "--strategies:conflict:sample-lww:options:tieBreak=coin");
+        var (code, _, err) = await RunCli("plugins", "--config", path, "--plugins-dir", folder.Folder, "--strategies:conflict:sample-lww:options:tieBreak=coin");
 
         Assert.Equal(2, code);
         Assert.Contains("Option 'tieBreak' is 'coin'", err);
