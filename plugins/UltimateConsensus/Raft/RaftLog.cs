@@ -154,7 +154,7 @@ internal sealed class RaftLog
 
             appendedFrom = conflict;
             var start = (int)(conflict - entries[0].Index);
-            Append(entries.Skip(start).ToArray());
+            Append(start == 0 ? entries : entries.Skip(start).ToArray());
         }
 
         CommitTo(Math.Min(commit, lastNew));
@@ -183,6 +183,33 @@ internal sealed class RaftLog
 
         _entries.AddRange(entries);
         UnstableFrom = Math.Min(UnstableFrom, first);
+    }
+
+    /// <summary>Appends one entry right after the last one (a leader's own proposal).</summary>
+    public void Append(in LogEntry entry)
+    {
+        if (entry.Index != LastIndex + 1 || entry.Index <= Committed)
+        {
+            throw new InvalidOperationException($"Cannot append {entry.Index} alone: commit {Committed}, last {LastIndex}.");
+        }
+
+        _entries.Add(entry);
+        UnstableFrom = Math.Min(UnstableFrom, entry.Index);
+    }
+
+    /// <summary>The payload bytes (data lengths) of the entries in [lo, hi), which must be in memory.</summary>
+    public long PayloadBytes(long lo, long hi)
+    {
+        lo = Math.Max(lo, FirstIndex);
+        hi = Math.Min(hi, LastIndex + 1);
+        var all = CollectionsMarshal.AsSpan(_entries);
+        long bytes = 0;
+        for (var i = lo; i < hi; i++)
+        {
+            bytes += all[(int)(i - SnapshotIndex - 1)].Data.Length;
+        }
+
+        return bytes;
     }
 
     /// <summary>Entries in [lo, hi), at most <paramref name="maxCount"/> and <paramref name="maxBytes"/> (but at least one).</summary>
@@ -285,8 +312,11 @@ internal sealed class RaftLog
 
     public bool HasNextCommittedEntries => Committed > Applying;
 
-    /// <summary>Hands out the committed entries not yet handed out.</summary>
-    public LogEntry[] TakeNextCommittedEntries()
+    /// <summary>
+    /// Hands out the committed entries not yet handed out, the first ones up to <paramref name="maxBytes"/> (by
+    /// <see cref="LogEntry.Size"/>, at least one entry); the rest stay for the next call.
+    /// </summary>
+    public LogEntry[] TakeNextCommittedEntries(long maxBytes = long.MaxValue)
     {
         if (Committed <= Applying)
         {
@@ -294,8 +324,8 @@ internal sealed class RaftLog
         }
 
         var from = Math.Max(Applying + 1, FirstIndex);
-        var entries = Slice(from, Committed + 1, long.MaxValue, int.MaxValue);
-        Applying = Committed;
+        var entries = Slice(from, Committed + 1, maxBytes, int.MaxValue);
+        Applying = entries[^1].Index;
         return entries;
     }
 

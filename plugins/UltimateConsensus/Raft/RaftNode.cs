@@ -45,6 +45,9 @@ internal sealed class RaftNode : IConsensusNode
     private long _leaseStartTick = long.MinValue;
     private bool _leaseRevoked;
 
+    // Leader only: payload bytes of the entries after the commit index (etcd's uncommittedSize), bounded by maxUncommittedBytes.
+    private long _uncommittedBytes;
+
     public RaftNode(NodeId id, Membership initialMembership, RecoveredState recovered, Random random, RaftOptions options)
     {
         if (id.IsNone)
@@ -100,6 +103,9 @@ internal sealed class RaftNode : IConsensusNode
     internal int RandomizedElectionTimeout => _randomizedElectionTimeout;
 
     internal IReadOnlyDictionary<NodeId, Progress> ProgressOf => _progress;
+
+    /// <summary>A leader's count of the payload bytes appended but not committed (0 on other nodes).</summary>
+    internal long UncommittedBytes => _uncommittedBytes;
 
     /// <summary>Starts a campaign now, as if the election timeout elapsed (etcd's MsgHup); for tests.</summary>
     internal void Hup()
@@ -201,8 +207,13 @@ internal sealed class RaftNode : IConsensusNode
             return refused;
         }
 
+        if (ReserveUncommitted(command.Length) is { } full)
+        {
+            return full;
+        }
+
         var entry = new LogEntry(_log.LastIndex + 1, _term, EntryKind.Command, command.ToArray());
-        AppendEntries([entry]);
+        AppendEntry(entry);
         _pendingBroadcast = true;
         return ProposeResult.Ok(entry.Index, entry.Term);
     }
@@ -269,9 +280,15 @@ internal sealed class RaftNode : IConsensusNode
                 return ProposeResult.Refused($"unknown membership change {change.Kind}", Id);
         }
 
-        var entry = new LogEntry(_log.LastIndex + 1, _term, EntryKind.Membership, next.Encode());
+        var data = next.Encode();
+        if (ReserveUncommitted(data.Length) is { } full)
+        {
+            return full;
+        }
+
+        var entry = new LogEntry(_log.LastIndex + 1, _term, EntryKind.Membership, data);
         _pendingConfIndex = entry.Index;
-        AppendEntries([entry]);
+        AppendEntry(entry);
         ApplyMembership(next, entry.Index);
         _pendingBroadcast = true;
         return ProposeResult.Ok(entry.Index, entry.Term);
@@ -360,15 +377,23 @@ internal sealed class RaftNode : IConsensusNode
             HardState = hardState != _prevHardState ? hardState.Encode() : ReadOnlyMemory<byte>.Empty,
             Snapshot = snapshot,
             Entries = entries,
-            Messages = _messages,
-            CommittedEntries = _log.TakeNextCommittedEntries(),
-            ReadStates = _readStates,
+            Messages = _messages.Count > 0 ? _messages : [],
+            CommittedEntries = _log.TakeNextCommittedEntries(_options.MaxCommittedBytesPerReady),
+            ReadStates = _readStates.Count > 0 ? _readStates : [],
             MustSync = hardState.Term != _prevHardState.Term || hardState.Vote != _prevHardState.Vote || entries.Length > 0 || snapshot is not null,
         };
         _prevHardState = hardState;
         _log.SnapshotHandedOut();
-        _messages = [];
-        _readStates = [];
+        if (_messages.Count > 0)
+        {
+            _messages = []; // the Ready keeps the handed-out list
+        }
+
+        if (_readStates.Count > 0)
+        {
+            _readStates = [];
+        }
+
         return ready;
     }
 
@@ -409,6 +434,7 @@ internal sealed class RaftNode : IConsensusNode
         _leaseStartTick = long.MinValue;
         _leaseRevoked = false;
         _pendingBroadcast = false;
+        _uncommittedBytes = 0;
     }
 
     private void ResetRandomizedElectionTimeout() =>
@@ -450,11 +476,14 @@ internal sealed class RaftNode : IConsensusNode
 
         _progress[Id].BecomeReplicate();
 
+        // Entries of earlier terms after the commit index will be committed by this leader: they count as uncommitted.
+        _uncommittedBytes = _log.PayloadBytes(_log.Committed + 1, _log.LastIndex + 1);
+
         // A leader appends an empty entry of its term: committing it commits everything before it (Figure 8), and no
         // membership change may be proposed until it is committed (the thesis' single-server change fix).
         var noop = new LogEntry(_log.LastIndex + 1, _term, EntryKind.Noop, ReadOnlyMemory<byte>.Empty);
         _pendingConfIndex = noop.Index;
-        AppendEntries([noop]);
+        AppendEntry(noop);
         BroadcastAppend();
     }
 
@@ -891,11 +920,35 @@ internal sealed class RaftNode : IConsensusNode
         return null;
     }
 
-    private void AppendEntries(IReadOnlyList<LogEntry> entries)
+    /// <summary>
+    /// Counts a proposal of <paramref name="payloadBytes"/> into the uncommitted tail, or returns its refusal when it would
+    /// take the tail past maxUncommittedBytes. As in etcd, an empty entry and a proposal made when nothing is uncommitted
+    /// always pass.
+    /// </summary>
+    private ProposeResult? ReserveUncommitted(int payloadBytes)
     {
-        _log.Append(entries);
+        if (_uncommittedBytes > 0 && payloadBytes > 0 && _uncommittedBytes + payloadBytes > _options.MaxUncommittedBytes)
+        {
+            return ProposeResult.Refused(
+                $"too much uncommitted: {_uncommittedBytes} payload bytes are appended but not committed and {payloadBytes} more would pass maxUncommittedBytes ({_options.MaxUncommittedBytes}); retry once the followers catch up",
+                Id);
+        }
+
+        _uncommittedBytes += payloadBytes;
+        return null;
+    }
+
+    /// <summary>Appends a leader's own entry at the end of its log.</summary>
+    private void AppendEntry(in LogEntry entry)
+    {
+        _log.Append(entry);
         _progress[Id].MaybeUpdate(_log.LastIndex);
-        MaybeCommit();
+
+        // Only this node's match moved: that moves the quorum's match index only when this node alone is a quorum.
+        if (_membership.Quorum == 1)
+        {
+            MaybeCommit();
+        }
     }
 
     /// <summary>Advances the commit index to the quorum's match index if that entry is of this term (Figure 8).</summary>
@@ -907,19 +960,22 @@ internal sealed class RaftNode : IConsensusNode
             return false;
         }
 
-        var matches = new long[voters.Count];
+        Span<long> matches = voters.Count <= 16 ? stackalloc long[voters.Count] : new long[voters.Count];
         for (var i = 0; i < voters.Count; i++)
         {
             matches[i] = voters[i] == Id ? _log.LastIndex : _progress.TryGetValue(voters[i], out var pr) ? pr.Match : 0;
         }
 
-        Array.Sort(matches);
+        matches.Sort();
         var quorumIndex = matches[voters.Count - _membership.Quorum];
+        var before = _log.Committed;
         if (!_log.MaybeCommit(quorumIndex, _term))
         {
             return false;
         }
 
+        // etcd shrinks its count as entries are applied; counting at commit is as safe and frees room sooner.
+        _uncommittedBytes = Math.Max(0, _uncommittedBytes - _log.PayloadBytes(before + 1, _log.Committed + 1));
         OnCommitAdvanced();
         return true;
     }
@@ -950,7 +1006,7 @@ internal sealed class RaftNode : IConsensusNode
             _pendingBroadcast = false;
             if (_state == ConsensusRole.Leader)
             {
-                foreach (var id in _progress.Keys.ToArray())
+                foreach (var id in _progress.Keys)
                 {
                     if (id != Id)
                     {
@@ -966,8 +1022,9 @@ internal sealed class RaftNode : IConsensusNode
     private void BroadcastAppend()
     {
         _pendingBroadcast = false;
-        foreach (var id in _progress.Keys.ToArray())
+        foreach (var id in _progress.Keys)
         {
+            // Sending never adds or removes a progress: the dictionary can be walked as it is.
             if (id != Id && MaybeSendAppend(id, sendIfEmpty: true))
             {
                 while (MaybeSendAppend(id, sendIfEmpty: false))
@@ -1088,13 +1145,13 @@ internal sealed class RaftNode : IConsensusNode
     private void ProcessReadAcks()
     {
         var voters = _membership.Voters;
-        var acked = new long[voters.Count];
+        Span<long> acked = voters.Count <= 16 ? stackalloc long[voters.Count] : new long[voters.Count];
         for (var i = 0; i < voters.Count; i++)
         {
             acked[i] = voters[i] == Id ? _readSeq : _progress.TryGetValue(voters[i], out var pr) ? pr.AckedReadSeq : 0;
         }
 
-        Array.Sort(acked);
+        acked.Sort();
         var confirmed = acked[voters.Count - _membership.Quorum];
         if (confirmed == 0)
         {

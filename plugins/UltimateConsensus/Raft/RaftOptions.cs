@@ -19,6 +19,9 @@ internal sealed record RaftOptions
     public const int DefaultMaxBatchEntries = 1024;
     public const int DefaultLearnerCatchUpEntries = 64;
     public const int DefaultTickMilliseconds = 100;
+    public const long DefaultMaxUncommittedBytes = 64L << 20;
+    public const long DefaultMaxCommittedBytesPerReady = 64L << 20;
+    public const long MaxByteLimit = 1L << 40;
 
     /// <summary>Lower bound (inclusive) of the randomized election timeout.</summary>
     public int ElectionTimeoutMinTicks { get; init; } = DefaultElectionTimeoutMinTicks;
@@ -43,6 +46,20 @@ internal sealed record RaftOptions
 
     /// <summary>Upper bound of the entries of one append message.</summary>
     public int MaxBatchEntries { get; init; } = DefaultMaxBatchEntries;
+
+    /// <summary>
+    /// Upper bound of the payload bytes of the entries a leader has appended but not yet committed (etcd's
+    /// MaxUncommittedEntriesSize): a proposal that would pass it is refused. An empty entry, and a proposal made when
+    /// nothing is uncommitted, are always accepted.
+    /// </summary>
+    public long MaxUncommittedBytes { get; init; } = DefaultMaxUncommittedBytes;
+
+    /// <summary>
+    /// Upper bound of the bytes (as <see cref="Kernel.Sdk.Consensus.LogEntry.Size"/> counts them) of the committed entries one
+    /// <see cref="Kernel.Sdk.Consensus.Ready"/> hands out for applying (etcd's MaxCommittedSizePerReady); at least one entry
+    /// always goes out, the rest follow in later Readies.
+    /// </summary>
+    public long MaxCommittedBytesPerReady { get; init; } = DefaultMaxCommittedBytesPerReady;
 
     /// <summary>Runs a pre-vote round before an election, so a node that was partitioned away does not disrupt the cluster.</summary>
     public bool PreVote { get; init; } = true;
@@ -76,6 +93,8 @@ internal sealed record RaftOptions
             MaxInflightAppends = r.Int("maxInflightAppends", DefaultMaxInflightAppends, 1, 65_536),
             MaxBytesPerMessage = r.Int("maxBytesPerMessage", DefaultMaxBytesPerMessage, 1, 256 << 20),
             MaxBatchEntries = r.Int("maxBatchEntries", DefaultMaxBatchEntries, 1, 1_000_000),
+            MaxUncommittedBytes = r.Long("maxUncommittedBytes", DefaultMaxUncommittedBytes, 1, MaxByteLimit),
+            MaxCommittedBytesPerReady = r.Long("maxCommittedBytesPerReady", DefaultMaxCommittedBytesPerReady, 1, MaxByteLimit),
             PreVote = r.Bool("preVote", true),
             CheckQuorum = r.Bool("checkQuorum", true),
             LeaseReads = r.Bool("leaseReads", false),

@@ -32,10 +32,15 @@ internal sealed class WalStorage : IConsensusStorage
     private const int HeaderBytes = 9;
     private const int MaxRecordBytes = 512 << 20;
     private const uint SnapshotMagic = 0x504E5352; // "RSNP"
+    private const int InitialRecordBuffer = 64 << 10;
+    private const int RetainedRecordBuffer = 16 << 20;
 
     private readonly IDurableDirectory _directory;
     private readonly long _segmentBytes;
     private readonly List<Segment> _segments;
+
+    // Every record is built here, header first, then written with one call: no array per record once it has grown.
+    private readonly ReusableBufferWriter _record = new(InitialRecordBuffer, RetainedRecordBuffer);
     private IDurableFile? _current;
     private bool _directoryDirty;
     private byte[] _lastHardState;
@@ -106,8 +111,16 @@ internal sealed class WalStorage : IConsensusStorage
 
     public void SaveHardState(ReadOnlyMemory<byte> hardState)
     {
-        _lastHardState = hardState.ToArray();
-        WriteRecord(RecordType.HardState, hardState.Span, maxIndex: 0);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_lastHardState.Length != hardState.Length)
+        {
+            _lastHardState = new byte[hardState.Length];
+        }
+
+        hardState.Span.CopyTo(_lastHardState); // kept for the head of the next segment
+        BeginRecord(RecordType.HardState);
+        _record.Write(hardState.Span);
+        EndRecord(maxIndex: 0);
     }
 
     public void Append(IReadOnlyList<LogEntry> entries)
@@ -126,9 +139,9 @@ internal sealed class WalStorage : IConsensusStorage
             }
         }
 
-        var buffer = new ArrayBufferWriter<byte>();
-        new BinaryOut(buffer).Entries(entries);
-        WriteRecord(RecordType.Entries, buffer.WrittenSpan, entries[^1].Index);
+        BeginRecord(RecordType.Entries);
+        new BinaryOut(_record).Entries(entries);
+        EndRecord(entries[^1].Index);
     }
 
     public void SaveSnapshot(Snapshot snapshot)
@@ -137,11 +150,11 @@ internal sealed class WalStorage : IConsensusStorage
         ObjectDisposedException.ThrowIf(_disposed, this);
         _directory.WriteAtomic(SnapshotFileName, EncodeSnapshotFile(snapshot));
 
-        var buffer = new ArrayBufferWriter<byte>();
-        var w = new BinaryOut(buffer);
+        BeginRecord(RecordType.SnapshotPoint);
+        var w = new BinaryOut(_record);
         w.Varint(snapshot.Index);
         w.Varint(snapshot.Term);
-        WriteRecord(RecordType.SnapshotPoint, buffer.WrittenSpan, maxIndex: 0);
+        EndRecord(maxIndex: 0);
         DeleteCoveredSegments(snapshot.Index);
     }
 
@@ -168,31 +181,48 @@ internal sealed class WalStorage : IConsensusStorage
 
     // ---------------------------------------------------------------- writing
 
-    private void WriteRecord(RecordType type, ReadOnlySpan<byte> payload, long maxIndex)
+    /// <summary>Rolls to a new segment if the current one is full, then starts a record in the buffer: the payload follows.</summary>
+    private void BeginRecord(RecordType type)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (payload.Length > MaxRecordBytes)
-        {
-            throw new ArgumentException($"A record of {payload.Length} bytes exceeds the limit of {MaxRecordBytes}.", nameof(payload));
-        }
-
         if (_current is null || _current.Length >= _segmentBytes)
         {
             Roll();
         }
 
-        AppendRecord(_current!, type, payload);
+        StartRecord(type);
+    }
+
+    /// <summary>Writes the record begun by <see cref="BeginRecord"/> to the current segment.</summary>
+    private void EndRecord(long maxIndex)
+    {
+        WriteRecord(_current!);
         var segment = _segments[^1];
         segment.MaxIndex = Math.Max(segment.MaxIndex, maxIndex);
     }
 
-    private static void AppendRecord(IDurableFile file, RecordType type, ReadOnlySpan<byte> payload)
+    /// <summary>Resets the buffer and reserves the record header in it (length and CRC are filled in by <see cref="WriteRecord"/>).</summary>
+    private void StartRecord(RecordType type)
     {
-        var record = new byte[HeaderBytes + payload.Length];
-        BinaryPrimitives.WriteUInt32LittleEndian(record, (uint)payload.Length);
-        record[8] = (byte)type;
-        payload.CopyTo(record.AsSpan(HeaderBytes));
-        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), RecordCrc(record));
+        _record.Reset();
+        var header = _record.GetSpan(HeaderBytes)[..HeaderBytes];
+        header.Clear();
+        header[8] = (byte)type;
+        _record.Advance(HeaderBytes);
+    }
+
+    /// <summary>Fills in the length and the CRC of the record in the buffer, in place, and appends it to <paramref name="file"/>.</summary>
+    private void WriteRecord(IDurableFile file)
+    {
+        var record = _record.WrittenSpan;
+        var length = record.Length - HeaderBytes;
+        if (length > MaxRecordBytes)
+        {
+            throw new ArgumentException($"A record of {length} bytes exceeds the limit of {MaxRecordBytes}.");
+        }
+
+        BinaryPrimitives.WriteUInt32LittleEndian(record, (uint)length);
+        BinaryPrimitives.WriteUInt32LittleEndian(record[4..], RecordCrc(record));
         file.Append(record);
     }
 
@@ -213,7 +243,9 @@ internal sealed class WalStorage : IConsensusStorage
         _directoryDirty = true;
         if (_lastHardState.Length > 0)
         {
-            AppendRecord(_current, RecordType.HardState, _lastHardState);
+            StartRecord(RecordType.HardState);
+            _record.Write(_lastHardState);
+            WriteRecord(_current);
         }
     }
 
