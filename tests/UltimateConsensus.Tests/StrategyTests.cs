@@ -6,13 +6,13 @@ using Kernel.Sdk.Strategies;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Primitives;
 
 namespace UltimateConsensus.Tests;
 
 public sealed class StrategyTests
 {
-    internal static IConfiguration Config(params (string Key, string Value)[] values) => new FlatConfiguration(values.ToDictionary(v => v.Key, v => v.Value));
+    internal static IConfiguration Config(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
 
     [Fact]
     public void DefaultsAreValid()
@@ -85,32 +85,5 @@ public sealed class StrategyTests
         public ILoggerFactory LoggerFactory => NullLoggerFactory.Instance;
 
         public void Add(IStrategy strategy) => Added.Add(strategy);
-    }
-
-    /// <summary>A flat key/value <see cref="IConfiguration"/> (the test project does not carry Microsoft.Extensions.Configuration).</summary>
-    private sealed class FlatConfiguration(Dictionary<string, string> values, string path = "") : IConfigurationSection
-    {
-        public string? this[string key]
-        {
-            get => values.TryGetValue(key, out var v) ? v : null;
-            set => throw new NotSupportedException();
-        }
-
-        public string Key => path;
-
-        public string Path => path;
-
-        public string? Value
-        {
-            get => path.Length == 0 ? null : values.GetValueOrDefault(path);
-            set => throw new NotSupportedException();
-        }
-
-        public IEnumerable<IConfigurationSection> GetChildren() =>
-            path.Length == 0 ? values.Keys.Select(k => new FlatConfiguration(values, k)) : [];
-
-        public IChangeToken GetReloadToken() => new CancellationChangeToken(CancellationToken.None);
-
-        public IConfigurationSection GetSection(string key) => new FlatConfiguration(values, key);
     }
 }

@@ -55,7 +55,7 @@ internal sealed class RaftSim
             TickInterval = TimeSpan.FromMilliseconds(TickMs),
             SnapshotEvery = snapshotEvery,
             Faults = faults, // only decides what Crash does to unsynced writes: Disk tears them, otherwise they are lost
-            StrategyOptions = new ScenarioConfiguration(raftOptions),
+            StrategyOptions = StrategyTests.Config([.. raftOptions.Select(o => (o.Key, o.Value))]),
             RecordAppliedEntries = true,
             StopOnViolation = true,
         });

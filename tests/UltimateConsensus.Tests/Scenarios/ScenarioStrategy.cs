@@ -4,7 +4,6 @@ using Kernel.Sdk.Consensus;
 using Kernel.Sdk.Storage;
 using Kernel.Sdk.Strategies;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Primitives;
 
 using UltimateConsensus.Raft;
 
@@ -114,31 +113,4 @@ internal readonly record struct WireCounts(
         a.Requests - b.Requests, a.Replies - b.Replies, a.RequestBytes - b.RequestBytes, a.ReplyBytes - b.ReplyBytes,
         a.VoteRequests - b.VoteRequests, a.AppendRequests - b.AppendRequests, a.Heartbeats - b.Heartbeats,
         a.Snapshots - b.Snapshots, a.AppendRejections - b.AppendRejections, a.EntryPayloadBytes - b.EntryPayloadBytes);
-}
-
-/// <summary>A flat key/value <see cref="IConfiguration"/> (the test project does not carry Microsoft.Extensions.Configuration).</summary>
-internal sealed class ScenarioConfiguration(IReadOnlyDictionary<string, string> values, string path = "") : IConfigurationSection
-{
-    public string? this[string key]
-    {
-        get => values.TryGetValue(key, out var v) ? v : null;
-        set => throw new NotSupportedException();
-    }
-
-    public string Key => path;
-
-    public string Path => path;
-
-    public string? Value
-    {
-        get => path.Length == 0 ? null : values.GetValueOrDefault(path);
-        set => throw new NotSupportedException();
-    }
-
-    public IEnumerable<IConfigurationSection> GetChildren() =>
-        path.Length == 0 ? values.Keys.Select(k => new ScenarioConfiguration(values, k)) : [];
-
-    public IChangeToken GetReloadToken() => new CancellationChangeToken(CancellationToken.None);
-
-    public IConfigurationSection GetSection(string key) => new ScenarioConfiguration(values, key);
 }
