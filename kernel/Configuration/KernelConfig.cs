@@ -64,8 +64,10 @@ internal sealed class KernelConfig
             builder.AddJsonFile(path, optional: false, reloadOnChange: false);
         }
 
+        var overrides = commandLineOverrides.ToArray();
+        CheckOverrides(overrides);
         builder.AddEnvironmentVariables(EnvironmentPrefix);
-        builder.AddCommandLine(commandLineOverrides.ToArray());
+        builder.AddCommandLine(overrides);
         var root = builder.Build();
 
         var baseDir = path is null ? Environment.CurrentDirectory : System.IO.Path.GetDirectoryName(path)!;
@@ -124,6 +126,35 @@ internal sealed class KernelConfig
 
     private static readonly string[] TopLevelKeys = ["pluginsFolder", "plugins", "strategies"];
 
+    /// <summary>
+    /// Command-line tokens that are not options of the verb are configuration overrides (<c>--key=value</c>, <c>--key value</c>,
+    /// <c>key=value</c>); a flag without a value would be dropped silently by the provider, so it is an error here.
+    /// </summary>
+    private static void CheckOverrides(string[] tokens)
+    {
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            var token = tokens[i];
+            if (token.Contains('='))
+            {
+                continue;
+            }
+
+            var isKey = token.StartsWith("--", StringComparison.Ordinal) || token.StartsWith('/');
+            if (isKey && i + 1 < tokens.Length && !tokens[i + 1].StartsWith('-'))
+            {
+                i++; // --key value
+                continue;
+            }
+
+            throw new ConfigurationException(
+                $"command line: '{token}' is neither an option of this verb (see --help) nor a configuration override (--pluginsFolder=..., --plugins:ID:enabled=..., --strategies:CATEGORY:NAME:options:OPTION=...).");
+        }
+    }
+
+    private bool FromCommandLine(string key) =>
+        Root.Providers.OfType<Microsoft.Extensions.Configuration.CommandLine.CommandLineConfigurationProvider>().Any(p => p.TryGet(key, out _));
+
     private void CheckShape()
     {
         var errors = new List<string>();
@@ -133,7 +164,9 @@ internal sealed class KernelConfig
             // Environment variables without the prefix never reach here; anything else at the top level is a typo.
             if (!TopLevelKeys.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
             {
-                errors.Add($"{where}: unknown setting '{child.Key}'; allowed: {string.Join(", ", TopLevelKeys)}.");
+                errors.Add(FromCommandLine(child.Key)
+                    ? $"command line: '--{child.Key}' is neither an option of this verb (see --help) nor a configuration override (--pluginsFolder=..., --plugins:ID:enabled=..., --strategies:CATEGORY:NAME:options:OPTION=...)."
+                    : $"{where}: unknown setting '{child.Key}'; allowed: {string.Join(", ", TopLevelKeys)}.");
             }
         }
 

@@ -100,6 +100,22 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public async Task A_mistyped_command_line_option_is_named_as_such()
+    {
+        using var folder = new TestPluginsFolder();
+        var path = folder.WriteConfig("{}");
+
+        var (code, _, err) = await RunCli("plugins", "--config", path, "--plugins-dir", folder.Folder, "--jsn");
+
+        Assert.Equal(2, code);
+        Assert.Contains("command line: '--jsn' is neither an option of this verb (see --help) nor a configuration override", err);
+
+        var (code2, _, err2) = await RunCli("plugins", "--config", path, "--plugins-dir", folder.Folder, "--first-seed", "3");
+        Assert.Equal(2, code2);
+        Assert.Contains("command line: '--first-seed' is neither an option of this verb", err2);
+    }
+
+    [Fact]
     public void Environment_variables_override_the_file()
     {
         using var folder = new TestPluginsFolder();
