@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Kernel.Sdk.Consensus;
 using Kernel.Sdk.Strategies;
 using Kernel.Sdk.Testing.Linearizability;
 using Kernel.Sdk.Testing.Simulation;
@@ -18,7 +17,7 @@ internal static class ExtraCommands
 
     private static Command Verify(TextWriter output, TextWriter error)
     {
-        var strategy = new Option<string>("--strategy") { Description = "The strategy to verify, as category/name (e.g. consensus/raft)", Required = true };
+        var strategy = new Option<string>("--strategy") { Description = "The consensus or replication strategy to verify, as category/name (e.g. consensus/raft)", Required = true };
         var nodes = new Option<int>("--nodes") { Description = "Nodes in the simulated cluster", DefaultValueFactory = _ => 5 };
         var seeds = new Option<int?>("--seeds") { Description = "How many seeds to run (default 100, or 1 with --seed)" };
         var seed = new Option<long?>("--seed") { Description = "The first seed (alone: run just this seed)" };
@@ -46,14 +45,20 @@ internal static class ExtraCommands
             var key = parse.GetValue(strategy)!;
             if (!runtime.Registry.TryGet(key, out var registration))
             {
-                var known = runtime.Registry.All.Where(r => r.Strategy.Category is StrategyCategory.Consensus).Select(r => r.Key).ToArray();
-                error.WriteLine($"error: --strategy '{key}' is not registered; consensus strategies: {(known.Length == 0 ? "none" : string.Join(", ", known))}.");
+                string Known(StrategyCategory category) =>
+                    runtime.Registry.All.Where(r => r.Strategy.Category == category && Verifier.CanVerify(r.Strategy)).Select(r => r.Key).ToArray() is { Length: > 0 } keys
+                        ? string.Join(", ", keys)
+                        : "none";
+                var replicationKnown = Known(StrategyCategory.Replication);
+                error.WriteLine($"error: --strategy '{key}' is not registered; consensus strategies: {Known(StrategyCategory.Consensus)}"
+                    + (replicationKnown == "none" ? "." : $"; replication strategies: {replicationKnown}."));
                 return VerifyCommand.ExitBadInput;
             }
 
-            if (registration.Strategy is not IConsensusStrategy consensus)
+            if (!Verifier.CanVerify(registration.Strategy))
             {
-                error.WriteLine($"error: {key} is a {registration.Strategy.Category.ToName()} strategy; verify runs consensus strategies (replication comes with the replication plugin).");
+                var category = registration.Strategy.Category.ToName();
+                error.WriteLine($"error: {key} is a {category} strategy; verify runs consensus strategies and replication strategies only (a {category} strategy has no cluster to simulate).");
                 return VerifyCommand.ExitBadInput;
             }
 
@@ -83,7 +88,7 @@ internal static class ExtraCommands
                     StrategyOptions = runtime.Config.StrategyOptions(registration.Strategy.Category.ToName(), registration.Strategy.Name),
                 },
             };
-            var code = VerifyCommand.Run(consensus, options, output, jsonOut, key, ct);
+            var code = VerifyCommand.Run(registration.Strategy, options, output, jsonOut, key, ct);
             bar?.Done();
             return code;
         }));

@@ -6,7 +6,8 @@ namespace Kernel.Sdk.Testing.Simulation;
 /// <summary>
 /// Injects the faults of the safety phase: every so often it picks one of the enabled active faults (partition of some
 /// shape, crash and later restart, pause, clock drift), while message loss, duplication and long delays run continuously.
-/// <see cref="HealAll"/> ends every fault for the liveness phase.
+/// <see cref="HealAll"/> ends every fault for the liveness phase. Leadership transfers and membership changes need a
+/// log and a leader, so a replication cluster gets neither.
 /// </summary>
 internal sealed class Nemesis
 {
@@ -41,12 +42,12 @@ internal sealed class Nemesis
             _actions.Add(DriftOne);
         }
 
-        if (_faults.HasFlag(SimFaults.Transfer))
+        if (_faults.HasFlag(SimFaults.Transfer) && !cluster.IsReplication)
         {
             _actions.Add(TransferLeadership);
         }
 
-        if (_faults.HasFlag(SimFaults.Membership) && cluster.Options.Nodes >= 3)
+        if (_faults.HasFlag(SimFaults.Membership) && cluster.Options.Nodes >= 3 && !cluster.IsReplication)
         {
             _actions.Add(ChangeMembership);
         }
@@ -100,7 +101,7 @@ internal sealed class Nemesis
             }
         }
 
-        if (_faults.HasFlag(SimFaults.Membership))
+        if (_faults.HasFlag(SimFaults.Membership) && !_cluster.IsReplication)
         {
             RestoreMembership();
         }

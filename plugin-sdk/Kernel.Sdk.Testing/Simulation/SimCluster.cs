@@ -2,13 +2,15 @@ using System.Buffers;
 using System.Globalization;
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
+using Kernel.Sdk.Replication;
+using Kernel.Sdk.Strategies;
 
 namespace Kernel.Sdk.Testing.Simulation;
 
 /// <summary>
-/// N nodes of one <see cref="IConsensusStrategy"/> in one process, in virtual time: a discrete-event loop over
-/// (time, sequence number), one seeded generator, a simulated network (delay, loss, duplication, partitions) and a
-/// simulated disk per node. Nothing runs unless <see cref="RunFor"/> or <see cref="RunUntil"/> is called; no threads,
+/// N nodes of one <see cref="IConsensusStrategy"/> or one <see cref="IReplicationStrategy"/> in one process, in virtual
+/// time: a discrete-event loop over (time, sequence number), one seeded generator, a simulated network (delay, loss,
+/// duplication, partitions) and a simulated disk per node. Nothing runs unless <see cref="RunFor"/> or <see cref="RunUntil"/> is called; no threads,
 /// tasks or clocks are involved, so the same strategy, options and seed always give the same <see cref="TraceHash"/>.
 /// <para>
 /// Each node runs the runtime loop a real one would: after every input, while the node has a <see cref="Ready"/>,
@@ -16,12 +18,23 @@ namespace Kernel.Sdk.Testing.Simulation;
 /// apply its committed entries to a key-value state machine, serve its read states once applied, then advance.
 /// Invariants (one leader per term, no divergent applied entries, applied prefix never shrinks) are checked as it runs.
 /// </para>
+/// <para>
+/// A replication cluster (<see cref="Create(IReplicationStrategy, SimulationOptions?)"/>) has the same network, disks,
+/// crashes, pauses and clock drift, but each node hosts an <see cref="IReplicaNode"/>, created from its disk at every
+/// (re)start, and runs the replica loop: after every input, while it has a <see cref="ReplicaReady"/>, replace each of its
+/// files atomically (<see cref="SimDirectory.WriteAtomic"/>), then send its messages, then hand its responses to the
+/// clients, then advance. Client requests enter through <see cref="Submit"/>. It has no log, so the consensus members
+/// (<see cref="Propose"/>, <see cref="ReadIndex"/>, leadership and membership) throw <see cref="InvalidOperationException"/>
+/// there and the log invariants do not apply.
+/// </para>
 /// Scenario tests drive it directly: <see cref="Propose"/>, <see cref="Partition"/>, <see cref="Crash"/>,
 /// <see cref="Restart"/>, <see cref="RunUntil"/>, and inspect <see cref="Status"/>, <see cref="AppliedEntries"/> and <see cref="Counters"/>.
 /// </summary>
-public sealed class SimCluster
+public sealed partial class SimCluster
 {
-    private readonly IConsensusStrategy _strategy;
+    private readonly IConsensusStrategy? _strategy;
+    private readonly IReplicationStrategy? _replication;
+    private readonly IMessageCodec _codec;
     private readonly SimulationOptions _options;
     private readonly SimNode[] _nodes;
     private readonly Membership _membership;
@@ -40,12 +53,31 @@ public sealed class SimCluster
     private bool _reliable = true;
     private bool _longReordering;
 
-    /// <summary>Creates a cluster and starts every node on an empty disk (no virtual time passes).</summary>
-    public static SimCluster Create(IConsensusStrategy strategy, SimulationOptions? options = null) => new(strategy, options ?? new SimulationOptions());
+    /// <summary>Creates a cluster with the default options and starts every node on an empty disk (no virtual time passes).</summary>
+    public static SimCluster Create(IConsensusStrategy strategy) => new(strategy, new SimulationOptions());
+
+    /// <summary>Creates a cluster and starts every node on an empty disk (no virtual time passes); null options are the defaults.</summary>
+    public static SimCluster Create(IConsensusStrategy strategy, SimulationOptions? options) => new(strategy, options ?? new SimulationOptions());
+
+    /// <summary>Creates a cluster of replicas with the default options and starts every one on an empty disk (no virtual time passes).</summary>
+    public static SimCluster Create(IReplicationStrategy strategy) => new(strategy, new SimulationOptions());
+
+    /// <summary>Creates a cluster of replicas and starts every one on an empty disk (no virtual time passes); null options are the defaults.</summary>
+    public static SimCluster Create(IReplicationStrategy strategy, SimulationOptions? options) => new(strategy, options ?? new SimulationOptions());
 
     internal SimCluster(IConsensusStrategy strategy, SimulationOptions options)
+        : this(strategy, null, options)
     {
-        ArgumentNullException.ThrowIfNull(strategy);
+    }
+
+    internal SimCluster(IReplicationStrategy strategy, SimulationOptions options)
+        : this(null, strategy, options)
+    {
+    }
+
+    private SimCluster(IConsensusStrategy? consensus, IReplicationStrategy? replication, SimulationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(consensus ?? (IStrategy?)replication, "strategy");
         ArgumentNullException.ThrowIfNull(options);
         var errors = options.Validate();
         if (errors.Count > 0)
@@ -53,7 +85,9 @@ public sealed class SimCluster
             throw new ArgumentException(string.Join(" ", errors), nameof(options));
         }
 
-        _strategy = strategy;
+        _strategy = consensus;
+        _replication = replication;
+        _codec = consensus?.Codec ?? replication!.Codec;
         _options = options;
         Random = new SimRandom(unchecked((ulong)options.Seed));
         Trace = new TraceRecorder(options.Trace);
@@ -101,7 +135,13 @@ public sealed class SimCluster
     /// <summary>Counters summed over every node.</summary>
     public NodeCounters TotalCounters => _nodes.Skip(1).Aggregate(default(NodeCounters), (sum, n) => sum + n.Counters);
 
+    /// <summary>What the replication strategy promises, or null on a consensus cluster.</summary>
+    public ReplicationGuarantee? Guarantee => _replication?.Guarantee;
+
     internal SimulationOptions Options => _options;
+
+    /// <summary>True when the nodes are replicas of a replication strategy.</summary>
+    internal bool IsReplication => _replication is not null;
 
     internal SimRandom Random { get; }
 
@@ -126,6 +166,9 @@ public sealed class SimCluster
 
     /// <summary>Called when a node serves a read state: node, context.</summary>
     internal Action<SimNode, ReadOnlyMemory<byte>>? ReadServed { get; set; }
+
+    /// <summary>Called when a replica answers a client request: node, request id, result.</summary>
+    internal Action<SimNode, long, KvResult>? Responded { get; set; }
 
     internal IReadOnlyList<SimNode> AllNodes => _nodes.Skip(1).ToArray();
 
@@ -382,6 +425,7 @@ public sealed class SimCluster
     /// <summary>Proposes a command at a node and processes what follows (its Ready); a down node refuses.</summary>
     public ProposeResult Propose(NodeId node, ReadOnlyMemory<byte> command)
     {
+        RequireConsensus();
         var n = _nodes[IndexOf(node)];
         if (!n.Up || n.Paused)
         {
@@ -412,6 +456,7 @@ public sealed class SimCluster
     /// <summary>Asks a node for a linearizable read point; the read state shows in <see cref="ServedReads"/> once applied.</summary>
     public bool ReadIndex(NodeId node, ReadOnlyMemory<byte> context)
     {
+        RequireConsensus();
         var n = _nodes[IndexOf(node)];
         if (!n.Up || n.Paused)
         {
@@ -436,6 +481,7 @@ public sealed class SimCluster
     /// <summary>Proposes a membership change on a node (normally the leader) and processes what it produces.</summary>
     public ProposeResult ProposeMembershipChange(NodeId node, MembershipChange change)
     {
+        RequireConsensus();
         var n = _nodes[IndexOf(node)];
         if (!n.Up || n.Paused)
         {
@@ -466,6 +512,7 @@ public sealed class SimCluster
     /// <summary>Asks a node (normally the leader) to hand leadership to <paramref name="target"/>.</summary>
     public bool TransferLeadership(NodeId node, NodeId target)
     {
+        RequireConsensus();
         var n = _nodes[IndexOf(node)];
         if (!n.Up || n.Paused)
         {
@@ -488,24 +535,20 @@ public sealed class SimCluster
         return ok;
     }
 
-    /// <summary>The node's status, or null when it is down.</summary>
-    public ConsensusStatus? Status(NodeId node)
-    {
-        var n = _nodes[IndexOf(node)];
-        return n.Up ? n.Node!.Status : null;
-    }
+    /// <summary>The node's status, or null when it is down (always null on a replication cluster).</summary>
+    public ConsensusStatus? Status(NodeId node) => _nodes[IndexOf(node)].Node?.Status;
 
     /// <summary>The running node a strategy-specific test may inspect, or null when down.</summary>
     public IConsensusNode? GetNode(NodeId node) => _nodes[IndexOf(node)].Node;
 
-    /// <summary>The leader of the highest term among running nodes that think they lead, or <see cref="NodeId.None"/>.</summary>
+    /// <summary>The leader of the highest term among running nodes that think they lead, or <see cref="NodeId.None"/> (always on a replication cluster).</summary>
     public NodeId Leader()
     {
         var best = NodeId.None;
         long term = -1;
         foreach (var n in _nodes.Skip(1))
         {
-            if (n.Up && n.Node!.Status is { Role: ConsensusRole.Leader } s && s.Term > term)
+            if (n.Node?.Status is { Role: ConsensusRole.Leader } s && s.Term > term)
             {
                 best = n.Id;
                 term = s.Term;
@@ -570,11 +613,17 @@ public sealed class SimCluster
 
     private void StartNode(SimNode n)
     {
+        if (_replication is not null)
+        {
+            StartReplica(n);
+            return;
+        }
+
         IConsensusStorage storage;
         RecoveredState recovered;
         try
         {
-            storage = _strategy.OpenStorage(n.Disk);
+            storage = _strategy!.OpenStorage(n.Disk);
             recovered = storage.Recovered;
         }
         catch (Exception ex)
@@ -628,7 +677,7 @@ public sealed class SimCluster
     }
 
     /// <summary>Crashes the node here if a crash is armed for this point of its Ready handling.</summary>
-    private bool StrikeArmedCrash(SimNode n, CrashPoint point)
+    internal bool StrikeArmedCrash(SimNode n, CrashPoint point)
     {
         if (n.ArmedCrash != point)
         {
@@ -656,6 +705,7 @@ public sealed class SimCluster
         }
 
         n.Node = null;
+        n.Replica = null;
         n.Storage = null;
         n.Paused = false;
         n.ArmedCrash = null;
@@ -715,7 +765,7 @@ public sealed class SimCluster
         action();
     }
 
-    private long TickInterval(SimNode n) => Math.Max(1, (long)(_tick * (1 + n.Drift)));
+    internal long TickInterval(SimNode n) => Math.Max(1, (long)(_tick * (1 + n.Drift)));
 
     private void OnTick(SimNode n, long generation)
     {
@@ -727,7 +777,14 @@ public sealed class SimCluster
         Trace.Record(_now, TraceKind.Tick, n.Index, 0, 0);
         try
         {
-            n.Node!.Tick();
+            if (n.Replica is { } replica)
+            {
+                replica.Tick();
+            }
+            else
+            {
+                n.Node!.Tick();
+            }
         }
         catch (Exception ex)
         {
@@ -763,7 +820,7 @@ public sealed class SimCluster
         IProtocolMessage message;
         try
         {
-            message = _strategy.Codec.Decode(bytes);
+            message = _codec.Decode(bytes);
         }
         catch (Exception ex)
         {
@@ -787,7 +844,14 @@ public sealed class SimCluster
 
         try
         {
-            n.Node!.Step(message);
+            if (n.Replica is { } replica)
+            {
+                replica.Step(message);
+            }
+            else
+            {
+                n.Node!.Step(message);
+            }
         }
         catch (Exception ex)
         {
@@ -798,7 +862,7 @@ public sealed class SimCluster
         ProcessReady(n);
     }
 
-    private void NodeThrew(SimNode n, string where, Exception ex)
+    internal void NodeThrew(SimNode n, string where, Exception ex)
     {
         Violate(ViolationKinds.Crash, $"{n.Id} threw in {where}: {ex.GetType().Name}: {ex.Message}", n.Index);
         CrashNode(n, DiskCrashMode.KeepUnsynced, "threw");
@@ -808,6 +872,12 @@ public sealed class SimCluster
 
     internal void ProcessReady(SimNode n)
     {
+        if (n.Replica is not null)
+        {
+            ProcessReplicaReady(n);
+            return;
+        }
+
         var guard = 0;
         while (n.Up && !n.Paused)
         {
@@ -951,7 +1021,7 @@ public sealed class SimCluster
         }
     }
 
-    private void Send(SimNode n, IProtocolMessage message, long extraDelay)
+    internal void Send(SimNode n, IProtocolMessage message, long extraDelay)
     {
         var to = message.To.Value;
         if (to < 1 || to >= _nodes.Length)
@@ -964,7 +1034,7 @@ public sealed class SimCluster
         try
         {
             _writer.ResetWrittenCount();
-            _strategy.Codec.Encode(message, _writer);
+            _codec.Encode(message, _writer);
             bytes = _writer.WrittenSpan.ToArray();
         }
         catch (Exception ex)

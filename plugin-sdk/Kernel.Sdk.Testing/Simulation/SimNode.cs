@@ -1,5 +1,6 @@
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
+using Kernel.Sdk.Replication;
 
 namespace Kernel.Sdk.Testing.Simulation;
 
@@ -21,7 +22,11 @@ public readonly record struct NodeCounters(
         a.DiskBytesWritten + b.DiskBytesWritten);
 }
 
-/// <summary>The simulator's runtime for one node: its pure core, storage, disk, state machine and counters.</summary>
+/// <summary>
+/// The simulator's runtime for one node: its pure core, disk and counters. A node of a consensus cluster has a
+/// <see cref="Node"/> with its storage, key-value state machine and read states; a node of a replication cluster has a
+/// <see cref="Replica"/>, which keeps its own state and persists straight into <see cref="Disk"/>.
+/// </summary>
 internal sealed class SimNode
 {
     public SimNode(int index, SimDirectory disk)
@@ -41,7 +46,10 @@ internal sealed class SimNode
 
     public IConsensusNode? Node { get; set; }
 
-    public bool Up => Node is not null;
+    /// <summary>The running replica of a replication cluster (null when down, and always on a consensus cluster).</summary>
+    public IReplicaNode? Replica { get; set; }
+
+    public bool Up => Node is not null || Replica is not null;
 
     public bool Paused { get; set; }
 
@@ -75,6 +83,9 @@ internal sealed class SimNode
 
     public List<ReadOnlyMemory<byte>> Served { get; } = [];
 
+    /// <summary>Responses a replica gave, with their request ids, when applied entries are recorded.</summary>
+    public List<KeyValuePair<long, KvResult>> Responses { get; } = [];
+
     public long MessagesSent { get; set; }
 
     public long BytesSent { get; set; }
@@ -91,7 +102,7 @@ internal sealed class SimNode
 /// <summary>Where, inside the handling of one Ready, an armed crash strikes.</summary>
 internal enum CrashPoint : byte
 {
-    /// <summary>After the writes were issued, before the sync: they may be lost or torn.</summary>
+    /// <summary>After the writes were issued, before the sync: they may be lost or torn. A replica: after some of its atomic writes, before the rest.</summary>
     BeforeSync,
 
     /// <summary>After the sync, before any message went out.</summary>
@@ -100,7 +111,7 @@ internal enum CrashPoint : byte
     /// <summary>After some of the messages went out.</summary>
     MidSend,
 
-    /// <summary>After applying, before <c>Advance</c>.</summary>
+    /// <summary>After applying (a replica: after answering its clients), before <c>Advance</c>.</summary>
     BeforeAdvance,
 }
 

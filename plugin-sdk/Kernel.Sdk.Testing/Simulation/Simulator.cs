@@ -1,5 +1,6 @@
 using System.Globalization;
 using Kernel.Sdk.Consensus;
+using Kernel.Sdk.Replication;
 using History = Kernel.Sdk.Testing.Linearizability.History;
 
 namespace Kernel.Sdk.Testing.Simulation;
@@ -60,17 +61,50 @@ public sealed class SimulationResult
 
 /// <summary>
 /// Runs one complete simulation: a cluster of the strategy, the client workload, a safety phase under the nemesis's
-/// faults, then a liveness phase with every fault healed, then the end-of-run checks (every acknowledged write present on
-/// every node). A pure function of strategy, options and seed.
+/// faults, then a liveness phase with every fault healed, then the end-of-run checks. A pure function of strategy,
+/// options and seed.
 /// </summary>
 public static class Simulator
 {
-    /// <summary>Runs the simulation described by <paramref name="options"/>.</summary>
+    /// <summary>
+    /// Runs the simulation described by <paramref name="options"/>. The end-of-run check: every acknowledged write was
+    /// applied, as the entry the nodes agree on at its index, by every node.
+    /// </summary>
     public static SimulationResult Run(IConsensusStrategy strategy, SimulationOptions options)
     {
         ArgumentNullException.ThrowIfNull(strategy);
         ArgumentNullException.ThrowIfNull(options);
-        var cluster = new SimCluster(strategy, options);
+        return Run(new SimCluster(strategy, options), options);
+    }
+
+    /// <summary>
+    /// Runs the simulation described by <paramref name="options"/> with replicas of <paramref name="strategy"/>: the same
+    /// network, disks, nemesis (without leadership transfers and membership changes) and workload as for consensus.
+    /// For a <see cref="ReplicationGuarantee.Linearizable"/> strategy the history is what gets checked (by the verifier).
+    /// For a <see cref="ReplicationGuarantee.Convergent"/> one, once the clients have stopped (every fault healed, every
+    /// replica up) the replicas get a quiet period of up to <see cref="SimulationOptions.LivenessTimeout"/> for
+    /// anti-entropy, and then:
+    /// <list type="bullet">
+    /// <item><see cref="ViolationKinds.Convergence"/>: every replica's <see cref="IReplicaNode.Snapshot"/> must be equal.</item>
+    /// <item><see cref="ViolationKinds.LostAcknowledgedWrite"/>: every key that received an acknowledged write (put, append,
+    /// successful cas) must be present, and every key's converged value must be made of writes clients sent to that key:
+    /// an optional put or cas value followed by append suffixes, each written to that key by an operation that did not
+    /// definitely fail, none twice; a key no client wrote must be absent.</item>
+    /// </list>
+    /// This is what last-writer-wins can honestly promise: a concurrent write with a later version may overwrite an
+    /// acknowledged one, so "reflected" cannot mean "the last acknowledged value" without versions the contract does not
+    /// expose. To make the rule bite anyway, against a convergent strategy one write in five of the workload is a put to a
+    /// fresh write-once key (<c>w1</c>, <c>w2</c>, ...): nothing may overwrite it, so losing it leaves its key absent.
+    /// </summary>
+    public static SimulationResult Run(IReplicationStrategy strategy, SimulationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(strategy);
+        ArgumentNullException.ThrowIfNull(options);
+        return Run(new SimCluster(strategy, options), options);
+    }
+
+    private static SimulationResult Run(SimCluster cluster, SimulationOptions options)
+    {
         var workload = new Workload(cluster);
         var nemesis = new Nemesis(cluster);
         workload.Start();
@@ -91,9 +125,9 @@ public static class Simulator
             var live = cluster.RunUntil(_ => workload.OkSinceMark >= options.LivenessOperations, options.LivenessTimeout);
             if (!live && !cluster.Stopped)
             {
-                var leader = cluster.Leader();
+                var leader = cluster.IsReplication ? "" : $" (leader: {cluster.Leader()})";
                 cluster.Violate(ViolationKinds.Liveness,
-                    $"with every fault healed only {workload.OkSinceMark} of {options.LivenessOperations} operations completed within {options.LivenessTimeout.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)}s (leader: {leader})");
+                    $"with every fault healed only {workload.OkSinceMark} of {options.LivenessOperations} operations completed within {options.LivenessTimeout.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)}s{leader}");
             }
         }
 
@@ -102,12 +136,170 @@ public static class Simulator
         workload.Finish();
         if (!cluster.Stopped && cluster.Violations.Count == 0)
         {
-            CheckAcknowledged(cluster, workload, options);
+            if (!cluster.IsReplication)
+            {
+                CheckAcknowledged(cluster, workload, options);
+            }
+            else if (cluster.Guarantee == ReplicationGuarantee.Convergent && CheckConvergence(cluster, options) is { } converged)
+            {
+                CheckWritesReflected(cluster, workload, converged);
+            }
         }
 
         var history = workload.BuildHistory().Build();
         return new SimulationResult(options.Seed, [.. cluster.Violations], history, new OperationCounts(workload.Ok, workload.Fail, workload.Info),
             cluster.Now, cluster.TraceHash, cluster.EventCount, cluster.TotalCounters);
+    }
+
+    /// <summary>
+    /// Gives the replicas a quiet period (checking every 50 ms, up to the liveness timeout) until their contents are equal;
+    /// returns the converged contents, or null after recording a violation.
+    /// </summary>
+    private static IReadOnlyDictionary<string, string>? CheckConvergence(SimCluster cluster, SimulationOptions options)
+    {
+        var nodes = cluster.AllNodes;
+        var start = cluster.NowMicros;
+        var deadline = start + (long)options.LivenessTimeout.TotalMicroseconds;
+        var contents = new IReadOnlyDictionary<string, string>?[nodes.Count];
+        while (true)
+        {
+            for (var i = 0; i < nodes.Count; i++)
+            {
+                var replica = nodes[i].Replica;
+                try
+                {
+                    contents[i] = replica?.Snapshot();
+                }
+                catch (Exception ex)
+                {
+                    cluster.NodeThrew(nodes[i], "Snapshot", ex);
+                    return null;
+                }
+            }
+
+            var difference = Difference(nodes, contents);
+            if (difference is null)
+            {
+                return contents[0];
+            }
+
+            if (cluster.Stopped || cluster.NowMicros >= deadline)
+            {
+                var quiet = TimeSpan.FromMicroseconds(cluster.NowMicros - start).TotalSeconds;
+                cluster.Violate(ViolationKinds.Convergence,
+                    string.Create(CultureInfo.InvariantCulture, $"replicas still differ after {quiet:F1}s of quiet with every fault healed: {difference}"));
+                return null;
+            }
+
+            cluster.RunFor(TimeSpan.FromMilliseconds(50));
+        }
+    }
+
+    /// <summary>The first difference between the replicas' contents (down replicas included), or null when all are equal.</summary>
+    private static string? Difference(IReadOnlyList<SimNode> nodes, IReadOnlyDictionary<string, string>?[] contents)
+    {
+        for (var i = 0; i < contents.Length; i++)
+        {
+            if (contents[i] is null)
+            {
+                return $"{nodes[i].Id} is down";
+            }
+        }
+
+        var first = contents[0]!;
+        for (var i = 1; i < contents.Length; i++)
+        {
+            var other = contents[i]!;
+            foreach (var key in first.Keys.Union(other.Keys).Order(StringComparer.Ordinal))
+            {
+                first.TryGetValue(key, out var a);
+                other.TryGetValue(key, out var b);
+                if (!string.Equals(a, b, StringComparison.Ordinal))
+                {
+                    return $"{key} is {Show(a)} on {nodes[0].Id} but {Show(b)} on {nodes[i].Id} ({first.Count} and {other.Count} keys)";
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static string Show(string? value) => value is null ? "absent" : "\"" + (value.Length > 60 ? value[..57] + "..." : value) + "\"";
+
+    /// <summary>The lost-acknowledged-write rule for convergent strategies (see <see cref="Run(IReplicationStrategy, SimulationOptions)"/>).</summary>
+    private static void CheckWritesReflected(SimCluster cluster, Workload workload, IReadOnlyDictionary<string, string> converged)
+    {
+        foreach (var (key, what) in workload.AcknowledgedWrites)
+        {
+            if (!converged.ContainsKey(key))
+            {
+                cluster.Violate(ViolationKinds.LostAcknowledgedWrite, $"{what}, but {key} is absent from every replica once they converged");
+                return;
+            }
+        }
+
+        foreach (var (key, value) in converged.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            workload.Written.TryGetValue(key, out var written);
+            if (Unwritten(value, written) is { } why)
+            {
+                cluster.Violate(ViolationKinds.LostAcknowledgedWrite,
+                    $"every replica converged on {key} = {Show(value)}, which is not made of writes clients sent to {key}: {why}");
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Why <paramref name="value"/> is not an optional put or cas value (<c>vN</c>) followed by append suffixes (<c>+N</c>),
+    /// each in <paramref name="written"/> and none twice; null when it is.
+    /// </summary>
+    internal static string? Unwritten(string value, HashSet<string>? written)
+    {
+        if (written is null)
+        {
+            return "no client wrote to it";
+        }
+
+        if (value.Length == 0)
+        {
+            return "it is empty";
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < value.Length;)
+        {
+            var j = i + 1;
+            while (j < value.Length && char.IsAsciiDigit(value[j]))
+            {
+                j++;
+            }
+
+            if (value[i] is not ('v' or '+') || j == i + 1)
+            {
+                return $"no client wrote anything like \"{value[i..j]}\"";
+            }
+
+            var piece = value[i..j];
+            if (value[i] == 'v' && i > 0)
+            {
+                return $"put value {piece} follows other writes";
+            }
+
+            if (!written.Contains(piece))
+            {
+                return $"{piece} was never written to it (or its write definitely failed)";
+            }
+
+            if (!seen.Add(piece))
+            {
+                return $"{piece} appears twice";
+            }
+
+            i = j;
+        }
+
+        return null;
     }
 
     private static void CheckAcknowledged(SimCluster cluster, Workload workload, SimulationOptions options)

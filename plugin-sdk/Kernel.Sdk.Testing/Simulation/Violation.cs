@@ -26,8 +26,18 @@ public static class ViolationKinds
     /// <summary>A node's applied prefix shrank or changed (across a restart included).</summary>
     public const string AppliedPrefix = "applied-prefix";
 
-    /// <summary>A write acknowledged to a client is missing from a node at the end.</summary>
+    /// <summary>
+    /// A write acknowledged to a client is missing from a node at the end. For a convergent replication strategy: a key
+    /// some client's acknowledged write went to is absent from the converged state, or a key's converged value is not
+    /// made of writes clients sent to it (see <see cref="Simulator.Run(Kernel.Sdk.Replication.IReplicationStrategy, SimulationOptions)"/>).
+    /// </summary>
     public const string LostAcknowledgedWrite = "lost-acknowledged-write";
+
+    /// <summary>
+    /// Replicas of a convergent replication strategy still hold different contents after every fault was healed, every
+    /// replica restarted and the clients stopped, once the quiet period for anti-entropy is over.
+    /// </summary>
+    public const string Convergence = "convergence";
 
     /// <summary>With every fault healed the cluster did not make progress in time.</summary>
     public const string Liveness = "liveness";

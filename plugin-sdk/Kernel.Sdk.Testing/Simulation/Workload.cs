@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
+using Kernel.Sdk.Replication;
 using HistoryBuilder = Kernel.Sdk.Testing.Linearizability.HistoryBuilder;
 
 namespace Kernel.Sdk.Testing.Simulation;
@@ -9,6 +10,15 @@ namespace Kernel.Sdk.Testing.Simulation;
 /// Client processes running get/put/append/cas on a few keys against the cluster, each recorded in a history as
 /// invoke then ok, fail (definitely did not happen) or info (unknown: timed out after the request was accepted).
 /// Values written are unique, so a stale or lost write shows in the history.
+/// <para>
+/// On a consensus cluster writes are proposed as log entries and reads go through <c>ReadIndex</c> (or the log); an
+/// operation completes when the entry is applied on the node it was sent to. On a replication cluster every operation is
+/// a <see cref="IReplicaNode.Submit"/> with a request id that names the client and its sequence number, and completes
+/// with the replica's response; a compare-and-set answered with <c>Ok = false</c> is recorded as a failed comparison, as
+/// the kv-cas model expects. Against a <see cref="ReplicationGuarantee.Convergent"/> strategy one write in five goes to a
+/// fresh write-once key (<c>w1</c>, <c>w2</c>, ...), which no concurrent write can legitimately overwrite, so a lost
+/// acknowledged write shows at the end even under last-writer-wins.
+/// </para>
 /// </summary>
 internal sealed class Workload
 {
@@ -17,7 +27,10 @@ internal sealed class Workload
     private readonly Client[] _clients;
     private readonly Dictionary<string, string?> _lastSeen = new(StringComparer.Ordinal);
     private readonly long _timeout;
+    private readonly bool _convergent;
+    private readonly Dictionary<string, HashSet<string>> _written = new(StringComparer.Ordinal);
     private long _values;
+    private long _writeOnceKeys;
     private bool _stopped;
 
     public Workload(SimCluster cluster)
@@ -31,8 +44,16 @@ internal sealed class Workload
             _clients[i] = new Client(i, (i % _options.Nodes) + 1);
         }
 
-        cluster.Applied = OnApplied;
-        cluster.ReadServed = OnRead;
+        if (cluster.IsReplication)
+        {
+            _convergent = cluster.Guarantee == ReplicationGuarantee.Convergent;
+            cluster.Responded = OnResponse;
+        }
+        else
+        {
+            cluster.Applied = OnApplied;
+            cluster.ReadServed = OnRead;
+        }
     }
 
     /// <summary>The recorded events; an invoke refused before it could take effect may be retracted (see <see cref="BuildHistory"/>).</summary>
@@ -51,6 +72,15 @@ internal sealed class Workload
 
     /// <summary>Writes acknowledged to a client: the index they were applied at and the entry's hash.</summary>
     public List<(long Index, ulong Hash, string What)> Acknowledged { get; } = [];
+
+    /// <summary>Writes a replica acknowledged (put, append, successful cas): the key and a description.</summary>
+    public List<(string Key, string What)> AcknowledgedWrites { get; } = [];
+
+    /// <summary>
+    /// Per key, the values (puts and compare-and-sets, <c>vN</c>) and suffixes (appends, <c>+N</c>) clients sent to a
+    /// replica that did not definitely fail: the only pieces a replica's final value may be made of. Replication only.
+    /// </summary>
+    public IReadOnlyDictionary<string, HashSet<string>> Written => _written;
 
     private long MarkTime { get; set; } = long.MaxValue;
 
@@ -112,31 +142,15 @@ internal sealed class Workload
 
         var rng = _cluster.Random;
         c.Seq++;
-        var key = "k" + rng.Next(_options.Keys).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var r = rng.NextDouble();
         KvCommand command;
         var now = _cluster.NowMicros;
-        if (r < 0.4)
+        if (_convergent && rng.Chance(0.2))
         {
-            command = new KvCommand(KvOp.Get, key);
-        }
-        else if (r < 0.65)
-        {
-            command = new KvCommand(KvOp.Put, key, "v" + Next());
-        }
-        else if (r < 0.8)
-        {
-            command = new KvCommand(KvOp.Append, key, "+" + Next());
+            command = new KvCommand(KvOp.Put, "w" + (++_writeOnceKeys).ToString(System.Globalization.CultureInfo.InvariantCulture), "v" + Next());
         }
         else
         {
-            _lastSeen.TryGetValue(key, out var expected);
-            if (rng.Chance(0.25) && _values > 0)
-            {
-                expected = "v" + rng.NextInt64(1, _values + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            command = new KvCommand(KvOp.Cas, key, "v" + Next(), expected);
+            command = NextCommand(rng);
         }
 
         c.InvokeRecord = _records.Count;
@@ -154,6 +168,17 @@ internal sealed class Workload
         if (_cluster.Trace.TextEnabled)
         {
             _cluster.Trace.Line(now, TraceKind.Invoke, c.Target, $"client {c.Process} #{c.Seq} {Describe(command)}");
+        }
+
+        if (_cluster.IsReplication && command.Op != KvOp.Get)
+        {
+            // Until it definitely fails, this write may show up in the replicas' final state.
+            if (!_written.TryGetValue(command.Key, out var pieces))
+            {
+                _written[command.Key] = pieces = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            pieces.Add(command.Value!);
         }
 
         if (!node.Up)
@@ -180,6 +205,37 @@ internal sealed class Workload
         _cluster.OnNode(node, () => Submit(c, node, seq));
     }
 
+    private KvCommand NextCommand(SimRandom rng)
+    {
+        var key = "k" + rng.Next(_options.Keys).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var r = rng.NextDouble();
+        if (r < 0.4)
+        {
+            return new KvCommand(KvOp.Get, key);
+        }
+
+        if (r < 0.65)
+        {
+            return new KvCommand(KvOp.Put, key, "v" + Next());
+        }
+
+        if (r < 0.8)
+        {
+            return new KvCommand(KvOp.Append, key, "+" + Next());
+        }
+
+        _lastSeen.TryGetValue(key, out var expected);
+        if (rng.Chance(0.25) && _values > 0)
+        {
+            expected = "v" + rng.NextInt64(1, _values + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return new KvCommand(KvOp.Cas, key, "v" + Next(), expected);
+    }
+
+    /// <summary>The request id of a client's operation: client id in the high bits, sequence number in the low 40.</summary>
+    private static long RequestId(long clientId, long seq) => (clientId << 40) | seq;
+
     private void Submit(Client c, SimNode node, long seq)
     {
         if (!c.Waiting || c.Seq != seq || node.Incarnation != c.Incarnation)
@@ -188,6 +244,13 @@ internal sealed class Workload
         }
 
         var command = c.Command!;
+        if (_cluster.IsReplication)
+        {
+            // No refusal: the response comes later or never (then the client times out: info).
+            _cluster.Submit(node.Id, RequestId(c.ClientId, seq), command);
+            return;
+        }
+
         if (command.Op == KvOp.Get && !_options.ReadsThroughLog)
         {
             var context = new byte[16];
@@ -252,6 +315,44 @@ internal sealed class Workload
         }
     }
 
+    private void OnResponse(SimNode node, long requestId, KvResult result)
+    {
+        var process = (int)(requestId >> 40) - 1;
+        var seq = requestId & ((1L << 40) - 1);
+        if (process < 0 || process >= _clients.Length)
+        {
+            return;
+        }
+
+        var c = _clients[process];
+        if (!c.Waiting || c.Seq != seq || c.Node != node.Index || c.Incarnation != node.Incarnation)
+        {
+            return;
+        }
+
+        var command = c.Command!;
+        _lastSeen[command.Key] = result.Value;
+        if (command.Op == KvOp.Cas && !result.Ok)
+        {
+            // The comparison failed: for the kv-cas model an operation that took effect and changed nothing.
+            Complete(c, Outcome.Fail, null, "cas failed");
+        }
+        else if (!result.Ok)
+        {
+            Complete(c, Outcome.Fail, null, "not ok");
+        }
+        else if (command.Op == KvOp.Get)
+        {
+            Complete(c, Outcome.Ok, result.Value, null);
+        }
+        else
+        {
+            AcknowledgedWrites.Add((command.Key, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{Describe(command)} by client {c.Process}, acknowledged by {node.Id} at {_cluster.Now.TotalSeconds:F3}s")));
+            Complete(c, Outcome.Ok, null, null);
+        }
+    }
+
     private void OnRead(SimNode node, ReadOnlyMemory<byte> context)
     {
         if (context.Length != 16)
@@ -282,6 +383,11 @@ internal sealed class Workload
     {
         c.Waiting = false;
         var now = _cluster.NowMicros;
+        if (outcome == Outcome.Fail && c.Command is { Op: not KvOp.Get } failed && _written.TryGetValue(failed.Key, out var pieces))
+        {
+            pieces.Remove(failed.Value!);
+        }
+
         switch (outcome)
         {
             case Outcome.Ok:

@@ -1,4 +1,6 @@
 using Kernel.Sdk.Consensus;
+using Kernel.Sdk.Replication;
+using Kernel.Sdk.Strategies;
 using Kernel.Sdk.Testing.Simulation;
 using CheckOptions = Kernel.Sdk.Testing.Linearizability.CheckOptions;
 using JsonLinesHistory = Kernel.Sdk.Testing.Linearizability.JsonLinesHistory;
@@ -122,16 +124,44 @@ public sealed class VerifySummary
 }
 
 /// <summary>
-/// Runs a strategy through the simulator for many seeds and checks each run: the invariants the simulator checks as it
-/// runs, then linearizability of the client history under the kv-cas model (per key).
+/// Runs a strategy through the simulator for many seeds and checks each run. A consensus strategy: the invariants the
+/// simulator checks as it runs (one leader per term, no divergent applied entries, applied prefix never shrinks, every
+/// acknowledged write applied everywhere), then linearizability of the client history under the kv-cas model (per key).
+/// A replication strategy: what its <see cref="IReplicationStrategy.Guarantee"/> promises. Linearizable: the kv-cas
+/// check of the history, as for consensus (the log invariants do not apply). Convergent: convergence and no lost
+/// acknowledged write once the faults are healed and the clients stopped (see
+/// <see cref="Simulator.Run(IReplicationStrategy, SimulationOptions)"/> for the exact rules); the history is recorded
+/// but not checked for linearizability, which such a strategy does not promise.
 /// </summary>
 public static class Verifier
 {
-    /// <summary>Verifies <paramref name="strategy"/> over the seeds of <paramref name="options"/>.</summary>
-    /// <exception cref="ArgumentException">The options are invalid (see <see cref="VerifyOptions.Validate"/>).</exception>
-    public static VerifySummary Run(IConsensusStrategy strategy, VerifyOptions options, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Verifies <paramref name="strategy"/>, an <see cref="IConsensusStrategy"/> or an <see cref="IReplicationStrategy"/>,
+    /// over the seeds of <paramref name="options"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The options are invalid (see <see cref="VerifyOptions.Validate"/>), or the
+    /// strategy is of another category (see <see cref="CanVerify"/>).</exception>
+    public static VerifySummary Run(IStrategy strategy, VerifyOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(strategy);
+        return strategy switch
+        {
+            IConsensusStrategy consensus => Run(strategy, options, simulation => Simulator.Run(consensus, simulation), linearizable: true, cancellationToken),
+            IReplicationStrategy replication => Run(strategy, options, simulation => Simulator.Run(replication, simulation),
+                linearizable: replication.Guarantee == ReplicationGuarantee.Linearizable, cancellationToken),
+            _ => throw new ArgumentException(CannotVerify(strategy), nameof(strategy)),
+        };
+    }
+
+    /// <summary>True for the strategies the verifier runs: consensus (<see cref="IConsensusStrategy"/>) and replication (<see cref="IReplicationStrategy"/>).</summary>
+    public static bool CanVerify(IStrategy strategy) => strategy is IConsensusStrategy or IReplicationStrategy;
+
+    internal static string CannotVerify(IStrategy strategy) =>
+        $"{strategy.Name} is a {strategy.Category.ToName()} strategy; the verifier runs consensus and replication strategies (a {strategy.Category.ToName()} strategy has no cluster to simulate).";
+
+    private static VerifySummary Run(IStrategy strategy, VerifyOptions options, Func<SimulationOptions, SimulationResult> simulate,
+        bool linearizable, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(options);
         var errors = options.Validate();
         if (errors.Count > 0)
@@ -150,7 +180,7 @@ public static class Verifier
         for (var i = 0; i < options.Seeds && !cancellationToken.IsCancellationRequested; i++)
         {
             var seed = options.FirstSeed + i;
-            var outcome = RunSeed(strategy, options, seed, seed == traceSeed);
+            var outcome = RunSeed(simulate, linearizable, options, seed, seed == traceSeed);
             run++;
             operations += outcome.Result.Operations;
             simulated += outcome.Result.SimulatedTime;
@@ -171,9 +201,9 @@ public static class Verifier
         return new VerifySummary(strategy.Name, options.FirstSeed, run, operations, violations, unchecked_, simulated, options.TimeProvider.GetElapsedTime(started), hashes);
     }
 
-    /// <summary>Runs and checks one seed.</summary>
+    /// <summary>Runs and checks one seed (the kv-cas check only when <paramref name="linearizable"/>).</summary>
     internal static (SimulationResult Result, IReadOnlyList<Violation> Violations, bool Unchecked) RunSeed(
-        IConsensusStrategy strategy, VerifyOptions options, long seed, bool writeFiles)
+        Func<SimulationOptions, SimulationResult> simulate, bool linearizable, VerifyOptions options, long seed, bool writeFiles)
     {
         StreamWriter? trace = null;
         try
@@ -183,7 +213,7 @@ public static class Verifier
                 trace = new StreamWriter(path, append: false) { AutoFlush = false };
             }
 
-            var result = Simulator.Run(strategy, options.Simulation with { Seed = seed, Trace = trace });
+            var result = simulate(options.Simulation with { Seed = seed, Trace = trace });
             if (writeFiles && options.HistoryFile is { } historyPath)
             {
                 using var writer = new StreamWriter(historyPath, append: false);
@@ -192,7 +222,7 @@ public static class Verifier
 
             var violations = new List<Violation>(result.Violations);
             var uncheckedSeed = false;
-            if (violations.Count == 0)
+            if (violations.Count == 0 && linearizable)
             {
                 Models.TryGet("kv-cas", out var model);
                 var check = model!.Check(result.History, new CheckOptions { TimeBudget = options.CheckBudget, TimeProvider = options.TimeProvider });

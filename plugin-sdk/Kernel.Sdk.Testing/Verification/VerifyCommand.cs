@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Kernel.Sdk.Consensus;
+using Kernel.Sdk.Strategies;
 using Kernel.Sdk.Testing.Simulation;
 
 namespace Kernel.Sdk.Testing.Verification;
@@ -28,13 +28,14 @@ public static class VerifyCommand
     /// <c>simulatedSeconds</c>, <c>wallSeconds</c>, and <c>traceHash</c> for a single seed), otherwise a readable report with
     /// the command that reproduces the first violation. Returns <see cref="ExitClean"/>, <see cref="ExitViolations"/> or <see cref="ExitBadInput"/>.
     /// </summary>
-    /// <param name="strategy">The strategy, already created by the caller from its options.</param>
+    /// <param name="strategy">The strategy, already created by the caller from its options: a consensus or a replication
+    /// strategy (any other category is bad input, see <see cref="Verifier.CanVerify"/>).</param>
     /// <param name="options">Seeds and simulation options.</param>
     /// <param name="output">Where the report goes.</param>
     /// <param name="json">Print JSON instead of text.</param>
     /// <param name="strategyName">The name the CLI knows the strategy by (default <c>strategy.Name</c>), for the reproduce command.</param>
     /// <param name="cancellationToken">Stops between seeds; what ran is reported.</param>
-    public static int Run(IConsensusStrategy strategy, VerifyOptions options, TextWriter output, bool json = false,
+    public static int Run(IStrategy strategy, VerifyOptions options, TextWriter output, bool json = false,
         string? strategyName = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -44,7 +45,13 @@ public static class VerifyCommand
             return ExitBadInput;
         }
 
-        var errors = new List<string>(options.Validate());
+        var errors = new List<string>();
+        if (!Verifier.CanVerify(strategy))
+        {
+            errors.Add(Verifier.CannotVerify(strategy));
+        }
+
+        errors.AddRange(options.Validate());
         errors.AddRange(strategy.ValidateOptions(options.Simulation.StrategyOptions ?? EmptyConfiguration.Instance));
         foreach (var file in new[] { options.TraceFile, options.HistoryFile })
         {

@@ -1,0 +1,200 @@
+using System.Text;
+using Kernel.Sdk.Cluster;
+using Kernel.Sdk.Replication;
+using Kernel.Sdk.Storage;
+using Kernel.Sdk.Strategies;
+using Microsoft.Extensions.Configuration;
+
+namespace Kernel.Sdk.Testing.Tests.Verification.ToyStrategies;
+
+/// <summary>Deliberate bugs of the last-writer-wins toy that the convergence checks must find.</summary>
+public enum LwwFlaw
+{
+    /// <summary>Correct.</summary>
+    None,
+
+    /// <summary>(a) No anti-entropy: each write is pushed to the peers once, so a lost message or a down peer leaves replicas diverged for good.</summary>
+    NoAntiEntropy,
+
+    /// <summary>(b) Acknowledges a write at once and persists only every tenth tick: a crash in between loses acknowledged writes nobody else has.</summary>
+    AckBeforePersist,
+}
+
+/// <summary>
+/// A convergent store: last-writer-wins per key, versions (Lamport timestamp, replica id), every request served locally
+/// (append and cas read the local value, so under concurrency they too are last-writer-wins), each changed key persisted
+/// in its own file with an atomic write before the request is acknowledged, and anti-entropy: every third tick the whole
+/// state goes to one random peer, which keeps whatever versions win. Correct with <see cref="LwwFlaw.None"/>.
+/// </summary>
+public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationStrategy
+{
+    public StrategyCategory Category => StrategyCategory.Replication;
+
+    public string Name => flaw == LwwFlaw.None ? "toy-lww" : "toy-lww-" + flaw.ToString().ToLowerInvariant();
+
+    public string Description => "A toy last-writer-wins store for testing the verifier" + (flaw == LwwFlaw.None ? "." : $" with the flaw {flaw}.");
+
+    public ReplicationGuarantee Guarantee => ReplicationGuarantee.Convergent;
+
+    public IMessageCodec Codec => ToyReplicaCodec.Instance;
+
+    public IReadOnlyList<string> ValidateOptions(IConfiguration options) => [];
+
+    public IReplicaNode CreateReplica(ReplicaOptions options) => new LwwReplica(options, flaw);
+
+    private sealed class LwwReplica : IReplicaNode
+    {
+        private const string Prefix = "key.";
+        private const int GossipEvery = 3;
+        private const int LazyPersistEvery = 10;
+        private readonly LwwFlaw _flaw;
+        private readonly IReadOnlyList<NodeId> _peers;
+        private readonly Random _random;
+        private readonly Dictionary<string, ToyEntry> _data = new(StringComparer.Ordinal);
+        private readonly SortedSet<string> _dirty = new(StringComparer.Ordinal);
+        private List<IProtocolMessage> _messages = [];
+        private List<KeyValuePair<long, KvResult>> _responses = [];
+        private long _clock;
+        private long _ticks;
+        private bool _flushDue;
+
+        public LwwReplica(ReplicaOptions options, LwwFlaw flaw)
+        {
+            Id = options.Id;
+            _flaw = flaw;
+            _random = options.Random;
+            _peers = [.. options.Replicas.Where(r => r != options.Id)];
+            foreach (var name in options.Directory.List().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)))
+            {
+                using var r = new BinaryReader(new MemoryStream(options.Directory.ReadAll(name)), Encoding.UTF8);
+                var e = new ToyEntry(name[Prefix.Length..], r.ReadString(), r.ReadInt64(), r.ReadInt32());
+                _data[e.Key] = e;
+                _clock = Math.Max(_clock, e.Timestamp);
+            }
+        }
+
+        public NodeId Id { get; }
+
+        public bool HasReady => _messages.Count > 0 || _responses.Count > 0 || (_dirty.Count > 0 && PersistNow);
+
+        /// <summary>The correct replica persists every change at once; the flawed one only when a tenth tick asks for it.</summary>
+        private bool PersistNow => _flaw != LwwFlaw.AckBeforePersist || _flushDue;
+
+        public void Tick()
+        {
+            _ticks++;
+            _flushDue |= _ticks % LazyPersistEvery == 0;
+            if (_flaw != LwwFlaw.NoAntiEntropy && _ticks % GossipEvery == 0 && _peers.Count > 0 && _data.Count > 0)
+            {
+                var peer = _peers[_random.Next(_peers.Count)];
+                _messages.Add(new ToyReplicaMessage(ToyReplicaMessageType.Gossip, Id, peer) { Entries = [.. _data.Values] });
+            }
+        }
+
+        public void Step(IProtocolMessage message)
+        {
+            if (message is not ToyReplicaMessage { Type: ToyReplicaMessageType.Gossip } m)
+            {
+                return;
+            }
+
+            foreach (var e in m.Entries)
+            {
+                _clock = Math.Max(_clock, e.Timestamp);
+                _data.TryGetValue(e.Key, out var mine);
+                if (e.Beats(mine))
+                {
+                    _data[e.Key] = e;
+                    _dirty.Add(e.Key);
+                }
+            }
+        }
+
+        public void Submit(long requestId, KvCommand command)
+        {
+            _data.TryGetValue(command.Key, out var current);
+            var value = current?.Value;
+            switch (command.Op)
+            {
+                case KvOp.Get:
+                    Respond(requestId, true, value);
+                    return;
+                case KvOp.Put:
+                    Write(command.Key, command.Value ?? string.Empty);
+                    break;
+                case KvOp.Append:
+                    Write(command.Key, value + command.Value);
+                    break;
+                case KvOp.Cas when !string.Equals(value, command.Expected, StringComparison.Ordinal) || command.Value is null:
+                    Respond(requestId, false, value);
+                    return;
+                default:
+                    Write(command.Key, command.Value!);
+                    break;
+            }
+
+            Respond(requestId, true, _data[command.Key].Value);
+        }
+
+        public ReplicaReady GetReady()
+        {
+            var writes = new List<KeyValuePair<string, ReadOnlyMemory<byte>>>();
+            if (PersistNow)
+            {
+                foreach (var key in _dirty)
+                {
+                    writes.Add(new(Prefix + key, Encode(_data[key])));
+                }
+            }
+
+            var ready = new ReplicaReady { Writes = writes, Messages = _messages, Responses = _responses };
+            _messages = [];
+            _responses = [];
+            return ready;
+        }
+
+        public void Advance(ReplicaReady ready)
+        {
+            foreach (var (name, _) in ready.Writes)
+            {
+                _dirty.Remove(name[Prefix.Length..]);
+            }
+
+            if (PersistNow)
+            {
+                _flushDue = false;
+            }
+        }
+
+        public IReadOnlyDictionary<string, string> Snapshot() => _data.ToDictionary(p => p.Key, p => p.Value.Value, StringComparer.Ordinal);
+
+        private void Write(string key, string value)
+        {
+            var e = new ToyEntry(key, value, ++_clock, Id.Value);
+            _data[key] = e;
+            _dirty.Add(key);
+            if (_flaw == LwwFlaw.NoAntiEntropy)
+            {
+                foreach (var peer in _peers)
+                {
+                    _messages.Add(new ToyReplicaMessage(ToyReplicaMessageType.Gossip, Id, peer) { Entries = [e] });
+                }
+            }
+        }
+
+        private void Respond(long requestId, bool ok, string? value) => _responses.Add(new(requestId, new KvResult(ok, value)));
+
+        private static byte[] Encode(ToyEntry e)
+        {
+            using var stream = new MemoryStream();
+            using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+            {
+                w.Write(e.Value);
+                w.Write(e.Timestamp);
+                w.Write(e.Origin);
+            }
+
+            return stream.ToArray();
+        }
+    }
+}
