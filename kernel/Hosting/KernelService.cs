@@ -4,7 +4,8 @@ using Microsoft.Extensions.Logging;
 namespace Kernel.Host.Hosting;
 
 /// <summary>Runs the kernel inside the generic host: loads plugins at start, watches the plugins folder, unloads at stop.</summary>
-internal sealed class KernelService(KernelRuntime runtime, ILogger<KernelService> logger) : IHostedService, IAsyncDisposable
+/// <remarks>The runtime is a container singleton: the container disposes it (unloading every plugin) after the host stops.</remarks>
+internal sealed class KernelService(KernelRuntime runtime, ILogger<KernelService> logger) : IHostedService, IDisposable
 {
     private PluginWatcher? _watcher;
 
@@ -25,9 +26,5 @@ internal sealed class KernelService(KernelRuntime runtime, ILogger<KernelService
         return Task.CompletedTask;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _watcher?.Dispose();
-        await runtime.DisposeAsync().ConfigureAwait(false);
-    }
+    public void Dispose() => _watcher?.Dispose();
 }

@@ -108,7 +108,7 @@ internal sealed class PluginManager : IAsyncDisposable
     {
         lock (_gate)
         {
-            if (!_slots.TryGetValue(id, out var slot))
+            if (!_slots.TryGetValue(id, out var slot) || slot.Info.Status != PluginStatus.Loaded)
             {
                 return false;
             }
