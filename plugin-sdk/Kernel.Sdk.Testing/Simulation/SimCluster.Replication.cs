@@ -99,27 +99,9 @@ public sealed partial class SimCluster
         while (n.Up && !n.Paused)
         {
             var replica = n.Replica!;
-            ReplicaReady ready;
-            try
+            if (!NextReady(n, ref guard, static x => x.Replica!.HasReady, static x => x.Replica!.GetReady(), out var ready))
             {
-                if (!replica.HasReady)
-                {
-                    break;
-                }
-
-                ready = replica.GetReady();
-            }
-            catch (Exception ex)
-            {
-                NodeThrew(n, "GetReady", ex);
-                return;
-            }
-
-            if (++guard > 10_000)
-            {
-                Violate(ViolationKinds.Crash, $"{n.Id} keeps reporting HasReady after 10000 batches in a row", n.Index);
-                CrashNode(n, DiskCrashMode.KeepUnsynced, "livelock");
-                return;
+                break; // nothing more, or the node threw or livelocked (then it is down)
             }
 
             var writes = ready.Writes;

@@ -676,6 +676,39 @@ public sealed partial class SimCluster
         ProcessReady(n);
     }
 
+    /// <summary>
+    /// Takes the node's next batch of output. False when there is none, when the node threw (reported), or when it keeps
+    /// reporting output batch after batch (a livelock, reported and crashed).
+    /// </summary>
+    private bool NextReady<TReady>(SimNode n, ref int guard, Func<SimNode, bool> hasReady, Func<SimNode, TReady> getReady,
+        [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TReady ready)
+    {
+        ready = default;
+        try
+        {
+            if (!hasReady(n))
+            {
+                return false;
+            }
+
+            ready = getReady(n);
+        }
+        catch (Exception ex)
+        {
+            NodeThrew(n, "GetReady", ex);
+            return false;
+        }
+
+        if (++guard > 10_000)
+        {
+            Violate(ViolationKinds.Crash, $"{n.Id} keeps reporting HasReady after 10000 batches in a row", n.Index);
+            CrashNode(n, DiskCrashMode.KeepUnsynced, "livelock");
+            return false;
+        }
+
+        return true;
+    }
+
     /// <summary>Crashes the node here if a crash is armed for this point of its Ready handling.</summary>
     internal bool StrikeArmedCrash(SimNode n, CrashPoint point)
     {
@@ -882,27 +915,9 @@ public sealed partial class SimCluster
         while (n.Up && !n.Paused)
         {
             var node = n.Node!;
-            Ready ready;
-            try
+            if (!NextReady(n, ref guard, static x => x.Node!.HasReady, static x => x.Node!.GetReady(), out var ready))
             {
-                if (!node.HasReady)
-                {
-                    break;
-                }
-
-                ready = node.GetReady();
-            }
-            catch (Exception ex)
-            {
-                NodeThrew(n, "GetReady", ex);
-                return;
-            }
-
-            if (++guard > 10_000)
-            {
-                Violate(ViolationKinds.Crash, $"{n.Id} keeps reporting HasReady after 10000 batches in a row", n.Index);
-                CrashNode(n, DiskCrashMode.KeepUnsynced, "livelock");
-                return;
+                break; // nothing more, or the node threw or livelocked (then it is down)
             }
 
             long delay = 0;
