@@ -423,116 +423,63 @@ public sealed partial class SimCluster
     }
 
     /// <summary>Proposes a command at a node and processes what follows (its Ready); a down node refuses.</summary>
-    public ProposeResult Propose(NodeId node, ReadOnlyMemory<byte> command)
-    {
-        RequireConsensus();
-        var n = _nodes[IndexOf(node)];
-        if (!n.Up || n.Paused)
+    public ProposeResult Propose(NodeId node, ReadOnlyMemory<byte> command) =>
+        Drive(node, "Propose", x => x.Propose(command), static why => ProposeResult.Refused(why), (n, result) =>
         {
-            return ProposeResult.Refused(n.Up ? "node is paused" : "node is down");
-        }
-
-        ProposeResult result;
-        try
-        {
-            result = n.Node!.Propose(command);
-        }
-        catch (Exception ex)
-        {
-            NodeThrew(n, "Propose", ex);
-            return ProposeResult.Refused("node crashed");
-        }
-
-        Trace.Record(_now, TraceKind.Propose, n.Index, result.Accepted ? result.Index : -1, result.Term, command.Span);
-        if (Trace.TextEnabled)
-        {
-            Trace.Line(_now, TraceKind.Propose, n.Index, result.Accepted ? $"accepted index {result.Index} term {result.Term}" : $"refused ({result.Reason}) leader {result.LeaderHint}");
-        }
-
-        ProcessReady(n);
-        return result;
-    }
+            Trace.Record(_now, TraceKind.Propose, n.Index, result.Accepted ? result.Index : -1, result.Term, command.Span);
+            if (Trace.TextEnabled)
+            {
+                Trace.Line(_now, TraceKind.Propose, n.Index, result.Accepted ? $"accepted index {result.Index} term {result.Term}" : $"refused ({result.Reason}) leader {result.LeaderHint}");
+            }
+        });
 
     /// <summary>Asks a node for a linearizable read point; the read state shows in <see cref="ServedReads"/> once applied.</summary>
-    public bool ReadIndex(NodeId node, ReadOnlyMemory<byte> context)
-    {
-        RequireConsensus();
-        var n = _nodes[IndexOf(node)];
-        if (!n.Up || n.Paused)
-        {
-            return false;
-        }
-
-        bool ok;
-        try
-        {
-            ok = n.Node!.ReadIndex(context);
-        }
-        catch (Exception ex)
-        {
-            NodeThrew(n, "ReadIndex", ex);
-            return false;
-        }
-
-        ProcessReady(n);
-        return ok;
-    }
+    public bool ReadIndex(NodeId node, ReadOnlyMemory<byte> context) =>
+        Drive(node, "ReadIndex", x => x.ReadIndex(context), static _ => false, null);
 
     /// <summary>Proposes a membership change on a node (normally the leader) and processes what it produces.</summary>
-    public ProposeResult ProposeMembershipChange(NodeId node, MembershipChange change)
-    {
-        RequireConsensus();
-        var n = _nodes[IndexOf(node)];
-        if (!n.Up || n.Paused)
+    public ProposeResult ProposeMembershipChange(NodeId node, MembershipChange change) =>
+        Drive(node, "ProposeMembershipChange", x => x.ProposeMembershipChange(change), static why => ProposeResult.Refused(why), (n, result) =>
         {
-            return ProposeResult.Refused(n.Up ? "node is paused" : "node is down");
-        }
-
-        ProposeResult result;
-        try
-        {
-            result = n.Node!.ProposeMembershipChange(change);
-        }
-        catch (Exception ex)
-        {
-            NodeThrew(n, "ProposeMembershipChange", ex);
-            return ProposeResult.Refused("node crashed");
-        }
-
-        Trace.Record(_now, TraceKind.Membership, n.Index, result.Accepted ? result.Index : -1, ((long)change.Kind << 32) | (uint)change.Node.Value);
-        if (Trace.TextEnabled)
-        {
-            Trace.Line(_now, TraceKind.Membership, n.Index, $"{change.Kind} {change.Node}: " + (result.Accepted ? $"accepted index {result.Index}" : $"refused ({result.Reason})"));
-        }
-
-        ProcessReady(n);
-        return result;
-    }
+            Trace.Record(_now, TraceKind.Membership, n.Index, result.Accepted ? result.Index : -1, ((long)change.Kind << 32) | (uint)change.Node.Value);
+            if (Trace.TextEnabled)
+            {
+                Trace.Line(_now, TraceKind.Membership, n.Index, $"{change.Kind} {change.Node}: " + (result.Accepted ? $"accepted index {result.Index}" : $"refused ({result.Reason})"));
+            }
+        });
 
     /// <summary>Asks a node (normally the leader) to hand leadership to <paramref name="target"/>.</summary>
-    public bool TransferLeadership(NodeId node, NodeId target)
+    public bool TransferLeadership(NodeId node, NodeId target) =>
+        Drive(node, "TransferLeadership", x => x.TransferLeadership(target), static _ => false,
+            (n, ok) => Trace.Record(_now, TraceKind.Transfer, n.Index, ok ? 1 : 0, target.Value, ReadOnlySpan<byte>.Empty));
+
+    /// <summary>
+    /// Calls a running consensus node from outside (a test or the nemesis), records the call, then processes the node's
+    /// output. A down or paused node gets no call; a node that throws is reported and crashed.
+    /// </summary>
+    private T Drive<T>(NodeId node, string what, Func<IConsensusNode, T> call, Func<string, T> refused, Action<SimNode, T>? record)
     {
         RequireConsensus();
         var n = _nodes[IndexOf(node)];
         if (!n.Up || n.Paused)
         {
-            return false;
+            return refused(n.Up ? "node is paused" : "node is down");
         }
 
-        bool ok;
+        T result;
         try
         {
-            ok = n.Node!.TransferLeadership(target);
+            result = call(n.Node!);
         }
         catch (Exception ex)
         {
-            NodeThrew(n, "TransferLeadership", ex);
-            return false;
+            NodeThrew(n, what, ex);
+            return refused("node crashed");
         }
 
-        Trace.Record(_now, TraceKind.Transfer, n.Index, ok ? 1 : 0, target.Value, ReadOnlySpan<byte>.Empty);
+        record?.Invoke(n, result);
         ProcessReady(n);
-        return ok;
+        return result;
     }
 
     /// <summary>The node's status, or null when it is down (always null on a replication cluster).</summary>
