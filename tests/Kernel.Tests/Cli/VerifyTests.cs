@@ -77,6 +77,26 @@ public sealed class VerifyTests
     }
 
     [Fact]
+    public async Task Verify_runs_a_replication_plugin_and_catches_its_broken_variant()
+    {
+        using var folder = new TestPluginsFolder();
+        folder.Add("ToyReplicationPlugin");
+
+        var (code, stdout, err) = await RunCli(With(folder, "verify", "--strategy", "replication/toy-lww", "--seeds", "5", "--json"));
+        Assert.True(code == 0, stdout + err);
+        using (var doc = JsonDocument.Parse(stdout))
+        {
+            Assert.Equal(0, doc.RootElement.GetProperty("violations").GetArrayLength());
+            Assert.True(doc.RootElement.GetProperty("operations").GetProperty("ok").GetInt32() > 100);
+        }
+
+        var (badCode, badOut, badErr) = await RunCli(With(folder, "verify", "--strategy", "replication/toy-lww-noantientropy", "--seeds", "5", "--json"));
+        Assert.True(badCode == 1, badOut + badErr);
+        using var bad = JsonDocument.Parse(badOut);
+        Assert.Contains(bad.RootElement.GetProperty("violations").EnumerateArray(), v => v.GetProperty("kind").GetString() == "convergence");
+    }
+
+    [Fact]
     public async Task The_same_seed_gives_the_same_trace_hash_in_another_process()
     {
         using var folder = new TestPluginsFolder();
