@@ -947,14 +947,15 @@ public sealed partial class SimCluster
                 Trace.Record(_now, TraceKind.Apply, n.Index, installed.Index, -1);
             }
 
-            foreach (var entry in ready.CommittedEntries)
+            var committed = ready.CommittedEntries;
+            for (var i = 0; i < committed.Count; i++) // index loops: foreach over the interfaces would box enumerators
             {
-                Apply(n, entry);
+                Apply(n, committed[i]);
             }
 
-            foreach (var rs in ready.ReadStates)
+            for (var i = 0; i < ready.ReadStates.Count; i++)
             {
-                n.PendingReads.Add(rs);
+                n.PendingReads.Add(ready.ReadStates[i]);
             }
 
             ServeReads(n);

@@ -68,9 +68,9 @@ internal ref struct BinaryOut
     public void Entries(IReadOnlyList<LogEntry> entries)
     {
         UVarint((ulong)entries.Count);
-        foreach (var e in entries)
+        for (var i = 0; i < entries.Count; i++) // an index loop: foreach over the interface would box an enumerator per message
         {
-            Entry(e);
+            Entry(entries[i]);
         }
     }
 

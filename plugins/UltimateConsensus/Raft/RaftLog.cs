@@ -94,8 +94,9 @@ internal sealed class RaftLog
     /// <summary>The index of the first entry that is new or conflicts with this log, or 0 if all are present.</summary>
     public long FindConflict(IReadOnlyList<LogEntry> entries)
     {
-        foreach (var e in entries)
+        for (var i = 0; i < entries.Count; i++)
         {
+            var e = entries[i];
             if (!MatchTerm(e.Index, e.Term))
             {
                 return e.Index;
