@@ -15,10 +15,8 @@ internal static class Listing
         var plugins = runtime.Plugins.Plugins;
         if (json)
         {
-            using var stream = new MemoryStream();
-            using (var w = new Utf8JsonWriter(stream, Indented))
+            WriteJson(output, w =>
             {
-                w.WriteStartObject();
                 w.WriteString("pluginsFolder", runtime.Plugins.Folder);
                 w.WriteString("sdkVersion", Kernel.Sdk.SdkVersion.Current.ToString());
                 w.WriteStartArray("plugins");
@@ -47,10 +45,7 @@ internal static class Listing
                 }
 
                 w.WriteEndArray();
-                w.WriteEndObject();
-            }
-
-            output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+            });
             return;
         }
 
@@ -87,10 +82,8 @@ internal static class Listing
         var all = runtime.Registry.All.Where(r => filter is null || r.Strategy.Category == filter).ToArray();
         if (json)
         {
-            using var stream = new MemoryStream();
-            using (var w = new Utf8JsonWriter(stream, Indented))
+            WriteJson(output, w =>
             {
-                w.WriteStartObject();
                 w.WriteStartArray("strategies");
                 foreach (var r in all)
                 {
@@ -104,10 +97,7 @@ internal static class Listing
                 }
 
                 w.WriteEndArray();
-                w.WriteEndObject();
-            }
-
-            output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+            });
             return 0;
         }
 
@@ -123,5 +113,19 @@ internal static class Listing
         }
 
         return 0;
+    }
+
+    /// <summary>Writes one indented JSON object whose members <paramref name="members"/> writes.</summary>
+    private static void WriteJson(TextWriter output, Action<Utf8JsonWriter> members)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, Indented))
+        {
+            w.WriteStartObject();
+            members(w);
+            w.WriteEndObject();
+        }
+
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
     }
 }

@@ -281,7 +281,7 @@ internal sealed class PluginManager : IAsyncDisposable
             var strategies = context.Pending
                 .Select(s => new PluginStrategyInfo(s.Category, s.Name, s.Description, Config.IsStrategyEnabled(s.Category.ToName(), s.Name)))
                 .ToArray();
-            var enabled = context.Pending.Where(s => Config.IsStrategyEnabled(s.Category.ToName(), s.Name)).ToArray();
+            var enabled = context.Pending.Where((_, i) => strategies[i].Enabled).ToArray();
             if (!_registry.TryAddAll(manifest.Id, enabled, out var clash))
             {
                 _bus.RemoveOwnerAsync(manifest.Id).AsTask().GetAwaiter().GetResult();

@@ -88,7 +88,7 @@ internal sealed class Workload
     {
         foreach (var c in _clients)
         {
-            _cluster.After(_cluster.Random.NextInt64(0, Think() + 1), () => StartNext(c));
+            StartAfterThinking(c);
         }
     }
 
@@ -105,7 +105,7 @@ internal sealed class Workload
             foreach (var c in _clients.Where(c => c.Parked))
             {
                 c.Parked = false;
-                _cluster.After(_cluster.Random.NextInt64(0, Think() + 1), () => StartNext(c));
+                StartAfterThinking(c);
             }
         }
     }
@@ -124,6 +124,9 @@ internal sealed class Workload
     }
 
     private long Think() => (long)_options.ThinkTime.TotalMicroseconds;
+
+    /// <summary>The client's next operation starts after a random think time.</summary>
+    private void StartAfterThinking(Client c) => _cluster.After(_cluster.Random.NextInt64(0, Think() + 1), () => StartNext(c));
 
     private void StartNext(Client c)
     {
@@ -427,7 +430,7 @@ internal sealed class Workload
             _cluster.Trace.Line(now, TraceKind.Complete, c.Node, $"client {c.Process} #{c.Seq} {outcome.ToString().ToLowerInvariant()}{(value is null ? "" : " " + value)}{(why is null ? "" : " (" + why + ")")}");
         }
 
-        _cluster.After(_cluster.Random.NextInt64(0, Think() + 1), () => StartNext(c));
+        StartAfterThinking(c);
     }
 
     /// <summary>The history in the linearizability checker's form (retracted operations left out).</summary>
