@@ -28,16 +28,26 @@ internal static class KernelCli
         Recursive = true,
     };
 
+    private static readonly Option<bool> VerboseOption = new("--verbose")
+    {
+        Description = "On an unexpected error, also print its stack trace",
+        Recursive = true,
+    };
+
+    /// <summary>The exit-code contract, shown in --help.</summary>
+    internal const string ExitCodes = "Exit codes: 0 success; 1 a finding (not linearizable, violation found); 2 bad input or unusable environment (the message names the option or file, the value and what is allowed).";
+
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Write one JSON object instead of text" };
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var root = new RootCommand("Plugin-hosted kernel of distributed-systems strategies (consensus, replication, conflict resolution, CRDTs, resilience).")
+        var root = new RootCommand("Plugin-hosted kernel of distributed-systems strategies (consensus, replication, conflict resolution, CRDTs, resilience). " + ExitCodes)
         {
             TreatUnmatchedTokensAsErrors = false,
         };
         root.Options.Add(ConfigOption);
         root.Options.Add(PluginsDirOption);
+        root.Options.Add(VerboseOption);
 
         var run = new Command("run", "Start the kernel and run until Ctrl+C (the default when no verb is given)") { TreatUnmatchedTokensAsErrors = false };
         run.SetAction((parse, ct) => RunHostAsync(parse, error, ct));
@@ -67,7 +77,58 @@ internal static class KernelCli
         }
 
         var parseResult = root.Parse(args);
-        return await parseResult.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
+        if (parseResult.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?" or "/?" or "/h"))
+        {
+            // System.CommandLine would print help and exit 1, the code for a finding; bad usage is bad input.
+            var verb = parseResult.CommandResult.Command == root ? "kernel" : "kernel " + parseResult.CommandResult.Command.Name;
+            foreach (var e in parseResult.Errors)
+            {
+                await error.WriteLineAsync($"error: {Plain(e.Message)} (see {verb} --help)").ConfigureAwait(false);
+            }
+
+            return InvalidInput;
+        }
+
+        try
+        {
+            return await parseResult.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConfigurationException ex)
+        {
+            WriteError(error, ex.Message);
+            return InvalidInput;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return 0;
+        }
+        catch (Exception ex)
+        {
+            // Nothing the user gave should land here; if something does, a message, and the trace only when asked for.
+            WriteError(error, $"unexpected {ex.GetType().Name}: {ex.Message}" + (parseResult.GetValue(VerboseOption) ? string.Empty : " (--verbose shows where)"));
+            if (parseResult.GetValue(VerboseOption))
+            {
+                await error.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
+            }
+
+            return InvalidInput;
+        }
+    }
+
+    /// <summary>System.CommandLine's parse messages name .NET types; say what they mean instead.</summary>
+    private static string Plain(string message) =>
+        System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '([^']*)'", m =>
+            m.Groups[1].Value.Contains("Int", StringComparison.Ordinal) ? "as an integer"
+            : m.Groups[1].Value.Contains("Double", StringComparison.Ordinal) ? "as a number"
+            : "as the option's type", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+
+    /// <summary>Writes a (possibly multi-line) message with <c>error: </c> before each line.</summary>
+    internal static void WriteError(TextWriter error, string message)
+    {
+        foreach (var line in message.Split('\n'))
+        {
+            error.WriteLine("error: " + line.TrimEnd('\r'));
+        }
     }
 
     /// <summary>Loads configuration and plugins for a one-shot verb; configuration problems exit 2 with their message.</summary>
@@ -86,8 +147,14 @@ internal static class KernelCli
         }
         catch (ConfigurationException ex)
         {
-            await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            WriteError(error, ex.Message);
             return InvalidInput;
+        }
+
+        if (runtime.UncheckedEntries.Count > 0)
+        {
+            var notLoaded = string.Join(", ", runtime.Plugins.Plugins.Where(p => p.Status != Plugins.PluginStatus.Loaded).Select(p => p.Id));
+            await error.WriteLineAsync($"warning: not checked, no loaded plugin offers them (plugins not loaded: {notLoaded}): {string.Join(", ", runtime.UncheckedEntries)}").ConfigureAwait(false);
         }
 
         return action(runtime);
@@ -102,7 +169,7 @@ internal static class KernelCli
         }
         catch (ConfigurationException ex)
         {
-            error.WriteLine("error: " + ex.Message);
+            WriteError(error, ex.Message);
             return null;
         }
     }
@@ -116,23 +183,18 @@ internal static class KernelCli
 
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "kernel" });
         var serilog = CreateSerilog(LogEventLevel.Information, error);
+        var exit = new ExitCodeHolder();
         builder.Services.AddSerilog(serilog, dispose: true);
         builder.Services.AddSingleton(config);
+        builder.Services.AddSingleton(exit);
+        builder.Services.AddSingleton(error);
         builder.Services.AddSingleton(sp => new KernelRuntime(config, sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService<KernelService>();
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
 
         using var host = builder.Build();
-        try
-        {
-            await host.RunAsync(cancellationToken).ConfigureAwait(false);
-            return 0;
-        }
-        catch (ConfigurationException ex)
-        {
-            await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-            return InvalidInput;
-        }
+        await host.RunAsync(cancellationToken).ConfigureAwait(false);
+        return exit.Code;
     }
 
     internal static ILoggerFactory CreateLoggerFactory(LogEventLevel level, TextWriter error) =>

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 
 namespace Kernel.Host.Configuration;
@@ -6,35 +6,65 @@ namespace Kernel.Host.Configuration;
 /// <summary>A configuration problem the kernel cannot start with; the message says where and what is allowed.</summary>
 internal sealed class ConfigurationException(string message) : Exception(message);
 
-/// <summary>Loads <c>plugins.json</c> with environment (<c>KERNEL_</c> prefix) and command-line overrides.</summary>
+/// <summary>
+/// The kernel's configuration: <c>plugins.json</c> with environment (<c>KERNEL_</c> prefix) and command-line overrides laid
+/// over it, checked for shape and type at load (every problem at once, each naming the setting's path, what is allowed and
+/// where the value came from).
+/// </summary>
 internal sealed class KernelConfig
 {
     public const string EnvironmentPrefix = "KERNEL_";
 
-    private KernelConfig(string? path, IConfigurationRoot root, string pluginsFolder)
+    /// <summary>How long a plugin's <c>Register</c> may take by default.</summary>
+    public static readonly TimeSpan DefaultRegisterTimeout = TimeSpan.FromSeconds(30);
+
+    private const double MaxRegisterTimeoutSeconds = 3600;
+
+    private KernelConfig(string? path, ConfigNode root, string pluginsFolder, TimeSpan registerTimeout, IReadOnlyList<string> ignoredEnvironment)
     {
         Path = path;
-        Root = root;
+        Tree = root;
         PluginsFolder = pluginsFolder;
+        RegisterTimeout = registerTimeout;
+        IgnoredEnvironment = ignoredEnvironment;
     }
 
     /// <summary>The file read, or null when none was found and defaults apply.</summary>
     public string? Path { get; }
 
-    public IConfigurationRoot Root { get; }
+    /// <summary>The merged configuration, every value with its origin.</summary>
+    public ConfigNode Tree { get; }
 
     public string PluginsFolder { get; }
 
-    public IConfigurationSection Plugins => Root.GetSection("plugins");
+    /// <summary>How long a plugin's constructor and <c>Register</c> may run before the plugin is marked failed.</summary>
+    public TimeSpan RegisterTimeout { get; }
 
-    public IConfigurationSection Strategies => Root.GetSection("strategies");
+    /// <summary><c>KERNEL_</c> environment variables that name no setting of the kernel's, and so were not applied.</summary>
+    public IReadOnlyList<string> IgnoredEnvironment { get; }
+
+    /// <summary>The <c>plugins</c> entries (empty when absent).</summary>
+    public IReadOnlyList<ConfigNode> PluginEntries => Tree.Child("plugins")?.Children ?? [];
+
+    /// <summary>The <c>strategies</c> categories (empty when absent).</summary>
+    public IReadOnlyList<ConfigNode> StrategyCategoryEntries => Tree.Child("strategies")?.Children ?? [];
 
     /// <summary>Finds the configuration file: the one given, else plugins.json in the working folder, else beside the executable.</summary>
     public static string? Locate(string? explicitPath)
     {
         if (explicitPath is not null)
         {
+            if (string.IsNullOrWhiteSpace(explicitPath))
+            {
+                throw new ConfigurationException("--config is empty; give the path of a configuration file (plugins.json).");
+            }
+
             var full = System.IO.Path.GetFullPath(explicitPath);
+            if (Directory.Exists(full))
+            {
+                throw new ConfigurationException($"--config {full} is a folder; give the path of a configuration file (plugins.json).");
+            }
+
             if (!File.Exists(full))
             {
                 throw new ConfigurationException($"Configuration file {full} does not exist.");
@@ -54,161 +84,233 @@ internal sealed class KernelConfig
         return null;
     }
 
-    public static KernelConfig Load(string? explicitPath, string? pluginsDirOverride, IEnumerable<string> commandLineOverrides)
+    public static KernelConfig Load(string? explicitPath, string? pluginsDirOverride, IEnumerable<string> commandLineOverrides) =>
+        Load(explicitPath, pluginsDirOverride, commandLineOverrides, Environment.GetEnvironmentVariables());
+
+    public static KernelConfig Load(string? explicitPath, string? pluginsDirOverride, IEnumerable<string> commandLineOverrides, System.Collections.IDictionary environment)
     {
-        var path = Locate(explicitPath);
-        var builder = new ConfigurationBuilder();
-        if (path is not null)
+        if (pluginsDirOverride is not null && string.IsNullOrWhiteSpace(pluginsDirOverride))
         {
-            CheckJson(path);
-            builder.AddJsonFile(path, optional: false, reloadOnChange: false);
+            throw new ConfigurationException("--plugins-dir is empty; give the path of the plugins folder.");
         }
 
-        var overrides = commandLineOverrides.ToArray();
-        CheckOverrides(overrides);
-        builder.AddEnvironmentVariables(EnvironmentPrefix);
-        builder.AddCommandLine(overrides);
-        var root = builder.Build();
+        var path = Locate(explicitPath);
+        var root = new ConfigNode(string.Empty, string.Empty, ConfigKind.Object, null, path ?? "defaults");
+        var errors = new List<string>();
+        if (path is not null)
+        {
+            ConfigSources.ReadFile(path, root, errors);
+        }
+
+        var ignored = ConfigSources.ReadEnvironment(root, environment);
+        ConfigSources.ReadCommandLine(root, commandLineOverrides.ToArray());
+        var timeout = CheckShape(root, errors);
+        if (errors.Count > 0)
+        {
+            throw new ConfigurationException(string.Join(Environment.NewLine, errors));
+        }
 
         var baseDir = path is null ? Environment.CurrentDirectory : System.IO.Path.GetDirectoryName(path)!;
         var folder = pluginsDirOverride is not null
             ? System.IO.Path.GetFullPath(pluginsDirOverride)
-            : root["pluginsFolder"] is { Length: > 0 } configured
+            : root.Child("pluginsFolder")?.Value is { Length: > 0 } configured
                 ? System.IO.Path.GetFullPath(configured, baseDir)
                 : System.IO.Path.Combine(AppContext.BaseDirectory, "plugins");
 
-        var config = new KernelConfig(path, root, folder);
-        config.CheckShape();
-        return config;
+        return new KernelConfig(path, root, folder, timeout, ignored);
     }
 
-    /// <summary>Plugin ids the configuration sets <c>enabled: false</c>.</summary>
-    public bool IsPluginEnabled(string id)
+    public ConfigNode? PluginEntry(string id) => Tree.Child("plugins")?.Child(id);
+
+    public bool IsPluginEnabled(string id) => Enabled(PluginEntry(id));
+
+    public ConfigNode? StrategyEntry(string category, string name) => Tree.Child("strategies")?.Child(category)?.Child(name);
+
+    public bool IsStrategyEnabled(string category, string name) => Enabled(StrategyEntry(category, name));
+
+    /// <summary>A strategy's options as an <see cref="IConfiguration"/> (empty when none are given).</summary>
+    public IConfiguration StrategyOptions(string category, string name)
     {
-        var section = Plugins.GetChildren().FirstOrDefault(c => string.Equals(c.Key, id, StringComparison.OrdinalIgnoreCase));
-        return section is null || !bool.TryParse(section["enabled"], out var enabled) || enabled;
+        var pairs = new List<KeyValuePair<string, string?>>();
+        StrategyEntry(category, name)?.Child("options")?.Flatten(string.Empty, pairs);
+        return new ConfigurationBuilder().AddInMemoryCollection(pairs).Build();
     }
-
-    public IConfigurationSection? StrategySection(string category, string name) =>
-        Strategies.GetChildren().FirstOrDefault(c => string.Equals(c.Key, category, StringComparison.OrdinalIgnoreCase))
-            ?.GetChildren().FirstOrDefault(c => string.Equals(c.Key, name, StringComparison.OrdinalIgnoreCase));
-
-    public bool IsStrategyEnabled(string category, string name)
-    {
-        var section = StrategySection(category, name);
-        return section is null || !bool.TryParse(section["enabled"], out var enabled) || enabled;
-    }
-
-    public IConfiguration StrategyOptions(string category, string name) =>
-        StrategySection(category, name)?.GetSection("options") ?? (IConfiguration)new ConfigurationBuilder().Build();
-
-    /// <summary>Parses the file first so that malformed JSON is reported with its line and column.</summary>
-    private static void CheckJson(string path)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions
-            {
-                AllowTrailingCommas = true,
-                CommentHandling = JsonCommentHandling.Skip,
-            });
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new ConfigurationException($"{path}: the top level must be a JSON object (with pluginsFolder, plugins, strategies).");
-            }
-        }
-        catch (JsonException ex)
-        {
-            var reason = Kernel.Host.Plugins.PluginManifest.FirstSentence(ex.Message);
-            throw new ConfigurationException($"{path}: malformed JSON at line {(ex.LineNumber ?? 0) + 1}, column {(ex.BytePositionInLine ?? 0) + 1}: {reason}");
-        }
-    }
-
-    private static readonly string[] TopLevelKeys = ["pluginsFolder", "plugins", "strategies"];
 
     /// <summary>
-    /// Command-line tokens that are not options of the verb are configuration overrides (<c>--key=value</c>, <c>--key value</c>,
-    /// <c>key=value</c>); a flag without a value would be dropped silently by the provider, so it is an error here.
+    /// Where the option a strategy's message is about came from: the first option of the entry that the message names
+    /// in quotes (OptionReader's messages do), else the options entry itself.
     /// </summary>
-    private static void CheckOverrides(string[] tokens)
+    public string OriginOfOptionMessage(string category, string name, string message)
     {
-        for (var i = 0; i < tokens.Length; i++)
+        var options = StrategyEntry(category, name)?.Child("options");
+        if (options is null)
         {
-            var token = tokens[i];
-            if (token.Contains('='))
+            return Path ?? "configuration";
+        }
+
+        foreach (var option in options.Children)
+        {
+            if (message.Contains($"'{option.Key}'", StringComparison.OrdinalIgnoreCase))
+            {
+                return option.Origin;
+            }
+        }
+
+        return options.Origin;
+    }
+
+    private static bool Enabled(ConfigNode? entry) =>
+        entry?.Child("enabled") is not { } enabled || !bool.TryParse(enabled.Value, out var value) || value;
+
+    /// <summary>Checks every setting's shape and type; returns the register timeout.</summary>
+    private static TimeSpan CheckShape(ConfigNode root, List<string> errors)
+    {
+        ReportNulls(root, errors);
+        var timeout = DefaultRegisterTimeout;
+        foreach (var child in root.Children)
+        {
+            if (child.Kind == ConfigKind.Null)
             {
                 continue;
             }
 
-            var isKey = token.StartsWith("--", StringComparison.Ordinal) || token.StartsWith('/');
-            if (isKey && i + 1 < tokens.Length && !tokens[i + 1].StartsWith('-'))
+            switch (KnownKey(child.Key))
             {
-                i++; // --key value
+                case "pluginsFolder":
+                    if (ExpectScalar(child, "a folder path", errors))
+                    {
+                        if (child.Kind is not (ConfigKind.String or ConfigKind.Text))
+                        {
+                            errors.Add($"{child.Origin}: pluginsFolder is {child.Describe()}; expected a string (a folder path).");
+                        }
+                        else if (string.IsNullOrWhiteSpace(child.Value))
+                        {
+                            errors.Add($"{child.Origin}: pluginsFolder is empty; expected a folder path (remove the setting for the default, the plugins folder beside the kernel).");
+                        }
+                    }
+
+                    break;
+                case "registerTimeoutSeconds":
+                    if (ExpectScalar(child, "a number of seconds", errors))
+                    {
+                        if (child.Kind is not (ConfigKind.Number or ConfigKind.Text)
+                            || !double.TryParse(child.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
+                            || !(seconds > 0 && seconds <= MaxRegisterTimeoutSeconds))
+                        {
+                            errors.Add($"{child.Origin}: registerTimeoutSeconds is {child.Describe()}; expected a number of seconds greater than 0 and at most {MaxRegisterTimeoutSeconds}.");
+                        }
+                        else
+                        {
+                            timeout = TimeSpan.FromSeconds(seconds);
+                        }
+                    }
+
+                    break;
+                case "plugins":
+                    if (ExpectObject(child, "mapping plugin ids to { \"enabled\": true|false }", errors))
+                    {
+                        foreach (var plugin in child.Children)
+                        {
+                            CheckEntry(plugin, ["enabled"], "{ \"enabled\": true|false }", errors);
+                        }
+                    }
+
+                    break;
+                case "strategies":
+                    if (ExpectObject(child, "mapping categories to strategies", errors))
+                    {
+                        foreach (var category in child.Children)
+                        {
+                            if (category.Kind != ConfigKind.Null && ExpectObject(category, "mapping strategy names to { \"enabled\": ..., \"options\": { ... } }", errors))
+                            {
+                                foreach (var strategy in category.Children)
+                                {
+                                    CheckEntry(strategy, ["enabled", "options"], "{ \"enabled\": true|false, \"options\": { ... } }", errors);
+                                }
+                            }
+                        }
+                    }
+
+                    break;
+                default:
+                    errors.Add($"{child.Origin}: unknown setting '{child.Key}'; allowed: {string.Join(", ", ConfigSources.TopLevelKeys)}.");
+                    break;
+            }
+        }
+
+        return timeout;
+    }
+
+    private static string? KnownKey(string key) =>
+        ConfigSources.TopLevelKeys.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>A plugin or strategy entry: an object with only the allowed settings, <c>enabled</c> a boolean, <c>options</c> an object.</summary>
+    private static void CheckEntry(ConfigNode entry, string[] allowed, string shape, List<string> errors)
+    {
+        if (entry.Kind == ConfigKind.Null || !ExpectObject(entry, shape, errors))
+        {
+            return;
+        }
+
+        foreach (var setting in entry.Children)
+        {
+            if (setting.Kind == ConfigKind.Null)
+            {
                 continue;
             }
 
-            throw new ConfigurationException(
-                $"command line: '{token}' is neither an option of this verb (see --help) nor a configuration override (--pluginsFolder=..., --plugins:ID:enabled=..., --strategies:CATEGORY:NAME:options:OPTION=...).");
+            if (string.Equals(setting.Key, "enabled", StringComparison.OrdinalIgnoreCase))
+            {
+                if (ExpectScalar(setting, "true or false", errors)
+                    && !(setting.Kind == ConfigKind.Boolean || setting.Kind == ConfigKind.Text && bool.TryParse(setting.Value, out _)))
+                {
+                    errors.Add($"{setting.Origin}: {setting.Path} is {setting.Describe()}; allowed values true, false.");
+                }
+            }
+            else if (string.Equals(setting.Key, "options", StringComparison.OrdinalIgnoreCase) && allowed.Contains("options"))
+            {
+                ExpectObject(setting, "of option names and values", errors);
+            }
+            else
+            {
+                errors.Add($"{setting.Origin}: {entry.Path}: unknown setting '{setting.Key}'; allowed: {string.Join(", ", allowed)}.");
+            }
         }
     }
 
-    private bool FromCommandLine(string key) =>
-        Root.Providers.OfType<Microsoft.Extensions.Configuration.CommandLine.CommandLineConfigurationProvider>().Any(p => p.TryGet(key, out _));
-
-    private void CheckShape()
+    private static bool ExpectObject(ConfigNode node, string what, List<string> errors)
     {
-        var errors = new List<string>();
-        var where = Path ?? "configuration";
-        foreach (var child in Root.GetChildren())
+        if (node.Kind == ConfigKind.Object && !node.Mixed)
         {
-            // Environment variables without the prefix never reach here; anything else at the top level is a typo.
-            if (!TopLevelKeys.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
-            {
-                errors.Add(FromCommandLine(child.Key)
-                    ? $"command line: '--{child.Key}' is neither an option of this verb (see --help) nor a configuration override (--pluginsFolder=..., --plugins:ID:enabled=..., --strategies:CATEGORY:NAME:options:OPTION=...)."
-                    : $"{where}: unknown setting '{child.Key}'; allowed: {string.Join(", ", TopLevelKeys)}.");
-            }
+            return true;
         }
 
-        foreach (var plugin in Plugins.GetChildren())
+        errors.Add($"{node.ScalarOrigin ?? node.Origin}: {node.Path} is {node.Describe()}; expected an object {what}.");
+        return false;
+    }
+
+    private static bool ExpectScalar(ConfigNode node, string what, List<string> errors)
+    {
+        if (node.Children.Count == 0 && node.IsScalar)
         {
-            foreach (var setting in plugin.GetChildren())
-            {
-                if (!string.Equals(setting.Key, "enabled", StringComparison.OrdinalIgnoreCase))
-                {
-                    errors.Add($"{where}: plugins:{plugin.Key}: unknown setting '{setting.Key}'; allowed: enabled.");
-                }
-                else if (!bool.TryParse(setting.Value, out _))
-                {
-                    errors.Add($"{where}: plugins:{plugin.Key}:enabled is '{setting.Value}'; allowed values true, false.");
-                }
-            }
+            return true;
         }
 
-        foreach (var category in Strategies.GetChildren())
+        errors.Add($"{node.Origin}: {node.Path} is {(node.Kind == ConfigKind.Array ? "an array" : "an object")}; expected {what}.");
+        return false;
+    }
+
+    /// <summary>A JSON null would make Microsoft.Extensions.Configuration fall back to the default silently; it is an error.</summary>
+    private static void ReportNulls(ConfigNode node, List<string> errors)
+    {
+        if (node.Kind == ConfigKind.Null)
         {
-            foreach (var strategy in category.GetChildren())
-            {
-                foreach (var setting in strategy.GetChildren())
-                {
-                    if (string.Equals(setting.Key, "enabled", StringComparison.OrdinalIgnoreCase))
-                    {
-                        if (!bool.TryParse(setting.Value, out _))
-                        {
-                            errors.Add($"{where}: strategies:{category.Key}:{strategy.Key}:enabled is '{setting.Value}'; allowed values true, false.");
-                        }
-                    }
-                    else if (!string.Equals(setting.Key, "options", StringComparison.OrdinalIgnoreCase))
-                    {
-                        errors.Add($"{where}: strategies:{category.Key}:{strategy.Key}: unknown setting '{setting.Key}'; allowed: enabled, options.");
-                    }
-                }
-            }
+            errors.Add($"{node.Origin}: {node.Path} is null; give a value, or remove the entry for the default.");
         }
 
-        if (errors.Count > 0)
+        foreach (var child in node.Children)
         {
-            throw new ConfigurationException(string.Join(Environment.NewLine, errors));
+            ReportNulls(child, errors);
         }
     }
 }

@@ -25,11 +25,33 @@ internal sealed class KernelRuntime : IAsyncDisposable
 
     public PluginManager Plugins { get; }
 
-    /// <summary>Loads every plugin, then checks the configuration against them; throws <see cref="ConfigurationException"/> with every problem.</summary>
+    /// <summary>
+    /// Strategy entries of the configuration that no loaded plugin offers while some plugin is disabled (they may be its):
+    /// not checked, and listed as such.
+    /// </summary>
+    public IReadOnlyList<string> UncheckedEntries { get; private set; } = [];
+
+    /// <summary>
+    /// Loads every plugin, then checks the configuration against them; throws <see cref="ConfigurationException"/> with every
+    /// problem. A plugin whose option validation throws is marked failed, not the configuration.
+    /// </summary>
     public void Start()
     {
         Plugins.LoadAll();
-        var errors = ConfigValidator.Validate(Config, Plugins.Plugins).Concat(ConfigValidator.ValidateOptions(Config, Registry)).ToArray();
+        var optionErrors = ConfigValidator.ValidateOptions(Config, Registry, out var faulty);
+        foreach (var (pluginId, reason) in faulty)
+        {
+            Plugins.MarkFailed(pluginId, reason);
+        }
+
+        if (faulty.Count > 0)
+        {
+            // The failed plugins' strategies left the registry; validate what remains once more.
+            optionErrors = ConfigValidator.ValidateOptions(Config, Registry, out _);
+        }
+
+        var errors = ConfigValidator.Validate(Config, Plugins.Plugins, out var @unchecked).Concat(optionErrors).ToArray();
+        UncheckedEntries = @unchecked;
         if (errors.Length > 0)
         {
             throw new ConfigurationException(string.Join(Environment.NewLine, errors));

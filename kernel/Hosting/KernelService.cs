@@ -1,17 +1,55 @@
+using Kernel.Host.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Kernel.Host.Hosting;
 
+/// <summary>The exit code <c>run</c> returns once the host has stopped.</summary>
+internal sealed class ExitCodeHolder
+{
+    public int Code { get; set; }
+}
+
 /// <summary>Runs the kernel inside the generic host: loads plugins at start, watches the plugins folder, unloads at stop.</summary>
-/// <remarks>The runtime is a container singleton: the container disposes it (unloading every plugin) after the host stops.</remarks>
-internal sealed class KernelService(KernelRuntime runtime, ILogger<KernelService> logger) : IHostedService, IDisposable
+/// <remarks>
+/// The runtime is a container singleton: the container disposes it (unloading every plugin) after the host stops. A
+/// configuration problem found at start is written as its message alone (no stack trace), sets exit code 2 and stops the host.
+/// </remarks>
+internal sealed class KernelService(
+    KernelRuntime runtime,
+    IHostApplicationLifetime lifetime,
+    ExitCodeHolder exit,
+    TextWriter error,
+    ILogger<KernelService> logger) : IHostedService, IDisposable
 {
     private PluginWatcher? _watcher;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        runtime.Start();
+        foreach (var name in runtime.Config.IgnoredEnvironment)
+        {
+            logger.LogDebug("Environment variable {Name} names no setting of the kernel's; ignored", name);
+        }
+
+        try
+        {
+            runtime.Start();
+        }
+        catch (ConfigurationException ex)
+        {
+            Cli.KernelCli.WriteError(error, ex.Message);
+            exit.Code = Cli.KernelCli.InvalidInput;
+            lifetime.StopApplication();
+            return Task.CompletedTask;
+        }
+
+        if (runtime.UncheckedEntries.Count > 0)
+        {
+            logger.LogWarning("Configuration entries for strategies no loaded plugin offers, not checked (plugins not loaded: {Plugins}): {Entries}",
+                string.Join(", ", runtime.Plugins.Plugins.Where(p => p.Status != Plugins.PluginStatus.Loaded).Select(p => p.Id)),
+                string.Join(", ", runtime.UncheckedEntries));
+        }
+
         _watcher = new PluginWatcher(runtime.Plugins, logger);
         var loaded = runtime.Plugins.Plugins.Count(p => p.Status == Plugins.PluginStatus.Loaded);
         logger.LogInformation("Kernel ready: {Loaded} plugins loaded, {Strategies} strategies registered, watching {Folder}",

@@ -12,21 +12,56 @@ internal sealed class PluginWatcher : IDisposable
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(750);
     private readonly PluginManager _manager;
     private readonly ILogger _logger;
-    private readonly FileSystemWatcher? _watcher;
+    private static readonly TimeSpan FolderPoll = TimeSpan.FromSeconds(1);
     private readonly Dictionary<string, Timer> _pending = new(StringComparer.Ordinal);
     private readonly object _gate = new();
+    private FileSystemWatcher? _watcher;
+    private Timer? _folderPoll;
     private bool _disposed;
 
     public PluginWatcher(PluginManager manager, ILogger logger)
     {
         _manager = manager;
         _logger = logger;
-        if (!Directory.Exists(manager.Folder))
+        if (Directory.Exists(manager.Folder))
         {
+            Watch();
             return;
         }
 
-        _watcher = new FileSystemWatcher(manager.Folder)
+        // A folder that does not exist yet cannot be watched; look for it every second until it appears, then load it.
+        _logger.LogWarning("Plugins folder {Folder} does not exist; it is loaded and watched once it is created", manager.Folder);
+        _folderPoll = new Timer(_ => PollForFolder(), null, FolderPoll, FolderPoll);
+    }
+
+    private void PollForFolder()
+    {
+        lock (_gate)
+        {
+            if (_disposed || _watcher is not null || !Directory.Exists(_manager.Folder))
+            {
+                return;
+            }
+
+            _folderPoll?.Dispose();
+            _folderPoll = null;
+            Watch();
+        }
+
+        _logger.LogInformation("Plugins folder {Folder} was created; loading and watching it", _manager.Folder);
+        try
+        {
+            _manager.LoadAll();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("Loading {Folder} failed: {Reason}; its plugins load on their next change", _manager.Folder, ex.Message);
+        }
+    }
+
+    private void Watch()
+    {
+        _watcher = new FileSystemWatcher(_manager.Folder)
         {
             IncludeSubdirectories = true,
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
@@ -49,6 +84,8 @@ internal sealed class PluginWatcher : IDisposable
             }
 
             _pending.Clear();
+            _folderPoll?.Dispose();
+            _folderPoll = null;
         }
 
         _watcher?.Dispose();

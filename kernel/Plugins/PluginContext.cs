@@ -13,6 +13,7 @@ internal sealed class PluginContext : IPluginContext, IStrategyRegistrar, IMessa
     private readonly StrategyRegistry _registry;
     private readonly MessageBus _bus;
     private readonly List<IStrategy> _pending = [];
+    private volatile bool _closed;
 
     public PluginContext(string pluginId, StrategyRegistry registry, MessageBus bus, ILoggerFactory loggerFactory)
     {
@@ -32,9 +33,21 @@ internal sealed class PluginContext : IPluginContext, IStrategyRegistrar, IMessa
 
     public IReadOnlyList<IStrategy> Pending => _pending;
 
+    /// <summary>After a failed or timed-out <c>Register</c>: whatever the plugin still tries to add or subscribe is refused.</summary>
+    public void Close() => _closed = true;
+
+    private void ThrowIfClosed()
+    {
+        if (_closed)
+        {
+            throw new InvalidOperationException($"plugin {PluginId} is not loaded (its Register failed or timed out)");
+        }
+    }
+
     public void Add(IStrategy strategy)
     {
         ArgumentNullException.ThrowIfNull(strategy);
+        ThrowIfClosed();
         if (StrategyRegistry.ValidateName(strategy) is { } nameError)
         {
             throw new StrategyRegistrationException(nameError);
@@ -57,6 +70,9 @@ internal sealed class PluginContext : IPluginContext, IStrategyRegistrar, IMessa
     public ValueTask PublishAsync<T>(Topic<T> topic, T message, CancellationToken cancellationToken = default) =>
         _bus.PublishAsync(topic, message, cancellationToken);
 
-    public IAsyncDisposable Subscribe<T>(Topic<T> topic, Func<T, CancellationToken, ValueTask> handler, int capacity = 256) =>
-        _bus.Subscribe(PluginId, topic, handler, capacity);
+    public IAsyncDisposable Subscribe<T>(Topic<T> topic, Func<T, CancellationToken, ValueTask> handler, int capacity = 256)
+    {
+        ThrowIfClosed();
+        return _bus.Subscribe(PluginId, topic, handler, capacity);
+    }
 }

@@ -225,6 +225,11 @@ internal sealed class PluginManager : IAsyncDisposable
             return Fail(dir, manifest.Id, $"entry assembly {manifest.EntryAssembly} not found in {dir}", manifest);
         }
 
+        if (OutsideFolder(dir, entryPath) is { } outside)
+        {
+            return Fail(dir, manifest.Id, $"entry assembly {manifest.EntryAssembly} is a link to {outside}, outside the plugin folder {dir}; a plugin's entry assembly must be inside its folder", manifest);
+        }
+
         if (manifest.Sha256 is { } expected)
         {
             var actual = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(entryPath)));
@@ -266,16 +271,11 @@ internal sealed class PluginManager : IAsyncDisposable
             }
 
             var context = new PluginContext(manifest.Id, _registry, _bus, _loggerFactory);
-            try
+            if (Register(entryTypes[0], context) is { } registerError)
             {
-                var plugin = (IPlugin)Activator.CreateInstance(entryTypes[0])!;
-                plugin.Register(context);
-            }
-            catch (Exception ex)
-            {
-                var inner = ex is TargetInvocationException { InnerException: { } i } ? i : ex;
+                context.Close();
                 _bus.RemoveOwnerAsync(manifest.Id).AsTask().GetAwaiter().GetResult();
-                return Fail(dir, manifest.Id, $"Register threw {inner.GetType().Name}: {inner.Message}", manifest, loader);
+                return Fail(dir, manifest.Id, registerError, manifest, loader);
             }
 
             var strategies = context.Pending
@@ -294,6 +294,72 @@ internal sealed class PluginManager : IAsyncDisposable
         catch (Exception ex) when (ex is FileLoadException or FileNotFoundException or BadImageFormatException or ReflectionTypeLoadException or IOException or InvalidOperationException or TypeLoadException or MissingMethodException)
         {
             return Fail(dir, manifest.Id, $"cannot load {manifest.EntryAssembly}: {ex.GetType().Name}: {ex.Message}", manifest, loader);
+        }
+    }
+
+    /// <summary>
+    /// Runs the plugin's constructor and <c>Register</c> on a thread of its own, waiting at most the configured time; returns
+    /// why the plugin failed, or null. A <c>Register</c> that does not return in time cannot be stopped (no thread can be
+    /// aborted in .NET): its thread is left running, its context is closed so that nothing it registers later counts.
+    /// </summary>
+    private string? Register(Type entryType, PluginContext context)
+    {
+        var task = Task.Factory.StartNew(
+            () => ((IPlugin)Activator.CreateInstance(entryType)!).Register(context),
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+        try
+        {
+            if (task.Wait(Config.RegisterTimeout))
+            {
+                return null;
+            }
+        }
+        catch (AggregateException ex)
+        {
+            var inner = ex.InnerException ?? ex;
+            inner = inner is TargetInvocationException { InnerException: { } i } ? i : inner;
+            return $"Register threw {inner.GetType().Name}: {inner.Message}";
+        }
+
+        _ = task.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        var seconds = Config.RegisterTimeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+        return $"Register did not return within {seconds} s (registerTimeoutSeconds in the configuration); its thread is left running";
+    }
+
+    /// <summary>Where the entry assembly really is when it is a link that leads outside the plugin's folder; else null.</summary>
+    private static string? OutsideFolder(string dir, string entryPath)
+    {
+        var target = File.ResolveLinkTarget(entryPath, returnFinalTarget: true);
+        if (target is null)
+        {
+            return null;
+        }
+
+        var real = Path.GetFullPath(target.FullName);
+        var roots = new List<string> { dir };
+        if (Directory.ResolveLinkTarget(dir, returnFinalTarget: true) is { } realDir)
+        {
+            roots.Add(Path.GetFullPath(realDir.FullName));
+        }
+
+        return roots.Any(r => real.StartsWith(Path.TrimEndingDirectorySeparator(r) + Path.DirectorySeparatorChar, StringComparison.Ordinal)) ? null : real;
+    }
+
+    /// <summary>Marks a loaded plugin failed (say its option validation threw): its strategies and subscriptions go.</summary>
+    public void MarkFailed(string id, string reason)
+    {
+        lock (_gate)
+        {
+            if (!_slots.TryGetValue(id, out var slot) || slot.Info.Status != PluginStatus.Loaded)
+            {
+                return;
+            }
+
+            UnloadSlot(slot, PluginStatus.Failed);
+            slot.Info = slot.Info with { Status = PluginStatus.Failed, Reason = reason, Strategies = [] };
+            _logger.LogWarning("Plugin {Id} failed: {Reason}", id, reason);
         }
     }
 

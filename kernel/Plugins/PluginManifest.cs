@@ -14,7 +14,13 @@ internal sealed record PluginManifest(string Id, string Version, string EntryAss
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+            var bytes = File.ReadAllBytes(path).AsMemory();
+            if (bytes.Span.StartsWith(System.Text.Encoding.UTF8.Preamble))
+            {
+                bytes = bytes[System.Text.Encoding.UTF8.Preamble.Length..]; // editors often save a byte-order mark
+            }
+
+            doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
         }
         catch (JsonException ex)
         {
@@ -46,6 +52,12 @@ internal sealed record PluginManifest(string Id, string Version, string EntryAss
                 return false;
             }
 
+            if (!IsValidId(id!))
+            {
+                error = $"manifest {path}: id '{id}' cannot be addressed in configuration; use letters, digits, '.', '-' and '_' (no '__'), starting with a letter or digit, at most {MaxIdLength} characters";
+                return false;
+            }
+
             if (!VersionRange.TryParse(sdk, out var range, out var rangeError))
             {
                 error = $"manifest {path}: sdkVersion {rangeError}";
@@ -74,6 +86,18 @@ internal sealed record PluginManifest(string Id, string Version, string EntryAss
             return true;
         }
     }
+
+    private const int MaxIdLength = 100;
+
+    /// <summary>
+    /// Ids name the plugin in <c>plugins.json</c> keys, in <c>--plugins:ID:enabled</c> arguments (where ':' separates keys)
+    /// and in <c>KERNEL_plugins__ID__enabled</c> variables (where '__' does), so those are excluded.
+    /// </summary>
+    public static bool IsValidId(string id) =>
+        id.Length is > 0 and <= MaxIdLength
+        && char.IsAsciiLetterOrDigit(id[0])
+        && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_')
+        && !id.Contains("__", StringComparison.Ordinal);
 
     private static string? Str(JsonElement root, string name, List<string> missing)
     {

@@ -19,14 +19,29 @@ public sealed class OptionReader
     /// <summary>The problems found so far.</summary>
     public IReadOnlyList<string> Errors => _errors;
 
+    /// <summary>
+    /// The option's text, or null when it is absent. An object or array where a single value is expected is a problem
+    /// (Microsoft.Extensions.Configuration would otherwise read it as absent and fall back to the default silently).
+    /// </summary>
+    private string? Raw(string name, string expected)
+    {
+        _known.Add(name);
+        var raw = _options[name];
+        if (raw is null && _options.GetSection(name).GetChildren().Any())
+        {
+            _errors.Add($"Option '{name}' is an object or array; expected {expected}.");
+        }
+
+        return raw;
+    }
+
     /// <summary>Reads an integer option; absent gives <paramref name="defaultValue"/>.</summary>
     public int Int(string name, int defaultValue, int min, int max) => (int)Long(name, defaultValue, min, max);
 
     /// <summary>Reads a 64-bit integer option; absent gives <paramref name="defaultValue"/>.</summary>
     public long Long(string name, long defaultValue, long min, long max)
     {
-        _known.Add(name);
-        var raw = _options[name];
+        var raw = Raw(name, $"an integer in {min}..{max}");
         if (raw is null)
         {
             return defaultValue;
@@ -50,8 +65,7 @@ public sealed class OptionReader
     /// <summary>Reads a number option; absent gives <paramref name="defaultValue"/>.</summary>
     public double Double(string name, double defaultValue, double min, double max)
     {
-        _known.Add(name);
-        var raw = _options[name];
+        var raw = Raw(name, $"a number in {min.ToString(CultureInfo.InvariantCulture)}..{max.ToString(CultureInfo.InvariantCulture)}");
         if (raw is null)
         {
             return defaultValue;
@@ -75,8 +89,7 @@ public sealed class OptionReader
     /// <summary>Reads a boolean option; absent gives <paramref name="defaultValue"/>.</summary>
     public bool Bool(string name, bool defaultValue)
     {
-        _known.Add(name);
-        var raw = _options[name];
+        var raw = Raw(name, "true or false");
         if (raw is null)
         {
             return defaultValue;
@@ -94,8 +107,7 @@ public sealed class OptionReader
     /// <summary>Reads an option that must be one of <paramref name="allowed"/> (case-insensitive).</summary>
     public string OneOf(string name, string defaultValue, params string[] allowed)
     {
-        _known.Add(name);
-        var raw = _options[name];
+        var raw = Raw(name, "one of " + string.Join(", ", allowed));
         if (raw is null)
         {
             return defaultValue;

@@ -30,7 +30,7 @@ public sealed class ConfigurationTests
         var (code, _, err) = await RunCli("plugins", "--config", path, "--plugins-dir", folder.Folder);
 
         Assert.Equal(2, code);
-        Assert.Contains("plugins:NoSuchPlugin names no plugin found in", err);
+        Assert.Contains($"{path} line 1: plugins.NoSuchPlugin names no plugin found in", err);
         Assert.Contains("found: SamplePlugin, ThrowingPlugin.", err);
     }
 
@@ -44,7 +44,7 @@ public sealed class ConfigurationTests
         var (code, _, err) = await RunCli("strategies", "--config", path, "--plugins-dir", folder.Folder);
 
         Assert.Equal(2, code);
-        Assert.Contains("strategies:conflict:sample-lwx names no registered strategy; conflict strategies: sample-lww.", err);
+        Assert.Contains($"{path} line 1: strategies.conflict.sample-lwx names no registered strategy; conflict strategies: sample-lww.", err);
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class ConfigurationTests
         var (code, _, err) = await RunCli("plugins", "--config", path, "--plugins-dir", folder.Folder);
 
         Assert.Equal(2, code);
-        Assert.Contains("strategies:consensos is not a category; categories: consensus, replication, conflict, crdt, resilience.", err);
+        Assert.Contains($"{path} line 1: strategies.consensos is not a category; categories: consensus, replication, conflict, crdt, resilience.", err);
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class ConfigurationTests
         var (code, _, err) = await RunCli("plugins", "--config", path, "--plugins-dir", folder.Folder);
 
         Assert.Equal(2, code);
-        Assert.Contains("strategies:conflict:sample-lww:options: Option 'tieBreak' is 'coin'; allowed values replica-id, none.", err);
+        Assert.Contains($"{path} line 1: strategies.conflict.sample-lww.options: Option 'tieBreak' is 'coin'; allowed values replica-id, none.", err);
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class ConfigurationTests
         var (code, _, err) = await RunCli("plugins", "--config", path, "--plugins-dir", folder.Folder);
 
         Assert.Equal(2, code);
-        Assert.Contains("strategies:consensus:raft:options: Option 'heartbeatIntervalTicks' is 0; allowed range", err);
+        Assert.Contains("strategies.consensus.raft.options: Option 'heartbeatIntervalTicks' is 0; allowed range", err);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class ConfigurationTests
         var (code, _, err) = await RunCli("plugins", "--config", path, "--plugins-dir", folder.Folder, "--strategies:conflict:sample-lww:options:tieBreak=coin");
 
         Assert.Equal(2, code);
-        Assert.Contains("Option 'tieBreak' is 'coin'", err);
+        Assert.Contains("command-line argument '--strategies:conflict:sample-lww:options:tieBreak=coin': strategies.conflict.sample-lww.options: Option 'tieBreak' is 'coin'", err);
     }
 
     [Fact]
@@ -141,8 +141,8 @@ public sealed class ConfigurationTests
 
         var ex = Assert.Throws<ConfigurationException>(() => KernelConfig.Load(path, null, []));
 
-        Assert.Contains("unknown setting 'pluginFolder'; allowed: pluginsFolder, plugins, strategies.", ex.Message);
-        Assert.Contains("plugins:A: unknown setting 'enable'; allowed: enabled.", ex.Message);
+        Assert.Contains($"{path} line 1: unknown setting 'pluginFolder'; allowed: pluginsFolder, plugins, strategies, registerTimeoutSeconds.", ex.Message);
+        Assert.Contains($"{path} line 1: plugins.A: unknown setting 'enable'; allowed: enabled.", ex.Message);
     }
 
     [Fact]
