@@ -45,6 +45,13 @@ internal static class Listing
                 }
 
                 w.WriteEndArray();
+                w.WriteStartArray("uncheckedEntries");
+                foreach (var entry in runtime.UncheckedEntries)
+                {
+                    w.WriteStringValue(entry);
+                }
+
+                w.WriteEndArray();
             });
             return;
         }

@@ -153,6 +153,11 @@ public sealed class ConfigurationShapeTests
         Assert.Equal(0, code);
         Assert.Contains("UltimateConsensus 1.0.0  SDK [1.0.0, 2.0.0)  disabled", stdout);
         Assert.Contains("not checked, no loaded plugin offers them (plugins not loaded: UltimateConsensus): consensus/raft", stdout + err);
+
+        var (jsonCode, json, _) = await RunCli("plugins", "--json", "--config", path, "--plugins-dir", folder.Folder, "--plugins:UltimateConsensus:enabled=false");
+        Assert.Equal(0, jsonCode);
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        Assert.Equal("consensus/raft", Assert.Single(doc.RootElement.GetProperty("uncheckedEntries").EnumerateArray()).GetString());
     }
 
     [Theory]
