@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using Kernel.Sdk.Strategies;
 using Kernel.Sdk.Testing.Linearizability;
@@ -106,10 +107,21 @@ internal static class ExtraCommands
         {
             Description = $"History format (default: from the extension, then the content): {string.Join(", ", HistoryCheck.FormatNames)}",
         };
-        var maxSteps = new Option<long?>("--max-steps") { Description = "Search budget in steps; exhausted gives 'unknown' (exit 2)" };
-        var timeout = new Option<double?>("--timeout") { Description = "Search budget in seconds; exhausted gives 'unknown' (exit 2)" };
-        var file = new Argument<string>("FILE") { Description = "History file: Jepsen etcd log, Porcupine kv lines, Knossos EDN, or this kit's JSON lines" };
-        var command = new Command("check-history", "Check a recorded history for linearizability: exit 0 linearizable, 1 not (with a counterexample), 2 unknown or unreadable");
+        var maxSteps = new Option<long?>("--max-steps") { Description = "Search budget in steps per file, at least 1 (default: unlimited); exhausted gives 'unknown' (exit 2)" };
+        var timeout = new Option<double>("--timeout")
+        {
+            Description = $"Search budget in seconds per file, greater than 0 and at most {HistoryCheck.MaxTimeBudget.TotalSeconds:0} (default {HistoryCheck.DefaultTimeBudget.TotalSeconds:0}); exhausted gives 'unknown' (exit 2)",
+            DefaultValueFactory = _ => HistoryCheck.DefaultTimeBudget.TotalSeconds,
+        };
+        var file = new Argument<string[]>("FILE")
+        {
+            Description = "History files (one or more): Jepsen etcd log, Porcupine kv lines, Knossos EDN, or this kit's JSON lines",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var command = new Command("check-history",
+            "Check recorded histories for linearizability, every file given. Exit codes: 0 every file linearizable; "
+            + "1 at least one not linearizable (a counterexample is printed); 2 bad input (an option, a missing, unreadable or empty file) "
+            + "or no verdict within the budget ('unknown'), which wins over 1.");
         command.Options.Add(model);
         command.Options.Add(format);
         command.Options.Add(maxSteps);
@@ -117,6 +129,13 @@ internal static class ExtraCommands
         command.Arguments.Add(file);
         command.SetAction(parse =>
         {
+            var modelName = parse.GetValue(model)!;
+            if (!Models.TryGet(modelName, out _))
+            {
+                error.WriteLine($"error: --model '{modelName}' is not a model; models: {string.Join(", ", Models.Names)}.");
+                return HistoryCheck.ExitUnknown;
+            }
+
             HistoryFormat? parsedFormat = null;
             if (parse.GetValue(format) is { } f)
             {
@@ -129,13 +148,42 @@ internal static class ExtraCommands
                 parsedFormat = hf;
             }
 
-            var options = new CheckOptions
+            if (parse.GetValue(maxSteps) is < 1 and var steps)
             {
-                MaxSteps = parse.GetValue(maxSteps),
-                TimeBudget = parse.GetValue(timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
-            };
-            return HistoryCheck.Run(parse.GetValue(model)!, parse.GetValue(file)!, output, parsedFormat, options);
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"error: --max-steps is {steps}; allowed 1..{long.MaxValue} search steps per file."));
+                return HistoryCheck.ExitUnknown;
+            }
+
+            if (!TrySeconds(parse, timeout, HistoryCheck.MaxTimeBudget, "seconds (the search budget per file)", error, out var budget))
+            {
+                return HistoryCheck.ExitUnknown;
+            }
+
+            var options = new CheckOptions { MaxSteps = parse.GetValue(maxSteps), TimeBudget = budget };
+            return HistoryCheck.RunAll(modelName, parse.GetValue(file)!, output, parsedFormat, options);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Reads a number of seconds that must be positive, finite and at most <paramref name="max"/>; otherwise writes one line
+    /// naming the option, the value as typed and the range, and returns false.
+    /// </summary>
+    private static bool TrySeconds(ParseResult parse, Option<double> option, TimeSpan max, string what, TextWriter error, out TimeSpan value)
+    {
+        var seconds = parse.GetValue(option);
+        if (double.IsFinite(seconds) && seconds > 0 && seconds <= max.TotalSeconds)
+        {
+            value = TimeSpan.FromSeconds(seconds);
+            if (value > TimeSpan.Zero)
+            {
+                return true;
+            }
+        }
+
+        var typed = parse.GetResult(option)?.Tokens is [.., var last] ? last.Value : seconds.ToString(CultureInfo.InvariantCulture);
+        error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"error: {option.Name} is '{typed}'; it must be a positive number of {what} up to {max.TotalSeconds:0}."));
+        value = default;
+        return false;
     }
 }
