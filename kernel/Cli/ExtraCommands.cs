@@ -228,7 +228,7 @@ internal static class ExtraCommands
         var maxSteps = new Option<long?>("--max-steps") { Description = "Search budget in steps per file, at least 1 (default: unlimited); exhausted gives 'unknown' (exit 2)" };
         var timeout = new Option<double>("--timeout")
         {
-            Description = $"Search budget in seconds per file, greater than 0 and at most {HistoryCheck.MaxTimeBudget.TotalSeconds:0} (default {HistoryCheck.DefaultTimeBudget.TotalSeconds:0}); exhausted gives 'unknown' (exit 2)",
+            Description = $"Search budget in seconds per file, greater than 0 and at most {HistoryCheck.MaxTimeBudget.TotalSeconds:0}; exhausted gives 'unknown' (exit 2)",
             DefaultValueFactory = _ => HistoryCheck.DefaultTimeBudget.TotalSeconds,
         };
         var file = new Argument<string[]>("FILE")

@@ -194,6 +194,6 @@ public sealed class CheckHistoryTests
         Assert.Equal(0, code);
         Assert.Contains("Exit codes: 0 every file linearizable; 1 at least one not linearizable", stdout);
         Assert.Contains("2 bad input", stdout);
-        Assert.Contains("default 60", stdout);
+        Assert.Contains("--timeout <timeout> Search budget in seconds per file, greater than 0 and at most 86400; exhausted gives 'unknown' (exit 2) [default: 60]", stdout);
     }
 }
