@@ -51,8 +51,10 @@ public static class HistoryCheck
         RunAll(modelName, [path], output, format, options);
 
     /// <summary>
-    /// Checks every file of <paramref name="paths"/> in turn, as <see cref="Run"/> does one, each with its own budget, and returns the worst exit code: 2 (unknown or bad input) over 1 (not
-    /// linearizable) over 0. With more than one file a last line counts the verdicts.
+    /// Checks every file of <paramref name="paths"/> in turn, as <see cref="Run"/> does one, each with its own budget
+    /// (<paramref name="options"/> applies to each file), and returns the worst exit code: 2 (unknown or bad input) over 1
+    /// (not linearizable) over 0. A file that cannot be read does not stop the others. With more than one file a last line
+    /// counts the verdicts.
     /// </summary>
     public static int RunAll(string modelName, IReadOnlyList<string> paths, TextWriter output, HistoryFormat? format = null, CheckOptions? options = null)
     {
