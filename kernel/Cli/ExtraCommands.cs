@@ -1,4 +1,8 @@
+using System.Globalization;
 using System.CommandLine;
+using Kernel.Host.Configuration;
+using Kernel.Host.Hosting;
+using Kernel.Host.Plugins;
 using Kernel.Sdk.Strategies;
 using Kernel.Sdk.Testing.Linearizability;
 using Kernel.Sdk.Testing.Simulation;
@@ -18,20 +22,27 @@ internal static class ExtraCommands
     private static Command Verify(TextWriter output, TextWriter error)
     {
         var strategy = new Option<string>("--strategy") { Description = "The consensus or replication strategy to verify, as category/name (e.g. consensus/raft)", Required = true };
-        var nodes = new Option<int>("--nodes") { Description = "Nodes in the simulated cluster", DefaultValueFactory = _ => 5 };
-        var seeds = new Option<int?>("--seeds") { Description = "How many seeds to run (default 100, or 1 with --seed)" };
-        var seed = new Option<long?>("--seed") { Description = "The first seed (alone: run just this seed)" };
-        var ops = new Option<int?>("--ops") { Description = "Client operations per seed in the safety phase (default: as many as fit in --duration)" };
-        var duration = new Option<double>("--duration") { Description = "Simulated seconds of the safety phase per seed", DefaultValueFactory = _ => 10 };
+        var nodes = new Option<int>("--nodes") { Description = $"Nodes in the simulated cluster, 1..{SimulationOptions.MaxNodes}", DefaultValueFactory = _ => 5 };
+        var seeds = new Option<int?>("--seeds") { Description = "How many seeds to run, at least 1 (default 100, or 1 with --seed)" };
+        var seed = new Option<long?>("--seed") { Description = "The first seed, 0 or more (alone: run just this seed)" };
+        var ops = new Option<int?>("--ops") { Description = $"Client operations per seed in the safety phase, 1..{SimulationOptions.MaxOperations} (default: as many as fit in --duration)" };
+        var duration = new Option<double>("--duration")
+        {
+            Description = $"Simulated seconds of the safety phase per seed, greater than 0 and at most {SimulationOptions.MaxSafetyDuration.TotalSeconds:0}",
+            DefaultValueFactory = _ => 10,
+        };
         var faults = new Option<string>("--faults")
         {
-            Description = $"Faults to inject, comma-separated: {string.Join(", ", SimFaultNames.Names)}, all, none",
+            Description = $"Faults to inject: {SimFaultNames.Allowed}",
             DefaultValueFactory = _ => "all",
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
         var trace = new Option<string?>("--trace") { Description = "Write the full event trace of the first seed to this file" };
         var history = new Option<string?>("--history") { Description = "Write the client history of the first seed to this file (JSON lines, for check-history)" };
-        var command = new Command("verify", "Run a strategy as a simulated cluster under faults and check every history; exit 1 on any violation")
+        var command = new Command("verify",
+            "Run a strategy as a simulated cluster under faults and check every history. Exit codes: 0 no violation; "
+            + "1 at least one violation, or a seed whose history got no linearizability verdict within the check budget (kind 'unchecked'), "
+            + "each printed with the command that replays its seed; 2 bad input (an option, the strategy, the configuration, an output file).")
         {
             TreatUnmatchedTokensAsErrors = false,
         };
@@ -40,59 +51,167 @@ internal static class ExtraCommands
             command.Options.Add(o);
         }
 
-        command.SetAction((parse, ct) => KernelCli.WithRuntime(parse, error, runtime =>
+        command.SetAction((parse, ct) =>
         {
-            var key = parse.GetValue(strategy)!;
-            if (!runtime.Registry.TryGet(key, out var registration))
+            // The options first, each by its command-line name: a bad value is reported before any plugin loads.
+            var inv = CultureInfo.InvariantCulture;
+            var problems = new List<string>();
+            var nodeCount = parse.GetValue(nodes);
+            if (nodeCount is < 1 or > SimulationOptions.MaxNodes)
             {
-                string Known(StrategyCategory category) =>
-                    runtime.Registry.All.Where(r => r.Strategy.Category == category && Verifier.CanVerify(r.Strategy)).Select(r => r.Key).ToArray() is { Length: > 0 } keys
-                        ? string.Join(", ", keys)
-                        : "none";
-                var replicationKnown = Known(StrategyCategory.Replication);
-                error.WriteLine($"error: --strategy '{key}' is not registered; consensus strategies: {Known(StrategyCategory.Consensus)}"
-                    + (replicationKnown == "none" ? "." : $"; replication strategies: {replicationKnown}."));
-                return VerifyCommand.ExitBadInput;
-            }
-
-            if (!Verifier.CanVerify(registration.Strategy))
-            {
-                var category = registration.Strategy.Category.ToName();
-                error.WriteLine($"error: {key} is a {category} strategy; verify runs consensus strategies and replication strategies only (a {category} strategy has no cluster to simulate).");
-                return VerifyCommand.ExitBadInput;
-            }
-
-            if (!SimFaultNames.TryParse(parse.GetValue(faults), out var parsedFaults, out var faultError))
-            {
-                error.WriteLine("error: --faults: " + faultError);
-                return VerifyCommand.ExitBadInput;
+                problems.Add(string.Create(inv, $"--nodes is {nodeCount}; allowed 1..{SimulationOptions.MaxNodes} (nodes in the simulated cluster)."));
             }
 
             var first = parse.GetValue(seed);
             var count = parse.GetValue(seeds) ?? (first is null ? 100 : 1);
-            var jsonOut = parse.GetValue(json);
-            var bar = !jsonOut && ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected ? new ProgressBar(error) : null;
-            var options = new VerifyOptions
+            if (count < 1)
             {
-                FirstSeed = first ?? 1,
-                Seeds = count,
-                TraceFile = parse.GetValue(trace),
-                HistoryFile = parse.GetValue(history),
-                Progress = bar is null ? null : bar.Report,
-                Simulation = new SimulationOptions
+                problems.Add(string.Create(inv, $"--seeds is {count}; allowed 1..{int.MaxValue}."));
+            }
+            else if (first is { } f && (f < 0 || f > long.MaxValue - count))
+            {
+                problems.Add(string.Create(inv, $"--seed is {f}; allowed 0..{long.MaxValue - count} (room for {count} seed(s))."));
+            }
+
+            var operations = parse.GetValue(ops);
+            if (operations is < 1 or > SimulationOptions.MaxOperations)
+            {
+                problems.Add(string.Create(inv, $"--ops is {operations}; allowed 1..{SimulationOptions.MaxOperations} (client operations in the safety phase)."));
+            }
+
+            if (SecondsProblem(parse, duration, SimulationOptions.MaxSafetyDuration, "simulated seconds", out var safety) is { } durationProblem)
+            {
+                problems.Add(durationProblem);
+            }
+
+            var faultText = parse.GetValue(faults);
+            if (!SimFaultNames.TryParse(faultText, out var parsedFaults, out var faultError))
+            {
+                problems.Add($"--faults '{faultText}': {faultError}");
+            }
+
+            if (problems.Count > 0)
+            {
+                foreach (var problem in problems)
                 {
-                    Nodes = parse.GetValue(nodes),
-                    Faults = parsedFaults,
-                    Operations = parse.GetValue(ops),
-                    SafetyDuration = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(duration))),
-                    StrategyOptions = runtime.Config.StrategyOptions(registration.Strategy.Category.ToName(), registration.Strategy.Name),
-                },
-            };
-            var code = VerifyCommand.Run(registration.Strategy, options, output, jsonOut, key, ct);
-            bar?.Done();
-            return code;
-        }));
+                    error.WriteLine("error: " + problem);
+                }
+
+                return Task.FromResult(VerifyCommand.ExitBadInput);
+            }
+
+            return KernelCli.WithRuntime(parse, error, runtime =>
+            {
+                var key = parse.GetValue(strategy)!;
+                if (!runtime.Registry.TryGet(key, out var registration))
+                {
+                    error.WriteLine("error: " + NotRegistered(runtime, key));
+                    return VerifyCommand.ExitBadInput;
+                }
+
+                if (!Verifier.CanVerify(registration.Strategy))
+                {
+                    var category = registration.Strategy.Category.ToName();
+                    error.WriteLine($"error: {key} is a {category} strategy; verify runs consensus strategies and replication strategies only (a {category} strategy has no cluster to simulate).");
+                    return VerifyCommand.ExitBadInput;
+                }
+
+                var jsonOut = parse.GetValue(json);
+                var bar = !jsonOut && ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected ? new ProgressBar(error) : null;
+                var options = new VerifyOptions
+                {
+                    FirstSeed = first ?? 1,
+                    Seeds = count,
+                    TraceFile = parse.GetValue(trace),
+                    HistoryFile = parse.GetValue(history),
+                    Progress = bar is null ? null : bar.Report,
+                    Simulation = new SimulationOptions
+                    {
+                        Nodes = nodeCount,
+                        Faults = parsedFaults,
+                        Operations = operations,
+                        SafetyDuration = safety,
+                        StrategyOptions = runtime.Config.StrategyOptions(registration.Strategy.Category.ToName(), registration.Strategy.Name),
+                    },
+                };
+                var code = VerifyCommand.Run(registration.Strategy, options, output, jsonOut, key, ReplayArguments(parse), ct);
+                bar?.Done();
+                return code;
+            });
+        });
         return command;
+    }
+
+    /// <summary>
+    /// What the replay line of a run must repeat to load the same strategy with the same options: the configuration file
+    /// and plugins folder as given, then the configuration overrides (the tokens no option of the verb matched).
+    /// </summary>
+    private static List<string> ReplayArguments(ParseResult parse)
+    {
+        var args = new List<string>();
+        foreach (var name in new[] { "--config", "--plugins-dir" })
+        {
+            if (parse.RootCommandResult.Command.Options.FirstOrDefault(o => o.Name == name) is Option<string?> option
+                && parse.GetValue(option) is { } value)
+            {
+                args.Add(name);
+                args.Add(value);
+            }
+        }
+
+        args.AddRange(parse.UnmatchedTokens);
+        return args;
+    }
+
+    /// <summary>Why <paramref name="key"/> is not in the registry: disabled by configuration (and where), or unknown.</summary>
+    private static string NotRegistered(KernelRuntime runtime, string key)
+    {
+        var disabled = runtime.Plugins.Plugins
+            .SelectMany(p => p.Strategies)
+            .FirstOrDefault(s => !s.Enabled && string.Equals($"{s.Category.ToName()}/{s.Name}", key, StringComparison.OrdinalIgnoreCase));
+        if (disabled is not null)
+        {
+            var setting = $"strategies:{disabled.Category.ToName()}:{disabled.Name}:enabled";
+            return $"{disabled.Category.ToName()}/{disabled.Name} is disabled {SourceOf(runtime.Config, setting)}: {setting}=false; "
+                + $"enable it or pass --{setting}=true.";
+        }
+
+        string Known(StrategyCategory category) =>
+            runtime.Registry.All.Where(r => r.Strategy.Category == category && Verifier.CanVerify(r.Strategy)).Select(r => r.Key).ToArray() is { Length: > 0 } keys
+                ? string.Join(", ", keys)
+                : "none";
+        var replicationKnown = Known(StrategyCategory.Replication);
+        var message = $"--strategy '{key}' is not registered; consensus strategies: {Known(StrategyCategory.Consensus)}"
+            + (replicationKnown == "none" ? "." : $"; replication strategies: {replicationKnown}.");
+        var disabledPlugins = runtime.Plugins.Plugins.Where(p => p.Status == PluginStatus.Disabled).Select(p => p.Id).ToArray();
+        if (disabledPlugins.Length > 0)
+        {
+            message += $" Disabled plugins, whose strategies are not known until enabled (--plugins:ID:enabled=true): {string.Join(", ", disabledPlugins)}.";
+        }
+
+        return message;
+    }
+
+    /// <summary>Where a setting's value comes from ("in FILE", "in the environment (VARIABLE)", "on the command line").</summary>
+    private static string SourceOf(KernelConfig config, string key)
+    {
+        foreach (var provider in config.Root.Providers.Reverse())
+        {
+            if (!provider.TryGet(key, out _))
+            {
+                continue;
+            }
+
+            return provider switch
+            {
+                Microsoft.Extensions.Configuration.CommandLine.CommandLineConfigurationProvider => "on the command line",
+                Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationProvider =>
+                    $"in the environment ({KernelConfig.EnvironmentPrefix}{key.Replace(":", "__", StringComparison.Ordinal)})",
+                _ => "in " + (config.Path ?? "the configuration"),
+            };
+        }
+
+        return "in " + (config.Path ?? "the configuration");
     }
 
     private static Command CheckHistory(TextWriter output, TextWriter error)
@@ -106,10 +225,21 @@ internal static class ExtraCommands
         {
             Description = $"History format (default: from the extension, then the content): {string.Join(", ", HistoryCheck.FormatNames)}",
         };
-        var maxSteps = new Option<long?>("--max-steps") { Description = "Search budget in steps; exhausted gives 'unknown' (exit 2)" };
-        var timeout = new Option<double?>("--timeout") { Description = "Search budget in seconds; exhausted gives 'unknown' (exit 2)" };
-        var file = new Argument<string>("FILE") { Description = "History file: Jepsen etcd log, Porcupine kv lines, Knossos EDN, or this kit's JSON lines" };
-        var command = new Command("check-history", "Check a recorded history for linearizability: exit 0 linearizable, 1 not (with a counterexample), 2 unknown or unreadable");
+        var maxSteps = new Option<long?>("--max-steps") { Description = "Search budget in steps per file, at least 1 (default: unlimited); exhausted gives 'unknown' (exit 2)" };
+        var timeout = new Option<double>("--timeout")
+        {
+            Description = $"Search budget in seconds per file, greater than 0 and at most {HistoryCheck.MaxTimeBudget.TotalSeconds:0}; exhausted gives 'unknown' (exit 2)",
+            DefaultValueFactory = _ => HistoryCheck.DefaultTimeBudget.TotalSeconds,
+        };
+        var file = new Argument<string[]>("FILE")
+        {
+            Description = "History files (one or more): Jepsen etcd log, Porcupine kv lines, Knossos EDN, or this kit's JSON lines",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var command = new Command("check-history",
+            "Check recorded histories for linearizability, every file given. Exit codes: 0 every file linearizable; "
+            + "1 at least one not linearizable (a counterexample is printed); 2 bad input (an option, a missing, unreadable or empty file) "
+            + "or no verdict within the budget ('unknown'), which wins over 1.");
         command.Options.Add(model);
         command.Options.Add(format);
         command.Options.Add(maxSteps);
@@ -117,6 +247,13 @@ internal static class ExtraCommands
         command.Arguments.Add(file);
         command.SetAction(parse =>
         {
+            var modelName = parse.GetValue(model)!;
+            if (!Models.TryGet(modelName, out _))
+            {
+                error.WriteLine($"error: --model '{modelName}' is not a model; models: {string.Join(", ", Models.Names)}.");
+                return HistoryCheck.ExitUnknown;
+            }
+
             HistoryFormat? parsedFormat = null;
             if (parse.GetValue(format) is { } f)
             {
@@ -129,13 +266,42 @@ internal static class ExtraCommands
                 parsedFormat = hf;
             }
 
-            var options = new CheckOptions
+            if (parse.GetValue(maxSteps) is < 1 and var steps)
             {
-                MaxSteps = parse.GetValue(maxSteps),
-                TimeBudget = parse.GetValue(timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
-            };
-            return HistoryCheck.Run(parse.GetValue(model)!, parse.GetValue(file)!, output, parsedFormat, options);
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"error: --max-steps is {steps}; allowed 1..{long.MaxValue} search steps per file."));
+                return HistoryCheck.ExitUnknown;
+            }
+
+            if (SecondsProblem(parse, timeout, HistoryCheck.MaxTimeBudget, "seconds (the search budget per file)", out var budget) is { } problem)
+            {
+                error.WriteLine("error: " + problem);
+                return HistoryCheck.ExitUnknown;
+            }
+
+            var options = new CheckOptions { MaxSteps = parse.GetValue(maxSteps), TimeBudget = budget };
+            return HistoryCheck.RunAll(modelName, parse.GetValue(file)!, output, parsedFormat, options);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Reads a number of seconds that must be positive, finite and at most <paramref name="max"/>; otherwise returns one line
+    /// naming the option, the value as typed and the range.
+    /// </summary>
+    private static string? SecondsProblem(ParseResult parse, Option<double> option, TimeSpan max, string what, out TimeSpan value)
+    {
+        var seconds = parse.GetValue(option);
+        if (double.IsFinite(seconds) && seconds > 0 && seconds <= max.TotalSeconds)
+        {
+            value = TimeSpan.FromSeconds(seconds);
+            if (value > TimeSpan.Zero)
+            {
+                return null;
+            }
+        }
+
+        var typed = parse.GetResult(option)?.Tokens is [.., var last] ? last.Value : seconds.ToString(CultureInfo.InvariantCulture);
+        value = default;
+        return string.Create(CultureInfo.InvariantCulture, $"{option.Name} is '{typed}'; it must be a positive number of {what} up to {max.TotalSeconds:0}.");
     }
 }

@@ -132,14 +132,16 @@ internal sealed class SearchBudget
 
     public string? Reason { get; private set; }
 
-    public bool TimeUp()
+    /// <summary>True once the time budget is spent; <paramref name="steps"/> is the caller's running count (the search keeps it
+    /// in a local and stores it into <see cref="Steps"/> only when it returns).</summary>
+    public bool TimeUp(long steps)
     {
         if (_maxTime is not { } max || _clock.GetElapsedTime(_start) <= max)
         {
             return false;
         }
 
-        Reason = $"time budget of {max} exhausted after {Steps} steps";
+        Reason = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"time budget of {max.TotalSeconds:0.###} s exhausted after {steps} steps");
         return true;
     }
 
@@ -248,7 +250,7 @@ internal sealed class WglSearch<TState, TInput, TOutput>
                     return SearchOutcome.OutOfBudget;
                 }
 
-                if ((steps & 4095) == 0 && budget.TimeUp())
+                if ((steps & 4095) == 0 && budget.TimeUp(steps))
                 {
                     return SearchOutcome.OutOfBudget;
                 }

@@ -60,18 +60,32 @@ public static class SimFaultNames
     /// <summary>Every single fault name, in a fixed order.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. Table.Select(t => t.Name)];
 
-    /// <summary>Parses a comma- or space-separated list of names (<c>all</c> and <c>none</c> allowed), case-insensitive.</summary>
+    /// <summary>What a fault list may hold, for messages: "all, none, or a comma-separated list of partition, crash, ...".</summary>
+    public static string Allowed => "all, none, or a comma-separated list of " + string.Join(", ", Names);
+
+    /// <summary>
+    /// Parses a comma- or space-separated list of names (<c>all</c> and <c>none</c> allowed), case-insensitive. <c>none</c>
+    /// combined with any other name is a contradiction and an error; the error names the offending name and what is allowed.
+    /// </summary>
     public static bool TryParse(string? text, out SimFaults faults, out string? error)
     {
         faults = SimFaults.None;
         error = null;
         if (string.IsNullOrWhiteSpace(text))
         {
-            error = "No fault named; allowed: all, none, " + string.Join(", ", Names) + ".";
+            error = $"no fault named; allowed: {Allowed}.";
             return false;
         }
 
-        foreach (var raw in text.Split([',', ' ', ';', '+'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var names = text.Split([',', ' ', ';', '+'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Any(n => n.Equals("none", StringComparison.OrdinalIgnoreCase))
+            && names.FirstOrDefault(n => !n.Equals("none", StringComparison.OrdinalIgnoreCase)) is { } other)
+        {
+            error = $"'none' contradicts '{other}'; give none alone, or the faults to inject ({Allowed}).";
+            return false;
+        }
+
+        foreach (var raw in names)
         {
             if (raw.Equals("all", StringComparison.OrdinalIgnoreCase))
             {
@@ -87,7 +101,7 @@ public static class SimFaultNames
             var found = Array.FindIndex(Table, t => t.Name.Equals(raw, StringComparison.OrdinalIgnoreCase));
             if (found < 0)
             {
-                error = $"Unknown fault '{raw}'; allowed: all, none, {string.Join(", ", Names)}.";
+                error = $"unknown fault '{raw}'; allowed: {Allowed}.";
                 faults = SimFaults.None;
                 return false;
             }
@@ -114,7 +128,16 @@ public sealed record SimulationOptions
     /// <summary>The seed of the run's only pseudo-random generator.</summary>
     public long Seed { get; init; } = 1;
 
-    /// <summary>Number of nodes (ids n1..nN), 1 to 15.</summary>
+    /// <summary>The most nodes a simulated cluster may have (<see cref="Nodes"/>).</summary>
+    public const int MaxNodes = 15;
+
+    /// <summary>The most client operations a safety phase may be given (<see cref="Operations"/>).</summary>
+    public const int MaxOperations = 10_000_000;
+
+    /// <summary>The longest safety phase (<see cref="SafetyDuration"/>): one simulated day.</summary>
+    public static TimeSpan MaxSafetyDuration { get; } = TimeSpan.FromDays(1);
+
+    /// <summary>Number of nodes (ids n1..nN), 1 to <see cref="MaxNodes"/>.</summary>
     public int Nodes { get; init; } = 5;
 
     /// <summary>The strategy's options section (null: empty).</summary>
@@ -190,9 +213,9 @@ public sealed record SimulationOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (Nodes is < 1 or > 15)
+        if (Nodes is < 1 or > MaxNodes)
         {
-            errors.Add($"Nodes is {Nodes}; allowed 1..15.");
+            errors.Add($"Nodes is {Nodes}; allowed 1..{MaxNodes}.");
         }
 
         if (Clients is < 0 or > 100)
@@ -220,9 +243,14 @@ public sealed record SimulationOptions
             errors.Add("LongDelayProbability must be within 0..1.");
         }
 
-        if (Operations is < 1 or > 10_000_000)
+        if (Operations is < 1 or > MaxOperations)
         {
-            errors.Add($"Operations is {Operations}; allowed 1..10000000.");
+            errors.Add($"Operations is {Operations}; allowed 1..{MaxOperations}.");
+        }
+
+        if (SafetyDuration > MaxSafetyDuration)
+        {
+            errors.Add($"SafetyDuration is {SafetyDuration}; allowed up to {MaxSafetyDuration}.");
         }
 
         if (SnapshotEvery < 0)

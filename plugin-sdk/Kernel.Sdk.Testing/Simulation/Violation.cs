@@ -44,4 +44,10 @@ public static class ViolationKinds
 
     /// <summary>A node threw, or its codec or storage failed.</summary>
     public const string Crash = "crash";
+
+    /// <summary>
+    /// Not a property that failed but a seed the verifier could not clear: its history got no linearizability verdict
+    /// within the check budget (<see cref="Verification.VerifyOptions.CheckBudget"/>). It counts as not clean.
+    /// </summary>
+    public const string Unchecked = "unchecked";
 }

@@ -21,8 +21,15 @@ public sealed record VerifyOptions
     /// <summary>The simulation of each seed (its <see cref="SimulationOptions.Seed"/> and trace are set per seed).</summary>
     public SimulationOptions Simulation { get; init; } = new();
 
-    /// <summary>Time the linearizability check of one seed may take before its verdict is "unknown" (not a violation).</summary>
+    /// <summary>
+    /// Time the linearizability check of one seed may take. A seed whose check runs out of it (or of <see cref="CheckMaxSteps"/>)
+    /// has no verdict: it is reported as a violation of kind <see cref="ViolationKinds.Unchecked"/>, so the run is not clean.
+    /// </summary>
     public TimeSpan CheckBudget { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Search steps the linearizability check of one seed may take (null: no step limit; only <see cref="CheckBudget"/>).
+    /// Unlike the time budget, the same on every machine.</summary>
+    public long? CheckMaxSteps { get; init; }
 
     /// <summary>Stop at the first seed with a violation (what a test wants), instead of running every seed.</summary>
     public bool StopAtFirstViolation { get; init; }
@@ -59,6 +66,11 @@ public sealed record VerifyOptions
         if (CheckBudget <= TimeSpan.Zero)
         {
             errors.Add("CheckBudget must be positive.");
+        }
+
+        if (CheckMaxSteps is < 1)
+        {
+            errors.Add($"CheckMaxSteps is {CheckMaxSteps}; at least 1 is needed.");
         }
 
         return errors;
@@ -101,10 +113,11 @@ public sealed class VerifySummary
     /// <summary>Client operations over every seed.</summary>
     public OperationCounts Operations { get; }
 
-    /// <summary>Every violation found, in seed order.</summary>
+    /// <summary>Every violation found, in seed order, unchecked seeds (<see cref="ViolationKinds.Unchecked"/>) included.</summary>
     public IReadOnlyList<Violation> Violations { get; }
 
-    /// <summary>Seeds whose linearizability check ran out of budget (no verdict; not counted as violations).</summary>
+    /// <summary>Seeds whose linearizability check ran out of budget: no verdict, each also listed in <see cref="Violations"/>
+    /// with kind <see cref="ViolationKinds.Unchecked"/> (so such a run is not <see cref="Clean"/>).</summary>
     public int UncheckedSeeds { get; }
 
     /// <summary>Virtual time simulated over every seed.</summary>
@@ -116,7 +129,7 @@ public sealed class VerifySummary
     /// <summary>The trace hash of each seed run, in order.</summary>
     public IReadOnlyList<string> TraceHashes { get; }
 
-    /// <summary>True when no violation was found.</summary>
+    /// <summary>True when no violation was found and every seed got a verdict.</summary>
     public bool Clean => Violations.Count == 0;
 
     /// <summary>The first seed with a violation, or null.</summary>
@@ -225,7 +238,12 @@ public static class Verifier
             if (violations.Count == 0 && linearizable)
             {
                 Models.TryGet("kv-cas", out var model);
-                var check = model!.Check(result.History, new CheckOptions { TimeBudget = options.CheckBudget, TimeProvider = options.TimeProvider });
+                var check = model!.Check(result.History, new CheckOptions
+                {
+                    TimeBudget = options.CheckBudget,
+                    MaxSteps = options.CheckMaxSteps,
+                    TimeProvider = options.TimeProvider,
+                });
                 if (check.Verdict == Verdict.NotLinearizable)
                 {
                     violations.Add(new Violation(seed, ViolationKinds.Linearizability,
@@ -234,6 +252,10 @@ public static class Verifier
                 else if (check.Verdict == Verdict.Unknown)
                 {
                     uncheckedSeed = true;
+                    violations.Add(new Violation(seed, ViolationKinds.Unchecked,
+                        $"the client history ({check.Operations} operations) got no linearizability verdict within the check budget: {check.Reason}; "
+                        + $"replay the seed to write its history and check it with a larger budget (kernel check-history --model kv-cas --timeout 600 history-{seed}.jsonl)",
+                        result.SimulatedTime));
                 }
             }
 

@@ -15,7 +15,7 @@ public static class VerifyCommand
     /// <summary>Exit code: no violation.</summary>
     public const int ExitClean = 0;
 
-    /// <summary>Exit code: at least one violation.</summary>
+    /// <summary>Exit code: at least one violation, or a seed whose history got no verdict within the check budget (kind <c>unchecked</c>).</summary>
     public const int ExitViolations = 1;
 
     /// <summary>Exit code: bad input (options, strategy options, files).</summary>
@@ -24,9 +24,11 @@ public static class VerifyCommand
     /// <summary>
     /// Verifies <paramref name="strategy"/> and reports to <paramref name="output"/>: with <paramref name="json"/> one JSON object
     /// (<c>strategy</c>, <c>seeds</c>, <c>firstSeed</c>, <c>faults</c>, <c>operations</c> {<c>ok</c>, <c>fail</c>, <c>info</c>,
-    /// <c>total</c>}, <c>violations</c> [{<c>seed</c>, <c>kind</c>, <c>message</c>, <c>atSeconds</c>}], <c>uncheckedSeeds</c>,
-    /// <c>simulatedSeconds</c>, <c>wallSeconds</c>, and <c>traceHash</c> for a single seed), otherwise a readable report with
-    /// the command that reproduces the first violation. Returns <see cref="ExitClean"/>, <see cref="ExitViolations"/> or <see cref="ExitBadInput"/>.
+    /// <c>total</c>}, <c>violations</c> [{<c>seed</c>, <c>kind</c>, <c>message</c>, <c>atSeconds</c>, <c>reproduce</c>}],
+    /// <c>uncheckedSeeds</c>, <c>simulatedSeconds</c>, <c>wallSeconds</c>, and <c>traceHash</c> and <c>reproduce</c> for a single
+    /// seed), otherwise a readable report with the command that reproduces the first violation. A seed without a
+    /// linearizability verdict is a violation of kind <c>unchecked</c>. Returns <see cref="ExitClean"/>,
+    /// <see cref="ExitViolations"/> or <see cref="ExitBadInput"/>.
     /// </summary>
     /// <param name="strategy">The strategy, already created by the caller from its options: a consensus or a replication
     /// strategy (any other category is bad input, see <see cref="Verifier.CanVerify"/>).</param>
@@ -34,9 +36,11 @@ public static class VerifyCommand
     /// <param name="output">Where the report goes.</param>
     /// <param name="json">Print JSON instead of text.</param>
     /// <param name="strategyName">The name the CLI knows the strategy by (default <c>strategy.Name</c>), for the reproduce command.</param>
+    /// <param name="replayArguments">Arguments the reproduce command must repeat to load the same strategy with the same
+    /// options: <c>--config</c>, <c>--plugins-dir</c> and configuration overrides, as given (see <see cref="ReproduceCommand"/>).</param>
     /// <param name="cancellationToken">Stops between seeds; what ran is reported.</param>
     public static int Run(IStrategy strategy, VerifyOptions options, TextWriter output, bool json = false,
-        string? strategyName = null, CancellationToken cancellationToken = default)
+        string? strategyName = null, IReadOnlyList<string>? replayArguments = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(output);
         if (strategy is null || options is null)
@@ -53,11 +57,20 @@ public static class VerifyCommand
 
         errors.AddRange(options.Validate());
         errors.AddRange(strategy.ValidateOptions(options.Simulation.StrategyOptions ?? EmptyConfiguration.Instance));
-        foreach (var file in new[] { options.TraceFile, options.HistoryFile })
+        foreach (var (option, file) in new[] { ("--trace", options.TraceFile), ("--history", options.HistoryFile) })
         {
-            if (file is not null && Path.GetDirectoryName(Path.GetFullPath(file)) is { } dir && !Directory.Exists(dir))
+            if (file is null)
             {
-                errors.Add($"Cannot write '{file}': directory '{dir}' does not exist.");
+                continue;
+            }
+
+            if (Directory.Exists(file))
+            {
+                errors.Add($"{option} '{file}' is a directory; give a file to write.");
+            }
+            else if (Path.GetDirectoryName(Path.GetFullPath(file)) is { } dir && !Directory.Exists(dir))
+            {
+                errors.Add($"{option} '{file}': cannot write it, directory '{dir}' does not exist.");
             }
         }
 
@@ -104,24 +117,55 @@ public static class VerifyCommand
         }
 
         var name = strategyName ?? strategy.Name;
+        string Replay(long seed) => ReproduceCommand(name, seed, options, replayArguments);
         if (json)
         {
-            WriteJson(output, w => WriteSummary(w, summary, options, name));
+            WriteJson(output, w => WriteSummary(w, summary, options, name, Replay));
         }
         else
         {
-            WriteText(output, summary, options, name);
+            WriteText(output, summary, options, name, Replay);
         }
 
         return summary.Clean ? ExitClean : ExitViolations;
     }
 
-    /// <summary>The command line that replays one seed with its trace written to a file.</summary>
-    public static string ReproduceCommand(string strategyName, long seed, SimFaults faults) =>
-        string.Create(CultureInfo.InvariantCulture,
-            $"kernel verify --strategy {strategyName} --seed {seed} --seeds 1 --faults {SimFaultNames.Format(faults)} --trace trace-{seed}.txt --history history-{seed}.jsonl");
+    /// <summary>
+    /// The command line that replays exactly one seed of a run of <paramref name="options"/>: strategy, seed, nodes,
+    /// safety-phase duration, operations (when bounded) and faults, then <paramref name="extraArguments"/> (the
+    /// <c>--config</c>, <c>--plugins-dir</c> and configuration overrides the run was given, which decide the strategy's
+    /// options), with the trace and the history of the seed written to files. Arguments a POSIX shell would split or
+    /// expand are single-quoted.
+    /// </summary>
+    public static string ReproduceCommand(string strategyName, long seed, VerifyOptions options, IReadOnlyList<string>? extraArguments = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var inv = CultureInfo.InvariantCulture;
+        var sim = options.Simulation;
+        var args = new List<string>
+        {
+            "kernel", "verify", "--strategy", strategyName, "--seed", seed.ToString(inv), "--seeds", "1",
+            "--nodes", sim.Nodes.ToString(inv), "--duration", sim.SafetyDuration.TotalSeconds.ToString("R", inv),
+        };
+        if (sim.Operations is { } ops)
+        {
+            args.Add("--ops");
+            args.Add(ops.ToString(inv));
+        }
 
-    private static void WriteSummary(Utf8JsonWriter w, VerifySummary s, VerifyOptions options, string name)
+        args.Add("--faults");
+        args.Add(SimFaultNames.Format(sim.Faults));
+        args.AddRange(extraArguments ?? []);
+        args.AddRange(["--trace", $"trace-{seed}.txt", "--history", $"history-{seed}.jsonl"]);
+        return string.Join(' ', args.Select(ShellQuote));
+    }
+
+    private static string ShellQuote(string arg) =>
+        arg.Length > 0 && arg.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=,+@%".Contains(c, StringComparison.Ordinal))
+            ? arg
+            : "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static void WriteSummary(Utf8JsonWriter w, VerifySummary s, VerifyOptions options, string name, Func<long, string> replay)
     {
         w.WriteString("strategy", name);
         w.WriteNumber("seeds", s.SeedsRun);
@@ -142,7 +186,7 @@ public static class VerifyCommand
             w.WriteString("kind", v.Kind);
             w.WriteString("message", v.Message);
             w.WriteNumber("atSeconds", Math.Round(v.At.TotalSeconds, 6));
-            w.WriteString("reproduce", ReproduceCommand(name, v.Seed, options.Simulation.Faults));
+            w.WriteString("reproduce", replay(v.Seed));
             w.WriteEndObject();
         }
 
@@ -153,10 +197,11 @@ public static class VerifyCommand
         if (s.TraceHashes.Count == 1)
         {
             w.WriteString("traceHash", s.TraceHashes[0]);
+            w.WriteString("reproduce", replay(s.FirstSeed));
         }
     }
 
-    private static void WriteText(TextWriter o, VerifySummary s, VerifyOptions options, string name)
+    private static void WriteText(TextWriter o, VerifySummary s, VerifyOptions options, string name, Func<long, string> replay)
     {
         var inv = CultureInfo.InvariantCulture;
         o.WriteLine(string.Create(inv, $"verify {name}: {s.SeedsRun} seed(s) from {s.FirstSeed}, {options.Simulation.Nodes} nodes, faults {SimFaultNames.Format(options.Simulation.Faults)}"));
@@ -165,11 +210,12 @@ public static class VerifyCommand
         if (s.TraceHashes.Count == 1)
         {
             o.WriteLine("trace hash: " + s.TraceHashes[0]);
+            o.WriteLine("replay: " + replay(s.FirstSeed));
         }
 
         if (s.UncheckedSeeds > 0)
         {
-            o.WriteLine(string.Create(inv, $"warning: {s.UncheckedSeeds} seed(s) had no linearizability verdict within the check budget"));
+            o.WriteLine(string.Create(inv, $"unchecked: {s.UncheckedSeeds} seed(s) had no linearizability verdict within the check budget; they count as not clean"));
         }
 
         if (s.Clean)
@@ -178,14 +224,16 @@ public static class VerifyCommand
             return;
         }
 
-        o.WriteLine(string.Create(inv, $"{s.Violations.Count} violation(s):"));
+        o.WriteLine(s.UncheckedSeeds > 0
+            ? string.Create(inv, $"{s.Violations.Count} violation(s), {s.UncheckedSeeds} of them unchecked:")
+            : string.Create(inv, $"{s.Violations.Count} violation(s):"));
         foreach (var v in s.Violations)
         {
             o.WriteLine(string.Create(inv, $"  seed {v.Seed}: {v.Kind} at {v.At.TotalSeconds:F3}s: {Indent(v.Message)}"));
         }
 
         o.WriteLine("reproduce the first with:");
-        o.WriteLine("  " + ReproduceCommand(name, s.FirstViolatingSeed!.Value, options.Simulation.Faults));
+        o.WriteLine("  " + replay(s.FirstViolatingSeed!.Value));
     }
 
     private static string Indent(string text) => text.Replace("\n", "\n      ", StringComparison.Ordinal).TrimEnd();

@@ -41,6 +41,54 @@ public sealed class FacadeAndBudgetTests
         Assert.Contains("time budget", result.Reason, StringComparison.Ordinal);
     }
 
+    /// <summary>A clock that moves one second every time it is read.</summary>
+    private sealed class SteppingClock : TimeProvider
+    {
+        private long _now;
+
+        public override long TimestampFrequency => 1;
+
+        public override long GetTimestamp() => ++_now;
+    }
+
+    [Fact]
+    public void A_time_budget_that_runs_out_reports_the_steps_explored()
+    {
+        Models.TryGet("kv-cas", out var model);
+        var result = model!.Check(HardHistory(16), new CheckOptions { TimeBudget = TimeSpan.FromSeconds(0.5), TimeProvider = new SteppingClock() });
+        Assert.Equal(Verdict.Unknown, result.Verdict);
+        Assert.Equal(4096, result.Steps);
+        Assert.Equal("time budget of 0.5 s exhausted after 4096 steps", result.Reason);
+    }
+
+    [Fact]
+    public void RunAll_checks_every_file_and_returns_the_worst_code()
+    {
+        var dir = Directory.CreateTempSubdirectory("lin-all");
+        try
+        {
+            var ok = Path.Combine(dir.FullName, "ok.jsonl");
+            File.WriteAllText(ok, "{\"process\":0,\"type\":\"invoke\",\"f\":\"put\",\"key\":\"k\",\"value\":\"a\"}\n{\"process\":0,\"type\":\"ok\",\"f\":\"put\",\"key\":\"k\",\"value\":\"a\"}\n");
+            var bad = Path.Combine(dir.FullName, "bad.jsonl");
+            File.WriteAllText(bad, "{\"process\":0,\"type\":\"invoke\",\"f\":\"get\",\"key\":\"k\"}\n{\"process\":0,\"type\":\"ok\",\"f\":\"get\",\"key\":\"k\",\"value\":\"zz\"}\n");
+            var blank = Path.Combine(dir.FullName, "blank.edn");
+            File.WriteAllText(blank, " \n ");
+
+            Assert.Equal(0, HistoryCheck.RunAll("kv-cas", [ok, ok], new StringWriter()));
+            Assert.Equal(1, HistoryCheck.RunAll("kv-cas", [ok, bad], new StringWriter()));
+            Assert.Equal(1, HistoryCheck.RunAll("kv-cas", [bad, ok], new StringWriter()));
+            var output = new StringWriter();
+            Assert.Equal(2, HistoryCheck.RunAll("kv-cas", [bad, blank, ok], output));
+            Assert.Contains($"{blank}: no operations (the file is only whitespace)", output.ToString(), StringComparison.Ordinal);
+            Assert.Contains("3 files: 1 linearizable, 1 not linearizable, 1 unknown or unreadable", output.ToString(), StringComparison.Ordinal);
+            Assert.Equal(2, HistoryCheck.RunAll("kv-cas", [], new StringWriter()));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public void Without_budget_the_hard_history_is_refuted()
     {

@@ -114,7 +114,79 @@ public sealed class VerifierTests
 
         var broken = new StringWriter();
         Assert.Equal(VerifyCommand.ExitViolations, VerifyCommand.Run(new ToyRaftStrategy(ToyFlaw.NoSync), new VerifyOptions { Seeds = 1 }, broken, strategyName: "toy"));
-        Assert.Contains("kernel verify --strategy toy --seed 1 --seeds 1 --faults all --trace trace-1.txt", broken.ToString(), StringComparison.Ordinal);
+        Assert.Contains("kernel verify --strategy toy --seed 1 --seeds 1 --nodes 5 --duration 10 --faults all --trace trace-1.txt", broken.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_reproduce_command_repeats_every_option_of_the_run()
+    {
+        var options = new VerifyOptions
+        {
+            Simulation = new SimulationOptions { Nodes = 3, SafetyDuration = TimeSpan.FromSeconds(2.5), Operations = 40, Faults = SimFaults.Partition | SimFaults.Crash },
+        };
+        Assert.Equal(
+            "kernel verify --strategy consensus/raft --seed 7 --seeds 1 --nodes 3 --duration 2.5 --ops 40 --faults partition,crash "
+            + "--config 'my dir/p.json' --strategies:consensus:raft:options:snapshotThreshold=20 'it'\\''s' --trace trace-7.txt --history history-7.jsonl",
+            VerifyCommand.ReproduceCommand("consensus/raft", 7, options, ["--config", "my dir/p.json", "--strategies:consensus:raft:options:snapshotThreshold=20", "it's"]));
+        Assert.Equal(
+            "kernel verify --strategy toy --seed 1 --seeds 1 --nodes 5 --duration 10 --faults all --trace trace-1.txt --history history-1.jsonl",
+            VerifyCommand.ReproduceCommand("toy", 1, new VerifyOptions()));
+    }
+
+    [Fact]
+    public void A_seed_without_a_verdict_is_unchecked_and_not_clean()
+    {
+        var options = new VerifyOptions { Seeds = 2, CheckMaxSteps = 1 };
+        var summary = Verifier.Run(new ToyRaftStrategy(), options);
+        Assert.Equal(2, summary.UncheckedSeeds);
+        Assert.False(summary.Clean);
+        Assert.All(summary.Violations, v => Assert.Equal(ViolationKinds.Unchecked, v.Kind));
+        Assert.Equal([1L, 2L], summary.Violations.Select(v => v.Seed));
+        Assert.Contains("no linearizability verdict within the check budget: step budget of 1 steps exhausted", summary.Violations[0].Message, StringComparison.Ordinal);
+
+        var json = new StringWriter();
+        Assert.Equal(VerifyCommand.ExitViolations, VerifyCommand.Run(new ToyRaftStrategy(), options, json, json: true, strategyName: "toy"));
+        using var doc = JsonDocument.Parse(json.ToString());
+        Assert.Equal(2, doc.RootElement.GetProperty("uncheckedSeeds").GetInt32());
+        var violations = doc.RootElement.GetProperty("violations").EnumerateArray().ToArray();
+        Assert.Equal(2, violations.Length);
+        Assert.Equal("unchecked", violations[0].GetProperty("kind").GetString());
+        Assert.StartsWith("kernel verify --strategy toy --seed 1 --seeds 1 ", violations[0].GetProperty("reproduce").GetString(), StringComparison.Ordinal);
+
+        var text = new StringWriter();
+        Assert.Equal(VerifyCommand.ExitViolations, VerifyCommand.Run(new ToyRaftStrategy(), options, text, strategyName: "toy"));
+        Assert.Contains("unchecked: 2 seed(s) had no linearizability verdict within the check budget; they count as not clean", text.ToString(), StringComparison.Ordinal);
+        Assert.Contains("2 violation(s), 2 of them unchecked:", text.ToString(), StringComparison.Ordinal);
+        Assert.Contains("  seed 1: unchecked at ", text.ToString(), StringComparison.Ordinal);
+        Assert.Contains("reproduce the first with:", text.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("no violations", text.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unwritable_output_files_are_named_by_option()
+    {
+        var output = new StringWriter();
+        Assert.Equal(VerifyCommand.ExitBadInput, VerifyCommand.Run(new ToyRaftStrategy(), new VerifyOptions { TraceFile = "/no/such/dir/t.txt", HistoryFile = "/no/such/dir/h.jsonl" }, output));
+        Assert.Contains("error: --trace '/no/such/dir/t.txt': cannot write it, directory '/no/such/dir' does not exist.", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("error: --history '/no/such/dir/h.jsonl': cannot write it, directory '/no/such/dir' does not exist.", output.ToString(), StringComparison.Ordinal);
+
+        output = new StringWriter();
+        var dir = Path.GetTempPath();
+        Assert.Equal(VerifyCommand.ExitBadInput, VerifyCommand.Run(new ToyRaftStrategy(), new VerifyOptions { TraceFile = dir }, output));
+        Assert.Contains($"error: --trace '{dir}' is a directory; give a file to write.", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("none,all", "'none' contradicts 'all'")]
+    [InlineData("crash,none", "'none' contradicts 'crash'")]
+    [InlineData("partition,meteor", "unknown fault 'meteor'")]
+    [InlineData(" ", "no fault named")]
+    public void Fault_lists_that_contradict_or_name_no_fault_are_rejected(string text, string reason)
+    {
+        Assert.False(SimFaultNames.TryParse(text, out var faults, out var error));
+        Assert.Equal(SimFaults.None, faults);
+        Assert.StartsWith(reason, error, StringComparison.Ordinal);
+        Assert.Contains("all, none, or a comma-separated list of partition, crash, drop, duplicate, reorder, clock, disk, pause, transfer, membership", error, StringComparison.Ordinal);
     }
 
     [Fact]

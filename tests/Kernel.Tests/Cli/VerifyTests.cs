@@ -116,6 +116,151 @@ public sealed class VerifyTests
         Assert.NotEqual(inProcess, TraceHash(different));
     }
 
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("1e308")]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("86401")]
+    public async Task A_duration_that_is_not_a_positive_number_of_seconds_in_range_is_bad_input(string value)
+    {
+        var (code, stdout, err) = await RunCli("verify", "--strategy", "consensus/raft", "--duration", value);
+        Assert.Equal(2, code);
+        Assert.Equal($"error: --duration is '{value}'; it must be a positive number of simulated seconds up to 86400.", err.Trim());
+        Assert.Equal("", stdout);
+    }
+
+    [Theory]
+    [InlineData("--nodes", "0", "error: --nodes is 0; allowed 1..15 (nodes in the simulated cluster).")]
+    [InlineData("--nodes", "16", "error: --nodes is 16; allowed 1..15 (nodes in the simulated cluster).")]
+    [InlineData("--seeds", "0", "error: --seeds is 0; allowed 1..2147483647.")]
+    [InlineData("--seeds", "-3", "error: --seeds is -3; allowed 1..2147483647.")]
+    [InlineData("--seed", "-1", "error: --seed is -1; allowed 0..9223372036854775806 (room for 1 seed(s)).")]
+    [InlineData("--ops", "0", "error: --ops is 0; allowed 1..10000000 (client operations in the safety phase).")]
+    [InlineData("--ops", "10000001", "error: --ops is 10000001; allowed 1..10000000 (client operations in the safety phase).")]
+    public async Task Counts_out_of_range_are_named_by_their_option(string option, string value, string message)
+    {
+        var (code, _, err) = await RunCli("verify", "--strategy", "consensus/raft", option, value);
+        Assert.Equal(2, code);
+        Assert.Equal(message, err.Trim());
+        Assert.DoesNotContain("Nodes is", err);
+        Assert.DoesNotContain("FirstSeed", err);
+    }
+
+    [Fact]
+    public async Task Every_bad_option_is_reported_at_once()
+    {
+        var (code, _, err) = await RunCli("verify", "--strategy", "consensus/raft", "--nodes", "0", "--seeds", "0", "--ops", "0", "--duration", "NaN");
+        Assert.Equal(2, code);
+        var lines = err.Trim().Split('\n');
+        Assert.Equal(4, lines.Length);
+        Assert.All(lines, l => Assert.StartsWith("error: --", l, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("none,all", "error: --faults 'none,all': 'none' contradicts 'all'; give none alone, or the faults to inject (all, none, or a comma-separated list of partition, crash, drop, duplicate, reorder, clock, disk, pause, transfer, membership).")]
+    [InlineData("none,crash", "error: --faults 'none,crash': 'none' contradicts 'crash'; give none alone, or the faults to inject (all, none, or a comma-separated list of partition, crash, drop, duplicate, reorder, clock, disk, pause, transfer, membership).")]
+    [InlineData("partition,meteor", "error: --faults 'partition,meteor': unknown fault 'meteor'; allowed: all, none, or a comma-separated list of partition, crash, drop, duplicate, reorder, clock, disk, pause, transfer, membership.")]
+    public async Task Contradictory_or_unknown_faults_are_bad_input(string faults, string message)
+    {
+        var (code, _, err) = await RunCli("verify", "--strategy", "consensus/raft", "--faults", faults);
+        Assert.Equal(2, code);
+        Assert.Equal(message, err.Trim());
+    }
+
+    [Fact]
+    public async Task A_strategy_disabled_by_configuration_is_reported_as_disabled_and_where()
+    {
+        using var folder = new TestPluginsFolder();
+        folder.Add("UltimateConsensus");
+        var config = folder.WriteConfig("""{"strategies":{"consensus":{"raft":{"enabled":false}}}}""");
+
+        var (code, _, err) = await RunCli("verify", "--strategy", "consensus/raft", "--seed", "1", "--config", config, "--plugins-dir", folder.Folder);
+        Assert.Equal(2, code);
+        Assert.Contains($"error: consensus/raft is disabled in {config}: strategies:consensus:raft:enabled=false; enable it or pass --strategies:consensus:raft:enabled=true.", err);
+        Assert.DoesNotContain("not registered", err);
+
+        var (code2, _, err2) = await RunCli(With(folder, "verify", "--strategy", "consensus/raft", "--seed", "1", "--strategies:consensus:raft:enabled=false"));
+        Assert.Equal(2, code2);
+        Assert.Contains("error: consensus/raft is disabled on the command line: strategies:consensus:raft:enabled=false;", err2);
+
+        // Enabled again on the command line, as the message says: it runs.
+        var (code3, stdout3, err3) = await RunCli("verify", "--strategy", "consensus/raft", "--seed", "1", "--ops", "20", "--config", config, "--plugins-dir", folder.Folder,
+            "--strategies:consensus:raft:enabled=true");
+        Assert.True(code3 == 0, stdout3 + err3);
+    }
+
+    [Fact]
+    public async Task A_disabled_plugin_is_named_when_its_strategy_is_not_registered()
+    {
+        using var folder = new TestPluginsFolder();
+        folder.Add("UltimateConsensus");
+        var config = folder.WriteConfig("""{"plugins":{"UltimateConsensus":{"enabled":false}}}""");
+
+        var (code, _, err) = await RunCli("verify", "--strategy", "consensus/raft", "--config", config, "--plugins-dir", folder.Folder);
+        Assert.Equal(2, code);
+        Assert.Contains("--strategy 'consensus/raft' is not registered; consensus strategies: none.", err);
+        Assert.Contains("Disabled plugins, whose strategies are not known until enabled (--plugins:ID:enabled=true): UltimateConsensus.", err);
+    }
+
+    [Fact]
+    public async Task The_replay_line_reproduces_the_exact_run()
+    {
+        using var folder = new TestPluginsFolder();
+        folder.Add("UltimateConsensus");
+        var config = folder.WriteConfig("{}");
+        const string Override = "--strategies:consensus:raft:options:heartbeatIntervalTicks=3";
+
+        var (code, stdout, err) = await RunCli("verify", "--strategy", "consensus/raft", "--seed", "11", "--nodes", "3", "--duration", "2.5", "--ops", "60",
+            "--faults", "partition,crash,drop", "--config", config, "--plugins-dir", folder.Folder, Override, "--json");
+        Assert.True(code == 0, stdout + err);
+        string hash, replay;
+        using (var doc = JsonDocument.Parse(stdout))
+        {
+            hash = doc.RootElement.GetProperty("traceHash").GetString()!;
+            replay = doc.RootElement.GetProperty("reproduce").GetString()!;
+        }
+
+        Assert.Equal(
+            $"kernel verify --strategy consensus/raft --seed 11 --seeds 1 --nodes 3 --duration 2.5 --ops 60 --faults partition,crash,drop --config {config} --plugins-dir {folder.Folder} {Override} --trace trace-11.txt --history history-11.jsonl",
+            replay);
+
+        var args = replay.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("kernel", args[0]);
+        try
+        {
+            var (replayCode, replayOut, replayErr) = await RunCli(args[1..]);
+            Assert.True(replayCode == 0, replayOut + replayErr);
+            Assert.Contains("verify consensus/raft: 1 seed(s) from 11, 3 nodes, faults partition,crash,drop", replayOut);
+            Assert.Contains("trace hash: " + hash, replayOut);
+            Assert.Contains("replay: " + replay, replayOut);
+        }
+        finally
+        {
+            File.Delete("trace-11.txt");
+            File.Delete("history-11.jsonl");
+        }
+
+        // The override matters: without it the same seed runs differently, so the replay line must carry it.
+        var (_, without, _) = await RunCli("verify", "--strategy", "consensus/raft", "--seed", "11", "--nodes", "3", "--duration", "2.5", "--ops", "60",
+            "--faults", "partition,crash,drop", "--config", config, "--plugins-dir", folder.Folder, "--json");
+        using var other = JsonDocument.Parse(without);
+        Assert.NotEqual(hash, other.RootElement.GetProperty("traceHash").GetString());
+    }
+
+    [Fact]
+    public async Task Help_states_the_exit_codes()
+    {
+        var (code, raw, _) = await RunCli("verify", "--help");
+        var stdout = System.Text.RegularExpressions.Regex.Replace(raw, @"\s+", " ");
+        Assert.Equal(0, code);
+        Assert.Contains("Exit codes: 0 no violation; 1 at least one violation, or a seed whose history got no linearizability verdict within the check budget (kind 'unchecked')", stdout);
+        Assert.Contains("2 bad input", stdout);
+        Assert.Contains("--nodes", stdout);
+        Assert.Contains("1..15", stdout);
+    }
+
     private static string TraceHash(string json)
     {
         using var doc = JsonDocument.Parse(json);
