@@ -172,8 +172,8 @@ internal static class ExtraCommands
         if (disabled is not null)
         {
             var setting = $"strategies:{disabled.Category.ToName()}:{disabled.Name}:enabled";
-            return $"{disabled.Category.ToName()}/{disabled.Name} is disabled {SourceOf(runtime.Config, setting)}: {setting}=false; "
-                + $"enable it or pass --{setting}=true.";
+            return $"{disabled.Category.ToName()}/{disabled.Name} is disabled ({SourceOf(runtime.Config, disabled.Category.ToName(), disabled.Name)}: "
+                + $"strategies.{disabled.Category.ToName()}.{disabled.Name}.enabled is false); enable it or pass --{setting}=true.";
         }
 
         string Known(StrategyCategory category) =>
@@ -192,27 +192,9 @@ internal static class ExtraCommands
         return message;
     }
 
-    /// <summary>Where a setting's value comes from ("in FILE", "in the environment (VARIABLE)", "on the command line").</summary>
-    private static string SourceOf(KernelConfig config, string key)
-    {
-        foreach (var provider in config.Root.Providers.Reverse())
-        {
-            if (!provider.TryGet(key, out _))
-            {
-                continue;
-            }
-
-            return provider switch
-            {
-                Microsoft.Extensions.Configuration.CommandLine.CommandLineConfigurationProvider => "on the command line",
-                Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationProvider =>
-                    $"in the environment ({KernelConfig.EnvironmentPrefix}{key.Replace(":", "__", StringComparison.Ordinal)})",
-                _ => "in " + (config.Path ?? "the configuration"),
-            };
-        }
-
-        return "in " + (config.Path ?? "the configuration");
-    }
+    /// <summary>Where a strategy's <c>enabled</c> setting comes from: the file and line, the variable or the argument.</summary>
+    private static string SourceOf(KernelConfig config, string category, string name) =>
+        config.StrategyEntry(category, name)?.Child("enabled")?.Origin ?? config.Path ?? "the configuration";
 
     private static Command CheckHistory(TextWriter output, TextWriter error)
     {

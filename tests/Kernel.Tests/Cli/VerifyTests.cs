@@ -178,12 +178,12 @@ public sealed class VerifyTests
 
         var (code, _, err) = await RunCli("verify", "--strategy", "consensus/raft", "--seed", "1", "--config", config, "--plugins-dir", folder.Folder);
         Assert.Equal(2, code);
-        Assert.Contains($"error: consensus/raft is disabled in {config}: strategies:consensus:raft:enabled=false; enable it or pass --strategies:consensus:raft:enabled=true.", err);
+        Assert.Contains($"error: consensus/raft is disabled ({config} line 1: strategies.consensus.raft.enabled is false); enable it or pass --strategies:consensus:raft:enabled=true.", err);
         Assert.DoesNotContain("not registered", err);
 
         var (code2, _, err2) = await RunCli(With(folder, "verify", "--strategy", "consensus/raft", "--seed", "1", "--strategies:consensus:raft:enabled=false"));
         Assert.Equal(2, code2);
-        Assert.Contains("error: consensus/raft is disabled on the command line: strategies:consensus:raft:enabled=false;", err2);
+        Assert.Contains("error: consensus/raft is disabled (command-line argument '--strategies:consensus:raft:enabled=false': strategies.consensus.raft.enabled is false);", err2);
 
         // Enabled again on the command line, as the message says: it runs.
         var (code3, stdout3, err3) = await RunCli("verify", "--strategy", "consensus/raft", "--seed", "1", "--ops", "20", "--config", config, "--plugins-dir", folder.Folder,
