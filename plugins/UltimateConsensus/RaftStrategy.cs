@@ -20,8 +20,33 @@ namespace UltimateConsensus;
 /// <c>checkQuorum</c> (true), <c>leaseReads</c> (false; assumes bounded clock drift, see the option's documentation),
 /// <c>learnerCatchUpEntries</c> (64), <c>tickMilliseconds</c> (100, the runtime's wall-clock tick).
 /// </remarks>
-public sealed class RaftStrategy : IConsensusStrategy
+public sealed class RaftStrategy : IConsensusStrategy, IOptionVariations
 {
+    /// <summary>
+    /// What <c>verify</c> varies per seed: small batches, windows and byte caps, so that commits across terms and partial
+    /// appends happen; short snapshot thresholds, so that snapshots cross elections and membership changes; pre-vote and
+    /// check-quorum off as well as on; short and long election timeouts. Lease reads are left out: they assume bounded
+    /// clock drift, which the simulator's clock faults break on purpose.
+    /// </summary>
+    private static readonly OptionVariation[] VariedOptions =
+    [
+        new("maxBatchEntries", ["1", "2", "3", "8", "1024"]),
+        new("maxInflightAppends", ["1", "2", "4", "64"]),
+        new("maxBytesPerMessage", ["32", "256", "1048576"]),
+        new("snapshotThreshold", ["3", "10", "50", "10000"]),
+        new("maxCommittedBytesPerReady", ["32", "1024", "67108864"]),
+        new("maxUncommittedBytes", ["128", "4096", "67108864"]),
+        new("learnerCatchUpEntries", ["0", "4", "64"]),
+        new("preVote", ["true", "false"]),
+        new("checkQuorum", ["true", "false"]),
+        new("heartbeatIntervalTicks", ["1", "2", "4"]),
+        new("electionTimeoutMinTicks", ["10", "20"]),
+        new("electionTimeoutMaxTicks", ["10", "20", "40"]),
+    ];
+
+    /// <inheritdoc />
+    public IReadOnlyList<OptionVariation> Variations => VariedOptions;
+
     /// <inheritdoc />
     public StrategyCategory Category => StrategyCategory.Consensus;
 
