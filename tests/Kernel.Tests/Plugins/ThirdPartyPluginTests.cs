@@ -8,6 +8,7 @@ namespace Kernel.Tests.Plugins;
 /// The sample plugin built the way a third party builds it: outside the repository, against the packed SDK package,
 /// then dropped into a plugins folder, listed and used.
 /// </summary>
+[Collection(Tooling.DotnetCliCollection.Name)]
 public sealed class ThirdPartyPluginTests
 {
     [Fact]
