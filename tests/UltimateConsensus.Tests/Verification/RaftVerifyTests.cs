@@ -31,6 +31,28 @@ public sealed class RaftVerifyTests
         Assert.True(summary.Operations.Info > 0 || !faults.Contains("crash", StringComparison.Ordinal), "crashes should leave some outcomes unknown");
     }
 
+    /// <summary>
+    /// The seeds on which a torn write once kept a hard state without the replacement entries it committed (the Ready
+    /// loop wrote the hard state first), so the restarted node applied its old conflicting entries.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 988)]
+    [InlineData(3, 989)]
+    [InlineData(5, 824)]
+    public void A_torn_write_after_a_log_replacement_keeps_state_machine_safety(int nodes, long seed)
+    {
+        Assert.True(SimFaultNames.TryParse("crash,disk", out var parsed, out var error), error);
+        var summary = Verifier.Run(new RaftStrategy(), new VerifyOptions
+        {
+            FirstSeed = seed,
+            Seeds = 1,
+            Simulation = new SimulationOptions { Nodes = nodes, Faults = parsed },
+        });
+
+        Assert.True(summary.Clean, string.Join(Environment.NewLine, summary.Violations.Select(v => $"seed {v.Seed} {v.Kind}: {v.Message}")));
+        Assert.Equal(0, summary.UncheckedSeeds);
+    }
+
     [Fact]
     public void Reads_through_the_log_are_linearizable_too()
     {
