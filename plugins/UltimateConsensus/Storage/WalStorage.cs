@@ -16,10 +16,11 @@ namespace UltimateConsensus.Storage;
 /// <para>Segments <c>wal-0000000001.log</c>, <c>wal-0000000002.log</c>, ... hold records
 /// <c>[payload length: u32 LE][CRC-32C: u32 LE][type: u8][payload]</c>; the CRC covers the length, the type and the payload.
 /// Types: 1 hard state (opaque bytes), 2 entry batch, 3 snapshot point (index, term). A segment is rolled once it passes
-/// the size threshold; the old one is synced first and the new one starts with the current hard state, so deleting old
-/// segments never loses it.</para>
+/// the size threshold; the old one is synced first and the new one starts with the last hard state written, so deleting
+/// old segments never loses it.</para>
 /// <para>A saved hard state is written after the entries: it is held back until the next <see cref="Append"/> (then
-/// written after its entries) or <see cref="Sync"/>, whichever comes first. The hard state carries the commit index, which
+/// written after its entries) or <see cref="Sync"/>, whichever comes first (one followed by neither is not written: it was
+/// never promised durable). The hard state carries the commit index, which
 /// may cover entries given in the same batch that replace a conflicting suffix; a crash keeps a prefix of the unsynced
 /// bytes, so a recovered hard state always comes with every entry written before it, whatever order the caller used
 /// (etcd's WAL writes entries before state for the same reason).</para>
