@@ -283,23 +283,14 @@ internal sealed class NodeRuntime
             var ready = _node.GetReady();
             Readies++;
 
-            // 1. Persist, and sync when the Ready says so (term, vote, entries or snapshot changed).
-            if (!ready.HardState.IsEmpty)
-            {
-                _storage.SaveHardState(ready.HardState);
-                changed = true;
-            }
-
+            // 1. Persist (snapshot, entries, then the hard state that may commit them), and sync when the Ready says so
+            //    (term, vote, entries or snapshot changed).
+            ready.WriteTo(_storage);
+            changed |= !ready.HardState.IsEmpty;
+            PersistedEntries += ready.Entries.Count;
             if (ready.Snapshot is { } snapshot)
             {
-                _storage.SaveSnapshot(snapshot);
                 InstallStateMachine(snapshot);
-            }
-
-            if (ready.Entries.Count > 0)
-            {
-                _storage.Append(ready.Entries);
-                PersistedEntries += ready.Entries.Count;
             }
 
             if (ready.MustSync)

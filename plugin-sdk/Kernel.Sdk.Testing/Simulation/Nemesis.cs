@@ -1,4 +1,6 @@
 using System.Globalization;
+
+using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
 
 namespace Kernel.Sdk.Testing.Simulation;
@@ -16,6 +18,8 @@ internal sealed class Nemesis
     private readonly long _interval;
     private readonly List<Action> _actions = [];
     private bool _running;
+    private long _restoreDeadline;
+    private (NodeId Leader, long Term, long Index)? _wholeAt;
 
     public Nemesis(SimCluster cluster)
     {
@@ -56,6 +60,9 @@ internal sealed class Nemesis
     private SimRandom Random => _cluster.Random;
 
     private int N => _cluster.Options.Nodes;
+
+    /// <summary>True from the heal while membership restoration has not yet seen every node a voter (nor given up).</summary>
+    public bool RestoringMembership { get; private set; }
 
     public void Start()
     {
@@ -103,30 +110,94 @@ internal sealed class Nemesis
 
         if (_faults.HasFlag(SimFaults.Membership) && !_cluster.IsReplication)
         {
+            RestoringMembership = true;
+            _restoreDeadline = _cluster.NowMicros + (long)_cluster.Options.LivenessTimeout.TotalMicroseconds;
+            _wholeAt = null;
             RestoreMembership();
         }
     }
 
-    /// <summary>Until every node is a voter again, asks the leader for the next step (learner, then voter) every 50 ms.</summary>
+    /// <summary>
+    /// Every 50 ms until the real leader has every node as a voter in its committed configuration, asks the leader for
+    /// the next step (learner, then voter); past the liveness timeout it gives up and reports a liveness violation.
+    /// </summary>
     private void RestoreMembership()
     {
-        if (_cluster.Stopped || !StepTowardsFullMembership())
+        if (_cluster.Stopped || !RestoringMembership)
         {
+            return;
+        }
+
+        if (MembershipIsWhole(out var why))
+        {
+            RestoringMembership = false;
+            Note("membership whole: every node a voter");
+            return;
+        }
+
+        if (_cluster.NowMicros >= _restoreDeadline)
+        {
+            RestoringMembership = false;
+            if (_cluster.Violations.Count > 0)
+            {
+                return; // already reported (a cluster without a leader fails the liveness phase first)
+            }
+
+            _cluster.Violate(ViolationKinds.Liveness,
+                $"membership not restored within {_cluster.Options.LivenessTimeout.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)}s of the heal: {why}");
             return;
         }
 
         _cluster.After(50_000, RestoreMembership);
     }
 
-    /// <summary>Proposes the next change that brings a missing node back; false when every node is a voter.</summary>
-    private bool StepTowardsFullMembership()
+    /// <summary>
+    /// True when every node is a voter according to a leader that is not stale: no running node is in a later term, every
+    /// running node follows it in its term, and its commit index has reached what its log held when it was first seen
+    /// whole (so the configuration it shows, and no pending change, is committed). Otherwise proposes the next change to
+    /// the leader when a node is missing, and says why not in <paramref name="why"/>.
+    /// </summary>
+    private bool MembershipIsWhole(out string why)
     {
         var leader = _cluster.Leader();
         if (leader.IsNone || _cluster.Status(leader) is not { } status)
         {
-            return true; // no leader yet: try again later
+            _wholeAt = null;
+            why = "no leader";
+            return false;
         }
 
+        if (ProposeNextRestoringChange(leader, status))
+        {
+            _wholeAt = null;
+            why = $"{leader} (term {status.Term}) has the configuration {status.Membership}";
+            return false;
+        }
+
+        foreach (var id in _cluster.Nodes)
+        {
+            if (_cluster.Status(id) is { } other && (other.Term != status.Term || (id != leader && other.Leader != leader)))
+            {
+                _wholeAt = null;
+                why = $"{leader} leads term {status.Term} with every node a voter, but {id} is in term {other.Term} following {other.Leader}";
+                return false;
+            }
+        }
+
+        if (_wholeAt is not { } seen || seen.Leader != leader || seen.Term != status.Term)
+        {
+            _wholeAt = (leader, status.Term, status.LastIndex);
+            why = $"{leader} (term {status.Term}) has every node a voter, not yet confirmed committed";
+            return false;
+        }
+
+        why = $"{leader} (term {status.Term}) has every node a voter but commit {status.Commit} is below {seen.Index}";
+        return status.Commit >= seen.Index;
+    }
+
+    /// <summary>Proposes to <paramref name="leader"/> the next change that brings a missing node back; false when its configuration has every node a voter.</summary>
+    private bool ProposeNextRestoringChange(NodeId leader, ConsensusStatus status)
+    {
         var missing = _cluster.Nodes.Where(id => !status.Membership.IsVoter(id)).ToList();
         if (missing.Count == 0)
         {
@@ -158,7 +229,7 @@ internal sealed class Nemesis
         else
         {
             Note("membership: bring a node back");
-            StepTowardsFullMembership();
+            ProposeNextRestoringChange(leader, status);
         }
     }
 

@@ -871,20 +871,7 @@ public sealed partial class SimCluster
             try
             {
                 var storage = n.Storage!;
-                if (!ready.HardState.IsEmpty)
-                {
-                    storage.SaveHardState(ready.HardState);
-                }
-
-                if (ready.Snapshot is { } snap)
-                {
-                    storage.SaveSnapshot(snap);
-                }
-
-                if (ready.Entries.Count > 0)
-                {
-                    storage.Append(ready.Entries);
-                }
+                ready.WriteTo(storage); // snapshot, entries, then the hard state that may commit them
 
                 if (StrikeArmedCrash(n, CrashPoint.BeforeSync))
                 {

@@ -133,6 +133,13 @@ public static class Simulator
 
         workload.Stop();
         cluster.RunUntil(_ => workload.InFlight == 0, options.ClientTimeout + options.ClientTimeout);
+        if (nemesis.RestoringMembership && cluster.Violations.Count == 0)
+        {
+            // The final checks count every node: first the membership must be whole (the nemesis gives up, reporting a
+            // liveness violation, at its own deadline).
+            cluster.RunUntil(_ => !nemesis.RestoringMembership, options.LivenessTimeout);
+        }
+
         workload.Finish();
         if (!cluster.Stopped && cluster.Violations.Count == 0)
         {

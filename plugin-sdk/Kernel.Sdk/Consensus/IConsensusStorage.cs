@@ -10,7 +10,10 @@ public interface IConsensusStorage : IDisposable
     /// <summary>What was durable when the storage was opened.</summary>
     RecoveredState Recovered { get; }
 
-    /// <summary>Records the hard state.</summary>
+    /// <summary>
+    /// Records the hard state. It may carry a commit index covering entries appended just before it (see
+    /// <see cref="Ready.WriteTo"/>): a crash must not keep it while losing entries written before it.
+    /// </summary>
     void SaveHardState(ReadOnlyMemory<byte> hardState);
 
     /// <summary>Appends entries; entries at or after the first one's index that are already stored are replaced.</summary>

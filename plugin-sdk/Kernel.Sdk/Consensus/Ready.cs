@@ -4,8 +4,8 @@ namespace Kernel.Sdk.Consensus;
 
 /// <summary>
 /// A batch of work a consensus node hands its runtime, in the order the runtime must do it:
-/// persist <see cref="HardState"/>, <see cref="Snapshot"/> and <see cref="Entries"/> (and sync when <see cref="MustSync"/>),
-/// then send <see cref="Messages"/>, then apply <see cref="CommittedEntries"/> and serve <see cref="ReadStates"/>,
+/// persist <see cref="Snapshot"/>, <see cref="Entries"/> and <see cref="HardState"/> with <see cref="WriteTo"/> (and sync
+/// when <see cref="MustSync"/>), then send <see cref="Messages"/>, then apply <see cref="CommittedEntries"/> and serve <see cref="ReadStates"/>,
 /// then call <see cref="IConsensusNode.Advance"/> with this same object.
 /// </summary>
 public sealed class Ready
@@ -33,6 +33,35 @@ public sealed class Ready
 
     /// <summary>True when the state above must reach stable storage (fsync) before the messages are sent.</summary>
     public bool MustSync { get; init; }
+
+    /// <summary>
+    /// Writes what this batch asks to persist to <paramref name="storage"/>, in the order recovery depends on: the
+    /// snapshot, then the entries, then the hard state. The hard state may carry a commit index that covers the entries
+    /// of this same batch (they may replace a conflicting suffix), so it goes last: a crash that tears the unsynced
+    /// writes keeps a prefix of them, and a prefix that holds the new hard state then holds the entries it depends on
+    /// too (etcd's WAL writes entries before state for the same reason). Does not sync: call
+    /// <see cref="IConsensusStorage.Sync"/> after it when <see cref="MustSync"/>. Every runtime loop persists a batch
+    /// through this one method, so the order is decided here only.
+    /// </summary>
+    /// <param name="storage">The node's storage.</param>
+    public void WriteTo(IConsensusStorage storage)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        if (Snapshot is { } snapshot)
+        {
+            storage.SaveSnapshot(snapshot);
+        }
+
+        if (Entries.Count > 0)
+        {
+            storage.Append(Entries);
+        }
+
+        if (!HardState.IsEmpty)
+        {
+            storage.SaveHardState(HardState);
+        }
+    }
 
     /// <summary>True when the batch holds nothing.</summary>
     public bool IsEmpty => HardState.IsEmpty && Snapshot is null && Entries.Count == 0 && Messages.Count == 0

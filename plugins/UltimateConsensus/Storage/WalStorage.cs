@@ -16,8 +16,14 @@ namespace UltimateConsensus.Storage;
 /// <para>Segments <c>wal-0000000001.log</c>, <c>wal-0000000002.log</c>, ... hold records
 /// <c>[payload length: u32 LE][CRC-32C: u32 LE][type: u8][payload]</c>; the CRC covers the length, the type and the payload.
 /// Types: 1 hard state (opaque bytes), 2 entry batch, 3 snapshot point (index, term). A segment is rolled once it passes
-/// the size threshold; the old one is synced first and the new one starts with the current hard state, so deleting old
-/// segments never loses it.</para>
+/// the size threshold; the old one is synced first and the new one starts with the last hard state written, so deleting
+/// old segments never loses it.</para>
+/// <para>A saved hard state is written after the entries: it is held back until the next <see cref="Append"/> (then
+/// written after its entries) or <see cref="Sync"/>, whichever comes first (one followed by neither is not written: it was
+/// never promised durable). The hard state carries the commit index, which
+/// may cover entries given in the same batch that replace a conflicting suffix; a crash keeps a prefix of the unsynced
+/// bytes, so a recovered hard state always comes with every entry written before it, whatever order the caller used
+/// (etcd's WAL writes entries before state for the same reason).</para>
 /// <para>Replay: later records win (a batch whose first index is at or below the last one replaces the suffix; a batch
 /// after a gap starts afresh, which only happens after a snapshot was installed). A record that is incomplete or fails its
 /// CRC at the tail of the last segment, with no valid record after it, is a torn write: it is truncated away. Any other bad
@@ -43,7 +49,9 @@ internal sealed class WalStorage : IConsensusStorage
     private readonly ReusableBufferWriter _record = new(InitialRecordBuffer, RetainedRecordBuffer);
     private IDurableFile? _current;
     private bool _directoryDirty;
-    private byte[] _lastHardState;
+    private byte[] _lastHardState; // the last one written to the log: the head of the next segment
+    private byte[] _pendingHardState = []; // saved but not yet written (when flagged): it goes after the entries
+    private bool _hasPendingHardState;
     private bool _disposed;
 
     private WalStorage(IDurableDirectory directory, long segmentBytes, List<Segment> segments, RecoveredState recovered)
@@ -112,15 +120,13 @@ internal sealed class WalStorage : IConsensusStorage
     public void SaveHardState(ReadOnlyMemory<byte> hardState)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_lastHardState.Length != hardState.Length)
+        if (_pendingHardState.Length != hardState.Length)
         {
-            _lastHardState = new byte[hardState.Length];
+            _pendingHardState = new byte[hardState.Length];
         }
 
-        hardState.Span.CopyTo(_lastHardState); // kept for the head of the next segment
-        BeginRecord(RecordType.HardState);
-        _record.Write(hardState.Span);
-        EndRecord(maxIndex: 0);
+        hardState.Span.CopyTo(_pendingHardState); // written after the entries: at the next Append or Sync
+        _hasPendingHardState = true;
     }
 
     public void Append(IReadOnlyList<LogEntry> entries)
@@ -142,6 +148,7 @@ internal sealed class WalStorage : IConsensusStorage
         BeginRecord(RecordType.Entries);
         new BinaryOut(_record).Entries(entries);
         EndRecord(entries[^1].Index);
+        WritePendingHardState();
     }
 
     public void SaveSnapshot(Snapshot snapshot)
@@ -161,6 +168,7 @@ internal sealed class WalStorage : IConsensusStorage
     public void Sync()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        WritePendingHardState();
         _current?.Sync();
         if (_directoryDirty)
         {
@@ -180,6 +188,21 @@ internal sealed class WalStorage : IConsensusStorage
     }
 
     // ---------------------------------------------------------------- writing
+
+    /// <summary>Writes the hard state held back by <see cref="SaveHardState"/>, if any, after what was written so far.</summary>
+    private void WritePendingHardState()
+    {
+        if (!_hasPendingHardState)
+        {
+            return;
+        }
+
+        BeginRecord(RecordType.HardState); // a roll here heads the new segment with the last hard state written
+        _record.Write(_pendingHardState);
+        EndRecord(maxIndex: 0);
+        (_lastHardState, _pendingHardState) = (_pendingHardState, _lastHardState); // two buffers, reused
+        _hasPendingHardState = false;
+    }
 
     /// <summary>Rolls to a new segment if the current one is full, then starts a record in the buffer: the payload follows.</summary>
     private void BeginRecord(RecordType type)

@@ -98,13 +98,7 @@ internal sealed class TestCluster
         {
             // Crash in the middle of persisting a Ready: written, not synced, messages never sent.
             var ready = node.GetReady();
-            var storage = _storage[nodeId];
-            if (!ready.HardState.IsEmpty)
-            {
-                storage.SaveHardState(ready.HardState);
-            }
-
-            storage.Append(ready.Entries);
+            ready.WriteTo(_storage[nodeId]);
         }
 
         _storage[nodeId].Dispose();
@@ -217,17 +211,7 @@ internal sealed class TestCluster
         if (UseWal)
         {
             var storage = _storage[node.Id];
-            if (!ready.HardState.IsEmpty)
-            {
-                storage.SaveHardState(ready.HardState);
-            }
-
-            if (ready.Snapshot is not null)
-            {
-                storage.SaveSnapshot(ready.Snapshot);
-            }
-
-            storage.Append(ready.Entries);
+            ready.WriteTo(storage);
             storage.Sync();
         }
 
