@@ -110,7 +110,6 @@ public sealed class SimDirectory : IDurableDirectory
         }
 
         file.Synced = file.Length;
-        file.CreationDurable = true;
         Syncs++;
     }
 
@@ -270,8 +269,9 @@ public sealed class SimDirectory : IDurableDirectory
         public void Sync()
         {
             Check();
+            // An fsync of a file makes its bytes durable, not its name: a file created since the directory was last synced
+            // can still vanish in a crash (as on Linux file systems), so storage must sync the directory after creating one.
             file.Synced = file.Length;
-            file.CreationDurable = true;
             owner.Syncs++;
         }
 

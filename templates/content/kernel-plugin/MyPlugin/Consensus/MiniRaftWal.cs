@@ -99,7 +99,13 @@ internal sealed class MiniRaftWal : IConsensusStorage
             }
         }
 
+        var created = !dir.Exists(LogFile);
         _log = dir.OpenAppend(LogFile);
+        if (created)
+        {
+            dir.SyncDirectory(); // a new file's name is durable only once its directory is synced
+        }
+
         Recovered = new RecoveredState(_hardState, _snapshot, [.. _entries]);
     }
 
