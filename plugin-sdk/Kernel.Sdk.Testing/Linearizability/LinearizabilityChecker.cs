@@ -36,6 +36,11 @@ public static class LinearizabilityChecker
         }
 
         var partitions = Partition(model, history);
+        for (var p = 0; p < partitions.Count; p++)
+        {
+            partitions[p] = (partitions[p].Key, Prune(model, history, partitions[p].Indexes));
+        }
+
         var budget = new SearchBudget(options);
         var unknown = false;
         foreach (var (key, indexes) in partitions)
@@ -66,6 +71,42 @@ public static class LinearizabilityChecker
         return unknown
             ? new CheckResult(Verdict.Unknown, budget.Reason, null, budget.Steps, history.Count, partitions.Count)
             : new CheckResult(Verdict.Linearizable, null, null, budget.Steps, history.Count, partitions.Count);
+    }
+
+    /// <summary>
+    /// Drops operations of unknown outcome that cannot matter, which keeps the search from trying every subset of them:
+    /// those invoked after the last completed operation of the partition returned (each can take effect after everything
+    /// observed, or never, so no linearization of the rest needs it), and reads (inputs the model says leave the state
+    /// alone: they constrain nothing when their answer is unknown). Both keep the verdict exact.
+    /// </summary>
+    private static List<int> Prune<TState, TInput, TOutput>(
+        ILinearizabilityModel<TState, TInput, TOutput> model, IReadOnlyList<Operation<TInput, TOutput>> history, List<int> indexes)
+        where TState : IEquatable<TState>
+    {
+        var lastReturn = long.MinValue;
+        foreach (var i in indexes)
+        {
+            if (history[i].Return != Operation<TInput, TOutput>.Pending)
+            {
+                lastReturn = Math.Max(lastReturn, history[i].Return);
+            }
+        }
+
+        var reads = model as IReadOnlyInputs<TInput>;
+        var kept = new List<int>(indexes.Count);
+        foreach (var i in indexes)
+        {
+            var op = history[i];
+            var pending = op.Return == Operation<TInput, TOutput>.Pending;
+            if (pending && (op.Call > lastReturn || reads?.IsReadOnly(op.Input) == true))
+            {
+                continue;
+            }
+
+            kept.Add(i);
+        }
+
+        return kept;
     }
 
     private static List<(string? Key, List<int> Indexes)> Partition<TState, TInput, TOutput>(
@@ -101,6 +142,12 @@ public static class LinearizabilityChecker
 
         return result;
     }
+}
+
+/// <summary>A model that can tell inputs that never change the state (reads), so unanswered ones can be left out.</summary>
+internal interface IReadOnlyInputs<in TInput>
+{
+    bool IsReadOnly(TInput input);
 }
 
 internal enum SearchOutcome

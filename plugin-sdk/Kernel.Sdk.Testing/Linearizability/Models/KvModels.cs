@@ -22,8 +22,10 @@ internal readonly record struct KvState(string? Value);
 /// Key-value store partitioned by key. Without cas (<c>kv</c>, Porcupine's model) keys start as "" and a null read means "";
 /// with cas (<c>kv-cas</c>) keys start absent and a null read means absent.
 /// </summary>
-internal sealed class KvModel(bool withCas) : ILinearizabilityModel<KvState, KvInput, KvOutput>
+internal sealed class KvModel(bool withCas) : ILinearizabilityModel<KvState, KvInput, KvOutput>, IReadOnlyInputs<KvInput>
 {
+    public bool IsReadOnly(KvInput input) => input.Op == KvOp.Get;
+
     public KvState Init() => new(withCas ? null : "");
 
     public bool Step(KvState state, KvInput input, KvOutput output, out KvState next)
