@@ -36,6 +36,16 @@ internal static class ExtraCommands
             Description = $"Faults to inject: {SimFaultNames.Allowed}",
             DefaultValueFactory = _ => "all",
         };
+        var optionsMode = new Option<string>("--options")
+        {
+            Description = "varied (default): each seed draws the strategy's options from the values it declares, over what the configuration sets; fixed: the configured options only",
+            DefaultValueFactory = _ => "varied",
+        };
+        var scheduleMode = new Option<string>("--schedule")
+        {
+            Description = "varied (default): each seed runs its own subset of --faults at its own intensities (a quarter of the seeds run them all); fixed: every seed runs every fault given",
+            DefaultValueFactory = _ => "varied",
+        };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
         var trace = new Option<string?>("--trace") { Description = "Write the full event trace of the first seed to this file" };
         var history = new Option<string?>("--history") { Description = "Write the client history of the first seed to this file (JSON lines, for check-history)" };
@@ -46,7 +56,7 @@ internal static class ExtraCommands
         {
             TreatUnmatchedTokensAsErrors = false,
         };
-        foreach (var o in new Option[] { strategy, nodes, seeds, seed, ops, duration, faults, json, trace, history })
+        foreach (var o in new Option[] { strategy, nodes, seeds, seed, ops, duration, faults, optionsMode, scheduleMode, json, trace, history })
         {
             command.Options.Add(o);
         }
@@ -90,6 +100,20 @@ internal static class ExtraCommands
                 problems.Add($"--faults '{faultText}': {faultError}");
             }
 
+            bool? Mode(Option<string> option)
+            {
+                var value = parse.GetValue(option);
+                if (string.Equals(value, "varied", StringComparison.OrdinalIgnoreCase) || string.Equals(value, "fixed", StringComparison.OrdinalIgnoreCase))
+                {
+                    return string.Equals(value, "varied", StringComparison.OrdinalIgnoreCase);
+                }
+
+                problems.Add($"{option.Name} is '{value}'; allowed values varied, fixed.");
+                return null;
+            }
+
+            var varyOptions = Mode(optionsMode);
+            var varySchedule = Mode(scheduleMode);
             if (problems.Count > 0)
             {
                 foreach (var problem in problems)
@@ -122,6 +146,8 @@ internal static class ExtraCommands
                 {
                     FirstSeed = first ?? 1,
                     Seeds = count,
+                    VaryStrategyOptions = varyOptions ?? true,
+                    VaryFaultSchedule = varySchedule ?? true,
                     TraceFile = parse.GetValue(trace),
                     HistoryFile = parse.GetValue(history),
                     Progress = bar is null ? null : bar.Report,

@@ -68,11 +68,11 @@ internal sealed class Nemesis
     {
         _running = true;
         _cluster.SetLossAndDuplication(
-            _faults.HasFlag(SimFaults.Drop) ? 0.05 : 0,
-            _faults.HasFlag(SimFaults.Duplicate) ? 0.05 : 0);
+            _faults.HasFlag(SimFaults.Drop) ? _cluster.Options.DropProbability : 0,
+            _faults.HasFlag(SimFaults.Duplicate) ? _cluster.Options.DuplicateProbability : 0);
         if (_faults.HasFlag(SimFaults.Reorder))
         {
-            _cluster.LongDelayProbability = 0.1;
+            _cluster.LongDelayProbability = _cluster.Options.ReorderProbability;
             _cluster.LongDelayMax = Math.Max(_cluster.LongDelayMax, 300_000);
         }
 

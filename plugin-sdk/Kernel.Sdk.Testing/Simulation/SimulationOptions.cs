@@ -194,6 +194,15 @@ public sealed record SimulationOptions
     /// <summary>Mean time between two nemesis actions.</summary>
     public TimeSpan NemesisInterval { get; init; } = TimeSpan.FromMilliseconds(400);
 
+    /// <summary>With <see cref="SimFaults.Drop"/>: the probability that a message is lost in the safety phase.</summary>
+    public double DropProbability { get; init; } = 0.05;
+
+    /// <summary>With <see cref="SimFaults.Duplicate"/>: the probability that a message is delivered twice in the safety phase.</summary>
+    public double DuplicateProbability { get; init; } = 0.05;
+
+    /// <summary>With <see cref="SimFaults.Reorder"/>: the probability that a message takes a long delay (up to 300 ms) in the safety phase.</summary>
+    public double ReorderProbability { get; init; } = 0.1;
+
     /// <summary>Once every fault is healed, the cluster must complete <see cref="LivenessOperations"/> operations within this time.</summary>
     public TimeSpan LivenessTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -241,6 +250,11 @@ public sealed record SimulationOptions
         if (LongDelayProbability is < 0 or > 1)
         {
             errors.Add("LongDelayProbability must be within 0..1.");
+        }
+
+        if (DropProbability is < 0 or > 1 || DuplicateProbability is < 0 or > 1 || ReorderProbability is < 0 or > 1)
+        {
+            errors.Add("DropProbability, DuplicateProbability and ReorderProbability must be within 0..1.");
         }
 
         if (Operations is < 1 or > MaxOperations)

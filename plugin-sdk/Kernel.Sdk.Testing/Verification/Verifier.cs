@@ -31,6 +31,19 @@ public sealed record VerifyOptions
     /// Unlike the time budget, the same on every machine.</summary>
     public long? CheckMaxSteps { get; init; }
 
+    /// <summary>
+    /// Draw the strategy's options per seed from the values it declares (<see cref="IOptionVariations"/>), over what the
+    /// configuration sets (options it sets are never varied). Off: every seed runs the configured options.
+    /// </summary>
+    public bool VaryStrategyOptions { get; init; } = true;
+
+    /// <summary>
+    /// Give each seed a fault schedule of its own: a quarter of the seeds run every requested fault at the default
+    /// intensities, the others a subset of them with a quick or slow nemesis, light or heavy message faults and a short or
+    /// long snapshot interval. Off: every seed runs every requested fault as <see cref="Simulation"/> says.
+    /// </summary>
+    public bool VaryFaultSchedule { get; init; } = true;
+
     /// <summary>Stop at the first seed with a violation (what a test wants), instead of running every seed.</summary>
     public bool StopAtFirstViolation { get; init; }
 
@@ -88,8 +101,9 @@ public readonly record struct VerifyProgress(int Done, int Total, long Seed, int
 public sealed class VerifySummary
 {
     internal VerifySummary(string strategy, long firstSeed, int seedsRun, OperationCounts operations, IReadOnlyList<Violation> violations,
-        int uncheckedSeeds, TimeSpan simulated, TimeSpan wall, IReadOnlyList<string> traceHashes)
+        int uncheckedSeeds, TimeSpan simulated, TimeSpan wall, IReadOnlyList<string> traceHashes, IReadOnlyDictionary<long, string> plans)
     {
+        Plans = plans;
         Strategy = strategy;
         FirstSeed = firstSeed;
         SeedsRun = seedsRun;
@@ -128,6 +142,12 @@ public sealed class VerifySummary
 
     /// <summary>The trace hash of each seed run, in order.</summary>
     public IReadOnlyList<string> TraceHashes { get; }
+
+    /// <summary>
+    /// For every seed with a violation, what it ran with: the options drawn for it and its fault schedule
+    /// (see <see cref="VerifyOptions.VaryStrategyOptions"/>, <see cref="VerifyOptions.VaryFaultSchedule"/>).
+    /// </summary>
+    public IReadOnlyDictionary<long, string> Plans { get; }
 
     /// <summary>True when no violation was found and every seed got a verdict.</summary>
     public bool Clean => Violations.Count == 0;
@@ -189,16 +209,22 @@ public static class Verifier
         var simulated = TimeSpan.Zero;
         var unchecked_ = 0;
         var run = 0;
+        var plans = new Dictionary<long, string>();
         var traceSeed = options.TraceSeed ?? options.FirstSeed;
         for (var i = 0; i < options.Seeds && !cancellationToken.IsCancellationRequested; i++)
         {
             var seed = options.FirstSeed + i;
-            var outcome = RunSeed(simulate, linearizable, options, seed, seed == traceSeed);
+            var plan = SeedPlan.For(strategy, options, seed);
+            var outcome = RunSeed(simulate, linearizable, options, plan.Simulation, seed, seed == traceSeed);
             run++;
             operations += outcome.Result.Operations;
             simulated += outcome.Result.SimulatedTime;
             hashes.Add(outcome.Result.TraceHash);
             violations.AddRange(outcome.Violations);
+            if (outcome.Violations.Count > 0)
+            {
+                plans[seed] = plan.Describe();
+            }
             if (outcome.Unchecked)
             {
                 unchecked_++;
@@ -211,12 +237,12 @@ public static class Verifier
             }
         }
 
-        return new VerifySummary(strategy.Name, options.FirstSeed, run, operations, violations, unchecked_, simulated, options.TimeProvider.GetElapsedTime(started), hashes);
+        return new VerifySummary(strategy.Name, options.FirstSeed, run, operations, violations, unchecked_, simulated, options.TimeProvider.GetElapsedTime(started), hashes, plans);
     }
 
     /// <summary>Runs and checks one seed (the kv-cas check only when <paramref name="linearizable"/>).</summary>
     internal static (SimulationResult Result, IReadOnlyList<Violation> Violations, bool Unchecked) RunSeed(
-        Func<SimulationOptions, SimulationResult> simulate, bool linearizable, VerifyOptions options, long seed, bool writeFiles)
+        Func<SimulationOptions, SimulationResult> simulate, bool linearizable, VerifyOptions options, SimulationOptions simulation, long seed, bool writeFiles)
     {
         StreamWriter? trace = null;
         try
@@ -226,7 +252,7 @@ public static class Verifier
                 trace = new StreamWriter(path, append: false) { AutoFlush = false };
             }
 
-            var result = simulate(options.Simulation with { Seed = seed, Trace = trace });
+            var result = simulate(simulation with { Seed = seed, Trace = trace });
             if (writeFiles && options.HistoryFile is { } historyPath)
             {
                 using var writer = new StreamWriter(historyPath, append: false);

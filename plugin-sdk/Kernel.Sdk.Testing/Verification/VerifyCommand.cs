@@ -155,6 +155,16 @@ public static class VerifyCommand
 
         args.Add("--faults");
         args.Add(SimFaultNames.Format(sim.Faults));
+        if (!options.VaryStrategyOptions)
+        {
+            args.AddRange(["--options", "fixed"]);
+        }
+
+        if (!options.VaryFaultSchedule)
+        {
+            args.AddRange(["--schedule", "fixed"]);
+        }
+
         args.AddRange(extraArguments ?? []);
         args.AddRange(["--trace", $"trace-{seed}.txt", "--history", $"history-{seed}.jsonl"]);
         return string.Join(' ', args.Select(ShellQuote));
@@ -186,6 +196,7 @@ public static class VerifyCommand
             w.WriteString("kind", v.Kind);
             w.WriteString("message", v.Message);
             w.WriteNumber("atSeconds", Math.Round(v.At.TotalSeconds, 6));
+            w.WriteString("plan", s.Plans.TryGetValue(v.Seed, out var plan) ? plan : null);
             w.WriteString("reproduce", replay(v.Seed));
             w.WriteEndObject();
         }
@@ -230,6 +241,10 @@ public static class VerifyCommand
         foreach (var v in s.Violations)
         {
             o.WriteLine(string.Create(inv, $"  seed {v.Seed}: {v.Kind} at {v.At.TotalSeconds:F3}s: {Indent(v.Message)}"));
+            if (s.Plans.TryGetValue(v.Seed, out var plan))
+            {
+                o.WriteLine("      ran with: " + plan);
+            }
         }
 
         o.WriteLine("reproduce the first with:");
