@@ -24,7 +24,7 @@ public sealed class RaftStrategy : IConsensusStrategy, IOptionVariations
 {
     /// <summary>
     /// What <c>verify</c> varies per seed: small batches, windows and byte caps, so that commits across terms and partial
-    /// appends happen; short snapshot thresholds, so that snapshots cross elections and membership changes; pre-vote and
+    /// appends happen; pre-vote and
     /// check-quorum off as well as on; short and long election timeouts. Lease reads are left out: they assume bounded
     /// clock drift, which the simulator's clock faults break on purpose.
     /// </summary>
@@ -33,7 +33,6 @@ public sealed class RaftStrategy : IConsensusStrategy, IOptionVariations
         new("maxBatchEntries", ["1", "2", "3", "8", "1024"]),
         new("maxInflightAppends", ["1", "2", "4", "64"]),
         new("maxBytesPerMessage", ["32", "256", "1048576"]),
-        new("snapshotThreshold", ["3", "10", "50", "10000"]),
         new("maxCommittedBytesPerReady", ["32", "1024", "67108864"]),
         new("maxUncommittedBytes", ["128", "4096", "67108864"]),
         new("learnerCatchUpEntries", ["0", "4", "64"]),
