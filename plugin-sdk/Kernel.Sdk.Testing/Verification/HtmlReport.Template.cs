@@ -23,7 +23,7 @@ h2 { font-size: 14px; margin: 18px 0 6px; }
 ul#violations { padding-left: 18px; margin: 4px 0; }
 li.violation { margin-bottom: 6px; }
 li.violation b { color: #b00020; }
-li.violation pre { margin: 2px 0 0; max-height: 160px; overflow: auto; background: #fff; border: 1px solid #ddd; padding: 4px 6px; font-size: 11px; }
+li.violation pre { margin: 2px 0 0; max-height: 96px; overflow: auto; background: #fff; border: 1px solid #ddd; padding: 4px 6px; font-size: 11px; }
 .implicated-list { color: #b00020; font-weight: 600; }
 #toolbar { margin: 8px 0 4px; display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
 #toolbar button { font: inherit; padding: 2px 10px; border: 1px solid #bbb; background: #fff; border-radius: 4px; cursor: pointer; }
@@ -60,6 +60,7 @@ svg text { font: 10px system-ui, sans-serif; fill: #333; }
 #cx-timeline .cxop.cx-prefix { fill: #bbdefb; stroke: #1565c0; stroke-width: 1.5; }
 #cx-timeline .cxop.cx-bad { fill: #ffcdd2; stroke: #b00020; stroke-width: 3; }
 #cx-timeline text.oplabel { font-size: 10px; fill: #111; pointer-events: none; }
+#cx-timeline text.bad-label { fill: #b00020; font-weight: 700; }
 table#cx-table { border-collapse: collapse; margin-top: 8px; font-size: 12px; }
 #cx-table td, #cx-table th { border: 1px solid #ddd; padding: 2px 6px; text-align: left; }
 #cx-table tr.cx-bad-row td { background: #ffebee; color: #b00020; font-weight: 600; }
@@ -228,7 +229,7 @@ footer { margin-top: 14px; color: #888; font-size: 11px; }
     });
     if (D.liveness >= 0) {
       svg("rect", { "class": "phase", x: x(D.liveness), y: TOP - 4, width: Math.max(0, x(D.end) - x(D.liveness)), height: HEIGHT - TOP }, root);
-      svg("text", { "class": "phase-label", x: x(D.liveness) + 3, y: TOP - 12 }, root).textContent = "liveness phase: faults healed";
+      if (x(D.end) - x(D.liveness) > 150) { svg("text", { "class": "phase-label", x: x(D.liveness) + 3, y: TOP - 12 }, root).textContent = "liveness phase: faults healed"; }
     }
     if (win) {
       svg("rect", { "class": "cx-window", x: x(win[0]), y: TOP - 4, width: Math.max(2, x(win[1]) - x(win[0])), height: HEIGHT - TOP }, root);
@@ -259,7 +260,9 @@ footer { margin-top: 14px; color: #888; font-size: 11px; }
     D.bands.forEach(function (b) {
       var r = rowById[b[0]];
       if (!r) { return; }
-      var e = svg("rect", { "class": "band " + b[3], x: x(b[1]), y: r.y + 1, width: Math.max(1.5, x(b[2]) - x(b[1])), height: r.h - 2 }, root);
+      // Clock drift is a thin strip at the bottom of the row, so crashes and pauses stay visible over it.
+      var thin = b[3] === "drift";
+      var e = svg("rect", { "class": "band " + b[3], x: x(b[1]), y: thin ? r.y + r.h - 5 : r.y + 1, width: Math.max(1.5, x(b[2]) - x(b[1])), height: thin ? 4 : r.h - 2 }, root);
       tip(e, b[4] + ": " + sec(b[1]) + "\u2013" + sec(b[2]) + " s");
     });
     D.marks.forEach(function (m) {
@@ -342,12 +345,16 @@ footer { margin-top: 14px; color: #888; font-size: 11px; }
     });
     ctx.forEach(function (o) {
       var i = clients.indexOf(o[1]);
-      var x0 = X(Math.max(o[2], win[0])), x1 = X(Math.min(o[3], win[1]));
+      var x0 = X(Math.max(o[2], win[0])), x1 = Math.max(X(Math.min(o[3], win[1])), x0 + 6);
       var cls = "cxop " + OUT[o[4]] + (bad.has(o[0]) ? " cx-bad" : "") + (order.has(o[0]) ? " cx-prefix" : "");
       var e = svg("rect", { "class": cls, x: x0, y: 24 + i * RH + 2, width: Math.max(2, x1 - x0), height: RH - 6, rx: 3, "data-op": o[0] }, cx);
       tip(e, opTitle(o) + (D.cx.desc[o[0]] ? "\nmodel: " + D.cx.desc[o[0]] : ""));
       var label = (order.has(o[0]) ? "#" + order.get(o[0]) + " " : bad.has(o[0]) ? "\u2717 " : "") + opText(o);
-      if (x1 - x0 > 30) {
+      if (bad.has(o[0]) && x1 - x0 <= 30) {
+        // Too short to hold its label: the label goes beside it, since this is what the reader is looking for.
+        var right = x1 + 3 + label.length * 6 < CW;
+        svg("text", { "class": "oplabel bad-label", x: right ? x1 + 3 : x0 - 3, y: 24 + i * RH + 16, "text-anchor": right ? "start" : "end" }, cx).textContent = label;
+      } else if (x1 - x0 > 30) {
         var t = svg("text", { "class": "oplabel", x: x0 + 3, y: 24 + i * RH + 16 }, cx);
         t.textContent = label.length * 5.5 > x1 - x0 - 4 ? label.slice(0, Math.max(1, Math.floor((x1 - x0 - 4) / 5.5))) : label;
       }
