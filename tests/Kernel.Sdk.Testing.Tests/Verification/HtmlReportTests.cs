@@ -80,6 +80,28 @@ public sealed class HtmlReportTests : IDisposable
     }
 
     [Fact]
+    public void Report_of_a_log_invariant_violation_highlights_the_nodes_it_names_and_marks_when_it_was_found()
+    {
+        var report = Path.Combine(_dir.FullName, "invariant.html");
+        var simulation = new SimulationOptions { Faults = SimFaults.Crash };
+        var summary = Verifier.Run(new ToyRaftStrategy(ToyFlaw.NoSync), new VerifyOptions { Seeds = 50, StopAtFirstViolation = true, Simulation = simulation, ReportFile = report });
+        var seed = summary.FirstViolatingSeed!.Value;
+        var violations = summary.Violations.Where(v => v.Seed == seed).ToList();
+        Assert.DoesNotContain(violations, v => v.Kind == ViolationKinds.Linearizability);
+        var named = violations.SelectMany(v => System.Text.RegularExpressions.Regex.Matches(v.Message, @"\bn(\d+)\b").Select(m => "n" + m.Groups[1].Value)).Distinct().Order().ToList();
+        Assert.NotEmpty(named);
+
+        var dom = DumpDom(report);
+        Assert.Equal($"{violations.Count} violation(s)", Text(dom, "verdict"));
+        Assert.Equal(violations.Select(v => v.Kind), Elements(dom, "violations", "li").Select(e => e["data-kind"]));
+        Assert.Equal(violations.Count, Elements(dom, "timeline", "line").Count(e => HasClass(e, "violation-marker")));
+        var implicated = System.Text.RegularExpressions.Regex.Matches(dom, "<text class=\"row-label implicated\"[^>]*>([^<]*)</text>").Select(m => m.Groups[1].Value).Order().ToList();
+        Assert.Equal(named, implicated);
+        Assert.DoesNotContain(Elements(dom, "timeline", "rect"), e => HasClass(e, "cx-bad"));
+        Assert.Contains(Elements(dom, "timeline", "rect"), e => HasClass(e, "band") && HasClass(e, "crash"));
+    }
+
+    [Fact]
     public void Report_of_a_replication_strategy_has_no_leader_band_and_highlights_its_counterexample()
     {
         var report = Path.Combine(_dir.FullName, "replication.html");
