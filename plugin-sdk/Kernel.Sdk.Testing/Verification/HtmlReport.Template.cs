@@ -30,7 +30,9 @@ li.violation pre { margin: 2px 0 0; max-height: 96px; overflow: auto; background
 #toolbar button:hover { background: #eef; }
 .legend { display: inline-flex; align-items: center; margin-right: 10px; }
 .swatch { display: inline-block; width: 14px; height: 10px; margin-right: 4px; border: 1px solid #0003; }
-#scroll { overflow-x: auto; overflow-y: hidden; border: 1px solid #ccc; background: #fff; }
+#timeline-frame { display: flex; border: 1px solid #ccc; background: #fff; }
+#timeline-labels { flex: none; border-right: 1px solid #ddd; }
+#scroll { overflow-x: auto; overflow-y: hidden; flex: 1; min-width: 0; }
 svg text { font: 10px system-ui, sans-serif; fill: #333; }
 .row-bg { fill: #fff; } .row-bg.alt { fill: #f4f6f8; }
 .row-label { font-size: 11px; fill: #333; }
@@ -87,8 +89,8 @@ footer { margin-top: 14px; color: #888; font-size: 11px; }
 <span id="zoom-level" class="muted"></span>
 <span id="legend"></span>
 </div>
-<div id="scroll"><svg id="timeline"></svg></div>
-<footer>Bars: client operations from invoke to completion (hover for details). Bands: faults per node and on the network, the leader per term as seen from accepted proposals. Times are virtual seconds of the simulation.</footer>
+<div id="timeline-frame"><svg id="timeline-labels" width="64"></svg><div id="scroll"><svg id="timeline"></svg></div></div>
+<footer>Bars: client operations from invoke to completion (hover for details). Bands: faults per node and on the network, the leader per term as seen from accepted proposals. Times are virtual seconds of the simulation. Open the page with <code>#focus</code> at the end of its address to start zoomed on the violation.</footer>
 <script type="application/json" id="report-data">
 """;
 
@@ -186,7 +188,7 @@ footer { margin-top: 14px; color: #888; font-size: 11px; }
   rows.push({ id: "events", label: "events", h: 16 });
   for (var n = 1; n <= D.nodes; n++) { rows.push({ id: String(n), label: "n" + n, h: 16, implicated: implicatedNodes.has(n) }); }
   for (var c = 0; c <= maxClient; c++) { rows.push({ id: "c" + c, label: "client " + c, h: 14 }); }
-  var TOP = 22, LABEL = 64, y = TOP, rowById = {};
+  var TOP = 22, LABEL = 4, y = TOP, rowById = {};
   rows.forEach(function (r) { r.y = y; y += r.h + 2; rowById[r.id] = r; });
   var HEIGHT = y + 6;
   var firstClientY = rowById.c0 ? rowById.c0.y : y;
@@ -210,7 +212,7 @@ footer { margin-top: 14px; color: #888; font-size: 11px; }
   var zoom = 1;
   function render() {
     var box = $("scroll");
-    var base = Math.max(700, box.clientWidth - 2);
+    var base = Math.max(640, box.clientWidth);
     var W = Math.round(LABEL + (base - LABEL) * zoom);
     var plot = W - LABEL - 8;
     function x(t) { return LABEL + t / Math.max(1, D.end) * plot; }
@@ -231,7 +233,7 @@ footer { margin-top: 14px; color: #888; font-size: 11px; }
       svg("rect", { "class": "phase", x: x(D.liveness), y: TOP - 4, width: Math.max(0, x(D.end) - x(D.liveness)), height: HEIGHT - TOP }, root);
       if (x(D.end) - x(D.liveness) > 150) { svg("text", { "class": "phase-label", x: x(D.liveness) + 3, y: TOP - 12 }, root).textContent = "liveness phase: faults healed"; }
     }
-    if (win) {
+    if (win && D.cx) {
       svg("rect", { "class": "cx-window", x: x(win[0]), y: TOP - 4, width: Math.max(2, x(win[1]) - x(win[0])), height: HEIGHT - TOP }, root);
     }
 
@@ -273,10 +275,13 @@ footer { margin-top: 14px; color: #888; font-size: 11px; }
       tip(e, m[3] + " at " + sec(m[1]) + " s");
     });
 
-    // row labels (over the bands)
-    rows.forEach(function (r) {
-      svg("rect", { x: 0, y: r.y - 1, width: LABEL - 4, height: r.h + 2, fill: "#fafafa" }, root);
-      svg("text", { "class": "row-label" + (r.implicated ? " implicated" : ""), x: 4, y: r.y + r.h - 3 }, root).textContent = r.label;
+    // row labels, beside the scrolling timeline
+    var labels = $("timeline-labels");
+    clear(labels);
+    labels.setAttribute("height", HEIGHT);
+    rows.forEach(function (r, i) {
+      svg("rect", { "class": "row-bg" + (i % 2 ? " alt" : "") + (r.implicated ? " implicated" : ""), x: 0, y: r.y - 1, width: 64, height: r.h + 2 }, labels);
+      svg("text", { "class": "row-label" + (r.implicated ? " implicated" : ""), x: 4, y: r.y + r.h - 3 }, labels).textContent = r.label;
     });
 
     // operations
@@ -320,6 +325,7 @@ footer { margin-top: 14px; color: #888; font-size: 11px; }
   }
   render();
   window.addEventListener("resize", function () { render(); });
+  if (win && location.hash === "#focus") { $("zoom-violation").click(); }
 
   // ---- the counterexample in close-up, Porcupine-style: the key's operations around the ones that cannot be linearized
   if (D.cx && win) {
