@@ -264,7 +264,7 @@ public static class Verifier
         }
 
         var category = strategy is IConsensusStrategy ? "consensus" : "replication";
-        HtmlReport.Write(path, new ReportInput(strategy.Name, category, seed, why, options.Simulation, r.Result, r.Violations, r.Trace));
+        HtmlReport.Write(path, new ReportInput(strategy.Name, category, seed, why, options.Simulation, r.Result, r.Violations, r.Trace, linearizable));
     }
 
     /// <summary>Runs and checks one seed (the kv-cas check only when <paramref name="linearizable"/>).</summary>

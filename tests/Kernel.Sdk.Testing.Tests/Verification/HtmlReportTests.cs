@@ -120,6 +120,19 @@ public sealed class HtmlReportTests : IDisposable
     }
 
     [Fact]
+    public void Report_of_a_convergent_strategy_names_its_violation_and_why_the_history_is_not_checked()
+    {
+        var report = Path.Combine(_dir.FullName, "convergent.html");
+        var summary = Verifier.Run(new ToyLwwStrategy(LwwFlaw.NoAntiEntropy), new VerifyOptions { Seeds = 40, StopAtFirstViolation = true, ReportFile = report });
+        Assert.Equal(ViolationKinds.Convergence, summary.Violations[0].Kind);
+        var html = File.ReadAllText(report);
+        Assert.Contains($"\"seed\":{summary.FirstViolatingSeed},", html, StringComparison.Ordinal);
+        Assert.Contains("\"kind\":\"convergence\"", html, StringComparison.Ordinal);
+        Assert.Contains("not run (the strategy promises convergence, not linearizability)", html, StringComparison.Ordinal);
+        Assert.Contains("\"leaders\":[]", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_report_file_in_a_missing_directory_is_named_by_option()
     {
         var output = new StringWriter();
