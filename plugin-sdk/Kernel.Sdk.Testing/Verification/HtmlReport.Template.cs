@@ -171,7 +171,8 @@ footer { margin-top: 14px; color: #888; font-size: 11px; }
   // ---- legend
   var legend = $("legend");
   [["ok", "#66bb6a"], ["fail", "#ef5350"], ["info (unknown)", "#ffa726"], ["crashed", "#424242"], ["paused", "#9575cd"],
-   ["clock drift", "#4db6ac"], ["disconnected", "#e57373"], ["partition", "#ffcc80"], ["not a voter", "#bdbdbd"]]
+   ["clock drift", "#4db6ac"], ["disconnected", "#e57373"], ["partition", "#ffcc80"], ["removed", "#bdbdbd"], ["learner", "#e0e0e0"],
+   ["\u25BC transfer", "#1565c0"], ["\u25BC membership", "#6a1b9a"], ["\u25BC violation", "#b00020"]]
     .concat(D.cx ? [["cannot be linearized", "#fff; border:2px solid #b00020"], ["linearizable prefix", "#fff; border:2px solid #1565c0"]] : [])
     .forEach(function (l) {
       var s = html("span", { "class": "legend" }, null, legend);
