@@ -49,6 +49,11 @@ internal static class ExtraCommands
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
         var trace = new Option<string?>("--trace") { Description = "Write the full event trace of the first seed to this file" };
         var history = new Option<string?>("--history") { Description = "Write the client history of the first seed to this file (JSON lines, for check-history)" };
+        var report = new Option<string?>("--report")
+        {
+            Description = "Write a self-contained HTML report to this file: the timeline of the first violating seed (or of the first seed when clean), "
+                + "operations per client, faults, the leader per term, the counterexample highlighted",
+        };
         var command = new Command("verify",
             "Run a strategy as a simulated cluster under faults and check every history. Exit codes: 0 no violation; "
             + "1 at least one violation, or a seed whose history got no linearizability verdict within the check budget (kind 'unchecked'), "
@@ -56,7 +61,7 @@ internal static class ExtraCommands
         {
             TreatUnmatchedTokensAsErrors = false,
         };
-        foreach (var o in new Option[] { strategy, nodes, seeds, seed, ops, duration, faults, optionsMode, scheduleMode, json, trace, history })
+        foreach (var o in new Option[] { strategy, nodes, seeds, seed, ops, duration, faults, optionsMode, scheduleMode, json, trace, history, report })
         {
             command.Options.Add(o);
         }
@@ -150,6 +155,7 @@ internal static class ExtraCommands
                     VaryFaultSchedule = varySchedule ?? true,
                     TraceFile = parse.GetValue(trace),
                     HistoryFile = parse.GetValue(history),
+                    ReportFile = parse.GetValue(report),
                     Progress = bar is null ? null : bar.Report,
                     Simulation = new SimulationOptions
                     {

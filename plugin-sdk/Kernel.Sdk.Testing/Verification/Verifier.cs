@@ -53,6 +53,14 @@ public sealed record VerifyOptions
     /// <summary>Write the client history of <see cref="TraceSeed"/> to this file, in the kit's JSON Lines format.</summary>
     public string? HistoryFile { get; init; }
 
+    /// <summary>
+    /// Write a self-contained HTML report to this file: a timeline of one seed (client operations per client, faults,
+    /// the leader per term) with its violations, a linearizability counterexample highlighted. The seed is the first
+    /// violating one when the run found a violation (replayed after the run when it is not <see cref="TraceSeed"/>),
+    /// otherwise <see cref="TraceSeed"/> (default: the first seed).
+    /// </summary>
+    public string? ReportFile { get; init; }
+
     /// <summary>The seed whose trace and history are written (default <see cref="FirstSeed"/>).</summary>
     public long? TraceSeed { get; init; }
 
@@ -211,11 +219,18 @@ public static class Verifier
         var run = 0;
         var plans = new Dictionary<long, string>();
         var traceSeed = options.TraceSeed ?? options.FirstSeed;
+        (long Seed, SimulationResult Result, IReadOnlyList<Violation> Violations, ReportTrace Trace)? reported = null;
         for (var i = 0; i < options.Seeds && !cancellationToken.IsCancellationRequested; i++)
         {
             var seed = options.FirstSeed + i;
             var plan = SeedPlan.For(strategy, options, seed);
-            var outcome = RunSeed(simulate, linearizable, options, plan.Simulation, seed, seed == traceSeed);
+            var report = options.ReportFile is not null && seed == traceSeed ? new ReportTrace() : null;
+            var outcome = RunSeed(simulate, linearizable, options, plan.Simulation, seed, seed == traceSeed, report);
+            if (report is not null)
+            {
+                reported = (seed, outcome.Result, outcome.Violations, report);
+            }
+
             run++;
             operations += outcome.Result.Operations;
             simulated += outcome.Result.SimulatedTime;
@@ -237,19 +252,64 @@ public static class Verifier
             }
         }
 
+        if (options.ReportFile is { } reportFile && run > 0)
+        {
+            WriteReport(strategy, options, simulate, linearizable, violations, reported, reportFile);
+        }
+
         return new VerifySummary(strategy.Name, options.FirstSeed, run, operations, violations, unchecked_, simulated, options.TimeProvider.GetElapsedTime(started), hashes, plans);
+    }
+
+    /// <summary>
+    /// Writes the HTML report of the first violating seed, or else of the trace seed (of the first seed when the trace
+    /// seed was not run). A seed the run did not trace for the report is replayed (a simulation is a pure function of
+    /// strategy, options and seed), its files not written again.
+    /// </summary>
+    private static void WriteReport(IStrategy strategy, VerifyOptions options, Func<SimulationOptions, SimulationResult> simulate, bool linearizable,
+        List<Violation> violations, (long Seed, SimulationResult Result, IReadOnlyList<Violation> Violations, ReportTrace Trace)? reported, string path)
+    {
+        var traceSeed = options.TraceSeed ?? options.FirstSeed;
+        long seed;
+        string why;
+        if (violations.Count > 0)
+        {
+            seed = violations.Min(v => v.Seed);
+            why = "the first violating seed";
+        }
+        else
+        {
+            seed = reported?.Seed ?? options.FirstSeed;
+            why = seed == options.FirstSeed ? "the first seed (no violation)" : "the trace seed (no violation)";
+        }
+
+        if (reported is not { } r || r.Seed != seed)
+        {
+            var trace = new ReportTrace();
+            var outcome = RunSeed(simulate, linearizable, options, SeedPlan.For(strategy, options, seed).Simulation, seed, writeFiles: false, trace);
+            r = (seed, outcome.Result, outcome.Violations, trace);
+        }
+
+        var category = strategy is IConsensusStrategy ? "consensus" : "replication";
+        HtmlReport.Write(path, new ReportInput(strategy.Name, category, seed, why, SeedPlan.For(strategy, options, seed).Simulation, r.Result, r.Violations, r.Trace, linearizable));
     }
 
     /// <summary>Runs and checks one seed (the kv-cas check only when <paramref name="linearizable"/>).</summary>
     internal static (SimulationResult Result, IReadOnlyList<Violation> Violations, bool Unchecked) RunSeed(
-        Func<SimulationOptions, SimulationResult> simulate, bool linearizable, VerifyOptions options, SimulationOptions simulation, long seed, bool writeFiles)
+        Func<SimulationOptions, SimulationResult> simulate, bool linearizable, VerifyOptions options, SimulationOptions simulation, long seed, bool writeFiles, ReportTrace? report = null)
     {
-        StreamWriter? trace = null;
+        TextWriter? trace = null;
         try
         {
             if (writeFiles && options.TraceFile is { } path)
             {
                 trace = new StreamWriter(path, append: false) { AutoFlush = false };
+            }
+
+            if (report is not null)
+            {
+                // The report reads the text trace as it is written; the trace file, if any, still gets every line.
+                report.Inner = trace;
+                trace = report;
             }
 
             var result = simulate(simulation with { Seed = seed, Trace = trace });
@@ -270,6 +330,10 @@ public static class Verifier
                     MaxSteps = options.CheckMaxSteps,
                     TimeProvider = options.TimeProvider,
                 });
+                if (report is not null)
+                {
+                    report.Check = check;
+                }
                 if (check.Verdict == Verdict.NotLinearizable)
                 {
                     violations.Add(new Violation(seed, ViolationKinds.Linearizability,

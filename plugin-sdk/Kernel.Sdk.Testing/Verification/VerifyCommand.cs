@@ -57,7 +57,7 @@ public static class VerifyCommand
 
         errors.AddRange(options.Validate());
         errors.AddRange(strategy.ValidateOptions(options.Simulation.StrategyOptions ?? EmptyConfiguration.Instance));
-        foreach (var (option, file) in new[] { ("--trace", options.TraceFile), ("--history", options.HistoryFile) })
+        foreach (var (option, file) in new[] { ("--trace", options.TraceFile), ("--history", options.HistoryFile), ("--report", options.ReportFile) })
         {
             if (file is null)
             {

@@ -57,6 +57,26 @@ public sealed class VerifyTests
     }
 
     [Fact]
+    public async Task Verify_writes_an_html_report_and_names_report_when_its_directory_is_missing()
+    {
+        using var folder = new TestPluginsFolder();
+        folder.Add("UltimateConsensus");
+        var report = Path.Combine(folder.Root, "report.html");
+
+        var (code, stdout, err) = await RunCli(With(folder, "verify", "--strategy", "consensus/raft", "--seed", "5", "--duration", "2", "--report", report));
+
+        Assert.True(code == 0, stdout + err);
+        var html = File.ReadAllText(report);
+        Assert.Contains("<svg id=\"timeline\">", html, StringComparison.Ordinal);
+        Assert.Contains("\"seed\":5,", html, StringComparison.Ordinal);
+        Assert.Contains("the first seed (no violation)", html, StringComparison.Ordinal);
+
+        (code, stdout, err) = await RunCli(With(folder, "verify", "--strategy", "consensus/raft", "--seed", "5", "--report", "/no/such/dir/r.html"));
+        Assert.Equal(2, code);
+        Assert.Contains("--report '/no/such/dir/r.html': cannot write it, directory '/no/such/dir' does not exist.", stdout + err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Verify_rejects_unknown_and_non_consensus_strategies_and_bad_faults()
     {
         using var folder = new TestPluginsFolder();
