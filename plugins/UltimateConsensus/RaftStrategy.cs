@@ -20,8 +20,18 @@ namespace UltimateConsensus;
 /// <c>checkQuorum</c> (true), <c>leaseReads</c> (false; assumes bounded clock drift, see the option's documentation),
 /// <c>learnerCatchUpEntries</c> (64), <c>tickMilliseconds</c> (100, the runtime's wall-clock tick).
 /// </remarks>
-public sealed class RaftStrategy : IConsensusStrategy, IOptionVariations
+public sealed class RaftStrategy : IConsensusStrategy, IOptionVariations, IRecoveryBound
 {
+    /// <summary>Election timeouts (at their maximum) within which a healed cluster serves again; see <see cref="RecoveryTicks"/>.</summary>
+    internal const int RecoveryElectionTimeouts = 10;
+
+    /// <inheritdoc />
+    public long RecoveryTicks(IConfiguration options)
+    {
+        var raft = RaftOptions.Read(options ?? throw new ArgumentNullException(nameof(options)), out _);
+        return (long)RecoveryElectionTimeouts * raft.ElectionTimeoutMaxTicks;
+    }
+
     /// <summary>
     /// What <c>verify</c> varies per seed: small batches, windows and byte caps, so that commits across terms and partial
     /// appends happen; pre-vote and

@@ -18,6 +18,11 @@ internal sealed class Nemesis
     private readonly long _interval;
     private readonly List<Action> _actions = [];
     private bool _running;
+
+    /// <summary>How long the membership nemesis keeps a node a learner before it may promote it (simulated microseconds).</summary>
+    private const long LearnerAge = 1_500_000;
+
+    private readonly Dictionary<NodeId, long> _learnerSince = [];
     private long _restoreDeadline;
     private (NodeId Leader, long Term, long Index)? _wholeAt;
 
@@ -210,6 +215,12 @@ internal sealed class Nemesis
         return true;
     }
 
+    /// <summary>
+    /// One step of a random walk over configurations, so that changes come in long chains: remove a voter (while more
+    /// than two remain), add a missing node as a learner, promote a learner that has been one for a while (learners are
+    /// kept, so that quorum counting and snapshots meet them), or drop a learner. With the short snapshot intervals some
+    /// seeds draw, snapshots then cross membership changes.
+    /// </summary>
     private void ChangeMembership()
     {
         var leader = _cluster.Leader();
@@ -218,18 +229,78 @@ internal sealed class Nemesis
             return;
         }
 
-        if (_cluster.Nodes.All(status.Membership.IsVoter) && status.Membership.Voters.Count > 2)
+        var m = status.Membership;
+        var now = _cluster.NowMicros;
+        foreach (var learner in m.Learners)
         {
-            // Any voter may go, the leader included (it must step down once the change commits).
-            var voters = status.Membership.Voters;
-            var victim = voters[Random.Next(voters.Count)];
-            Note("remove " + victim);
-            _cluster.ProposeMembershipChange(leader, new MembershipChange(MembershipChangeKind.Remove, victim));
+            _learnerSince.TryAdd(learner, now);
         }
-        else
+
+        foreach (var id in _learnerSince.Keys.Where(id => !m.Learners.Contains(id)).ToList())
         {
-            Note("membership: bring a node back");
-            ProposeNextRestoringChange(leader, status);
+            _learnerSince.Remove(id);
+        }
+
+        var missing = _cluster.Nodes.Where(id => !m.Contains(id)).ToList();
+        var ripe = m.Learners.Where(id => now - _learnerSince[id] >= LearnerAge).ToList();
+        var choices = new List<(int Weight, Action Act)>();
+        if (m.Voters.Count > 2)
+        {
+            choices.Add((3, () =>
+            {
+                // Any voter may go, the leader included (it must step down once the change commits).
+                var victim = m.Voters[Random.Next(m.Voters.Count)];
+                Note("remove " + victim);
+                _cluster.ProposeMembershipChange(leader, new MembershipChange(MembershipChangeKind.Remove, victim));
+            }));
+        }
+
+        if (missing.Count > 0)
+        {
+            choices.Add((2, () =>
+            {
+                var id = missing[Random.Next(missing.Count)];
+                Note("add learner " + id);
+                _cluster.ProposeMembershipChange(leader, new MembershipChange(MembershipChangeKind.AddLearner, id));
+            }));
+        }
+
+        if (ripe.Count > 0)
+        {
+            choices.Add((3, () =>
+            {
+                var id = ripe[Random.Next(ripe.Count)];
+                Note("promote " + id);
+                _cluster.ProposeMembershipChange(leader, new MembershipChange(MembershipChangeKind.AddVoter, id));
+            }));
+        }
+
+        if (m.Learners.Count > 0)
+        {
+            choices.Add((1, () =>
+            {
+                var id = m.Learners[Random.Next(m.Learners.Count)];
+                Note("remove learner " + id);
+                _cluster.ProposeMembershipChange(leader, new MembershipChange(MembershipChangeKind.Remove, id));
+            }));
+        }
+
+        var total = choices.Sum(c => c.Weight);
+        if (total == 0)
+        {
+            return;
+        }
+
+        var pick = Random.Next(total);
+        foreach (var (weight, act) in choices)
+        {
+            if (pick < weight)
+            {
+                act();
+                return;
+            }
+
+            pick -= weight;
         }
     }
 
@@ -371,9 +442,24 @@ internal sealed class Nemesis
         if (Random.Chance(0.5))
         {
             // A crash in the middle of handling a Ready: between writing and syncing, before or while sending, before Advance.
+            // Half of them wait for a Ready of a kind that matters (a vote or term change, a membership entry, a snapshot,
+            // appended entries); one that has not struck within two seconds takes the next Ready instead.
             var target = up[0];
             target.ArmedCrash = (CrashPoint)Random.Next(4);
-            Note($"arm crash of {target.Id} at {target.ArmedCrash}");
+            target.ArmedTrigger = !_cluster.IsReplication && Random.Chance(0.5) ? (CrashTrigger)Random.Next(1, 5) : CrashTrigger.Any;
+            Note($"arm crash of {target.Id} at {target.ArmedCrash} on {target.ArmedTrigger}");
+            if (target.ArmedTrigger != CrashTrigger.Any)
+            {
+                var armedIncarnation = target.Incarnation;
+                _cluster.After(2_000_000, () =>
+                {
+                    if (target.Incarnation == armedIncarnation && target.ArmedCrash is not null)
+                    {
+                        target.ArmedTrigger = CrashTrigger.Any;
+                    }
+                });
+            }
+
             RestartWhenDown(target.Id, target.Incarnation);
             return;
         }

@@ -656,6 +656,39 @@ public sealed partial class SimCluster
         return true;
     }
 
+    internal static bool Matches(CrashTrigger trigger, Ready ready)
+    {
+        switch (trigger)
+        {
+            case CrashTrigger.HardStateOnly:
+                return !ready.HardState.IsEmpty && ready.Entries.Count == 0;
+            case CrashTrigger.Snapshot:
+                return ready.Snapshot is not null;
+            case CrashTrigger.Entries:
+                return ready.Entries.Count > 0;
+            case CrashTrigger.Membership:
+                for (var i = 0; i < ready.Entries.Count; i++)
+                {
+                    if (ready.Entries[i].Kind == EntryKind.Membership)
+                    {
+                        return true;
+                    }
+                }
+
+                for (var i = 0; i < ready.CommittedEntries.Count; i++)
+                {
+                    if (ready.CommittedEntries[i].Kind == EntryKind.Membership)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            default:
+                return true;
+        }
+    }
+
     /// <summary>Crashes the node here if a crash is armed for this point of its Ready handling.</summary>
     internal bool StrikeArmedCrash(SimNode n, CrashPoint point)
     {
@@ -867,6 +900,13 @@ public sealed partial class SimCluster
                 break; // nothing more, or the node threw or livelocked (then it is down)
             }
 
+            // An armed crash that waits for another kind of Ready sits this one out.
+            var waiting = n.ArmedCrash is not null && !Matches(n.ArmedTrigger, ready) ? n.ArmedCrash : null;
+            if (waiting is not null)
+            {
+                n.ArmedCrash = null;
+            }
+
             long delay = 0;
             try
             {
@@ -959,6 +999,11 @@ public sealed partial class SimCluster
             {
                 NodeThrew(n, "Advance", ex);
                 return;
+            }
+
+            if (waiting is not null && n.Up)
+            {
+                n.ArmedCrash = waiting;
             }
 
             MaybeSnapshot(n);

@@ -56,6 +56,9 @@ internal sealed class SimNode
     /// <summary>When set, the node crashes at this point of its next Ready (see <see cref="CrashPoint"/>).</summary>
     public CrashPoint? ArmedCrash { get; set; }
 
+    /// <summary>Which kind of Ready an armed crash waits for (a consensus node; a replica's crash strikes at its next batch).</summary>
+    public CrashTrigger ArmedTrigger { get; set; }
+
     /// <summary>Bumped at every crash, restart, pause and resume: stale tick chains see it and stop.</summary>
     public long TickGeneration { get; set; }
 
@@ -97,6 +100,28 @@ internal sealed class SimNode
     public long MessagesDropped { get; set; }
 
     public NodeCounters Counters => new(MessagesSent, BytesSent, MessagesReceived, BytesReceived, MessagesDropped, Disk.Syncs, Disk.BytesWritten);
+}
+
+/// <summary>
+/// The moments that matter, where an armed crash waits to strike: they are rare among all Readies, so crashes at random
+/// points seldom hit them.
+/// </summary>
+internal enum CrashTrigger : byte
+{
+    /// <summary>The next Ready.</summary>
+    Any,
+
+    /// <summary>A Ready with a new hard state and no entries: a term change or a vote granted.</summary>
+    HardStateOnly,
+
+    /// <summary>A Ready that appends or commits a membership entry.</summary>
+    Membership,
+
+    /// <summary>A Ready that installs a snapshot.</summary>
+    Snapshot,
+
+    /// <summary>A Ready that appends entries.</summary>
+    Entries,
 }
 
 /// <summary>Where, inside the handling of one Ready, an armed crash strikes.</summary>

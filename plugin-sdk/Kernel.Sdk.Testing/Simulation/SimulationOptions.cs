@@ -206,6 +206,13 @@ public sealed record SimulationOptions
     /// <summary>Once every fault is healed, the cluster must complete <see cref="LivenessOperations"/> operations within this time.</summary>
     public TimeSpan LivenessTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How soon, once every fault has healed, the liveness phase's operations must complete; null: within
+    /// <see cref="LivenessTimeout"/>. <see cref="Simulator.Run(Kernel.Sdk.Consensus.IConsensusStrategy, SimulationOptions)"/> sets it
+    /// from a strategy that declares <see cref="Kernel.Sdk.Consensus.IRecoveryBound"/>.
+    /// </summary>
+    public TimeSpan? RecoveryBound { get; init; }
+
     /// <summary>Operations (successful writes or reads) to complete in the liveness phase.</summary>
     public int LivenessOperations { get; init; } = 5;
 

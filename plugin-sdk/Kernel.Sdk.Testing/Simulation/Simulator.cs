@@ -22,8 +22,9 @@ public readonly record struct OperationCounts(int Ok, int Fail, int Info)
 public sealed class SimulationResult
 {
     internal SimulationResult(long seed, IReadOnlyList<Violation> violations, History history, OperationCounts operations,
-        TimeSpan simulated, string traceHash, long events, NodeCounters counters)
+        TimeSpan simulated, string traceHash, long events, NodeCounters counters, TimeSpan? recovery)
     {
+        Recovery = recovery;
         Seed = seed;
         Violations = violations;
         History = history;
@@ -57,6 +58,12 @@ public sealed class SimulationResult
 
     /// <summary>Counters summed over the nodes.</summary>
     public NodeCounters Counters { get; }
+
+    /// <summary>
+    /// How long the cluster took, once every fault was healed, to complete the liveness phase's operations; null when it
+    /// did not (or the run stopped before).
+    /// </summary>
+    public TimeSpan? Recovery { get; }
 }
 
 /// <summary>
@@ -74,6 +81,12 @@ public static class Simulator
     {
         ArgumentNullException.ThrowIfNull(strategy);
         ArgumentNullException.ThrowIfNull(options);
+        if (options.RecoveryBound is null && strategy is IRecoveryBound bound)
+        {
+            var ticks = bound.RecoveryTicks(options.StrategyOptions ?? EmptyConfiguration.Instance);
+            options = options with { RecoveryBound = TimeSpan.FromTicks(options.TickInterval.Ticks * Math.Max(1, ticks)) };
+        }
+
         return Run(new SimCluster(strategy, options), options);
     }
 
@@ -107,6 +120,7 @@ public static class Simulator
     {
         var workload = new Workload(cluster);
         var nemesis = new Nemesis(cluster);
+        TimeSpan? recovery = null;
         workload.Start();
         nemesis.Start();
         if (options.Operations is { } quota)
@@ -122,12 +136,19 @@ public static class Simulator
         {
             nemesis.HealAll();
             workload.MarkLiveness();
-            var live = cluster.RunUntil(_ => workload.OkSinceMark >= options.LivenessOperations, options.LivenessTimeout);
-            if (!live && !cluster.Stopped)
+            var healedAt = cluster.NowMicros;
+            var within = options.RecoveryBound ?? options.LivenessTimeout;
+            var live = cluster.RunUntil(_ => workload.OkSinceMark >= options.LivenessOperations, within);
+            if (live)
+            {
+                recovery = TimeSpan.FromMicroseconds(cluster.NowMicros - healedAt);
+            }
+            else if (!cluster.Stopped)
             {
                 var leader = cluster.IsReplication ? "" : $" (leader: {cluster.Leader()})";
+                var bound = options.RecoveryBound is null ? "" : " (the strategy's declared recovery bound)";
                 cluster.Violate(ViolationKinds.Liveness,
-                    $"with every fault healed only {workload.OkSinceMark} of {options.LivenessOperations} operations completed within {options.LivenessTimeout.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)}s{leader}");
+                    $"with every fault healed only {workload.OkSinceMark} of {options.LivenessOperations} operations completed within {within.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)}s{bound}{leader}");
             }
         }
 
@@ -155,7 +176,7 @@ public static class Simulator
 
         var history = workload.BuildHistory().Build();
         return new SimulationResult(options.Seed, [.. cluster.Violations], history, new OperationCounts(workload.Ok, workload.Fail, workload.Info),
-            cluster.Now, cluster.TraceHash, cluster.EventCount, cluster.TotalCounters);
+            cluster.Now, cluster.TraceHash, cluster.EventCount, cluster.TotalCounters, recovery);
     }
 
     /// <summary>

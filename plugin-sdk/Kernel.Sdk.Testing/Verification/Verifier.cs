@@ -109,9 +109,18 @@ public readonly record struct VerifyProgress(int Done, int Total, long Seed, int
 public sealed class VerifySummary
 {
     internal VerifySummary(string strategy, long firstSeed, int seedsRun, OperationCounts operations, IReadOnlyList<Violation> violations,
-        int uncheckedSeeds, TimeSpan simulated, TimeSpan wall, IReadOnlyList<string> traceHashes, IReadOnlyDictionary<long, string> plans)
+        int uncheckedSeeds, TimeSpan simulated, TimeSpan wall, IReadOnlyList<string> traceHashes, IReadOnlyDictionary<long, string> plans,
+        IReadOnlyList<(long Seed, TimeSpan Time)> recoveries)
     {
         Plans = plans;
+        if (recoveries.Count > 0)
+        {
+            var sorted = recoveries.OrderBy(r => r.Time).ThenBy(r => r.Seed).ToArray();
+            MedianRecovery = sorted[sorted.Length / 2].Time;
+            SlowestRecovery = sorted[^1].Time;
+            SlowestRecoverySeed = sorted[^1].Seed;
+        }
+
         Strategy = strategy;
         FirstSeed = firstSeed;
         SeedsRun = seedsRun;
@@ -156,6 +165,15 @@ public sealed class VerifySummary
     /// (see <see cref="VerifyOptions.VaryStrategyOptions"/>, <see cref="VerifyOptions.VaryFaultSchedule"/>).
     /// </summary>
     public IReadOnlyDictionary<long, string> Plans { get; }
+
+    /// <summary>The median, over the seeds, of the time from healing every fault to completing the liveness phase's operations.</summary>
+    public TimeSpan? MedianRecovery { get; }
+
+    /// <summary>The longest such recovery, and <see cref="SlowestRecoverySeed"/> the seed it took.</summary>
+    public TimeSpan? SlowestRecovery { get; }
+
+    /// <summary>The seed of <see cref="SlowestRecovery"/>.</summary>
+    public long? SlowestRecoverySeed { get; }
 
     /// <summary>True when no violation was found and every seed got a verdict.</summary>
     public bool Clean => Violations.Count == 0;
@@ -218,6 +236,7 @@ public static class Verifier
         var unchecked_ = 0;
         var run = 0;
         var plans = new Dictionary<long, string>();
+        var recoveries = new List<(long, TimeSpan)>();
         var traceSeed = options.TraceSeed ?? options.FirstSeed;
         (long Seed, SimulationResult Result, IReadOnlyList<Violation> Violations, ReportTrace Trace)? reported = null;
         for (var i = 0; i < options.Seeds && !cancellationToken.IsCancellationRequested; i++)
@@ -233,6 +252,11 @@ public static class Verifier
 
             run++;
             operations += outcome.Result.Operations;
+            if (outcome.Result.Recovery is { } recovered)
+            {
+                recoveries.Add((seed, recovered));
+            }
+
             simulated += outcome.Result.SimulatedTime;
             hashes.Add(outcome.Result.TraceHash);
             violations.AddRange(outcome.Violations);
@@ -257,7 +281,7 @@ public static class Verifier
             WriteReport(strategy, options, simulate, linearizable, violations, reported, reportFile);
         }
 
-        return new VerifySummary(strategy.Name, options.FirstSeed, run, operations, violations, unchecked_, simulated, options.TimeProvider.GetElapsedTime(started), hashes, plans);
+        return new VerifySummary(strategy.Name, options.FirstSeed, run, operations, violations, unchecked_, simulated, options.TimeProvider.GetElapsedTime(started), hashes, plans, recoveries);
     }
 
     /// <summary>

@@ -203,6 +203,15 @@ public static class VerifyCommand
 
         w.WriteEndArray();
         w.WriteNumber("uncheckedSeeds", s.UncheckedSeeds);
+        if (s.MedianRecovery is { } median)
+        {
+            w.WriteStartObject("recoverySeconds");
+            w.WriteNumber("median", Math.Round(median.TotalSeconds, 3));
+            w.WriteNumber("max", Math.Round(s.SlowestRecovery!.Value.TotalSeconds, 3));
+            w.WriteNumber("maxSeed", s.SlowestRecoverySeed!.Value);
+            w.WriteEndObject();
+        }
+
         w.WriteNumber("simulatedSeconds", Math.Round(s.SimulatedTime.TotalSeconds, 3));
         w.WriteNumber("wallSeconds", Math.Round(s.WallTime.TotalSeconds, 3));
         if (s.TraceHashes.Count == 1)
@@ -218,6 +227,11 @@ public static class VerifyCommand
         o.WriteLine(string.Create(inv, $"verify {name}: {s.SeedsRun} seed(s) from {s.FirstSeed}, {options.Simulation.Nodes} nodes, faults {SimFaultNames.Format(options.Simulation.Faults)}"));
         o.WriteLine(string.Create(inv, $"operations: {s.Operations.Total} ({s.Operations.Ok} ok, {s.Operations.Fail} fail, {s.Operations.Info} info)"));
         o.WriteLine(string.Create(inv, $"simulated {s.SimulatedTime.TotalSeconds:F1} s in {s.WallTime.TotalSeconds:F2} s wall ({(s.WallTime.TotalSeconds > 0 ? s.SimulatedTime.TotalSeconds / s.WallTime.TotalSeconds : 0):F0} sim-s per wall-s)"));
+        if (s.MedianRecovery is { } median)
+        {
+            o.WriteLine(string.Create(inv, $"recovery after healing every fault: median {median.TotalSeconds:F2} s, slowest {s.SlowestRecovery!.Value.TotalSeconds:F2} s (seed {s.SlowestRecoverySeed})"));
+        }
+
         if (s.TraceHashes.Count == 1)
         {
             o.WriteLine("trace hash: " + s.TraceHashes[0]);
