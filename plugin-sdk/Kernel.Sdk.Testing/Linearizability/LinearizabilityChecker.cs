@@ -8,6 +8,13 @@ namespace Kernel.Sdk.Testing.Linearizability;
 /// </summary>
 public static class LinearizabilityChecker
 {
+    /// <summary>Steps the plain search may take on one partition before it is redone with dominance pruning.</summary>
+    private const long PlainSearchSteps = 2_000_000;
+
+    /// <summary>For tests: search with dominance pruning from the start (on this thread), so both searches can be compared.</summary>
+    [ThreadStatic]
+    internal static bool DominanceFromTheStart;
+
     /// <summary>Checks <paramref name="history"/> against <paramref name="model"/>.</summary>
     /// <exception cref="ArgumentException">An operation returns before it is called.</exception>
     public static CheckResult Check<TState, TInput, TOutput>(
@@ -52,7 +59,15 @@ public static class LinearizabilityChecker
             }
 
             var search = new WglSearch<TState, TInput, TOutput>(model, ops);
-            var outcome = search.Run(budget);
+            // The plain search first; a partition it cannot settle in a few million steps is searched again with the
+            // pruning of configurations that used more unanswered operations (which costs more per step).
+            var outcome = search.Run(budget, dominance: DominanceFromTheStart, stepCap: DominanceFromTheStart ? long.MaxValue : PlainSearchSteps);
+            if (outcome == SearchOutcome.Escalate)
+            {
+                search = new WglSearch<TState, TInput, TOutput>(model, ops);
+                outcome = search.Run(budget, dominance: true, stepCap: long.MaxValue);
+            }
+
             if (outcome == SearchOutcome.NotLinearizable)
             {
                 var cex = search.BuildCounterexample(key, indexes, sourceLines);
@@ -152,6 +167,9 @@ internal interface IReadOnlyInputs<in TInput>
 
 internal enum SearchOutcome
 {
+    /// <summary>The plain search hit its own step cap (not the budget): search again with dominance pruning.</summary>
+    Escalate,
+
     Linearizable,
     NotLinearizable,
     OutOfBudget,
@@ -211,7 +229,7 @@ internal sealed class WglSearch<TState, TInput, TOutput>
         _bestState = model.Init();
     }
 
-    public SearchOutcome Run(SearchBudget budget)
+    public SearchOutcome Run(SearchBudget budget, bool dominance, long stepCap)
     {
         var ops = _ops;
         var n = ops.Length;
@@ -278,6 +296,28 @@ internal sealed class WglSearch<TState, TInput, TOutput>
         var zobrist = Zobrist(n);
         ulong bitsHash = 0;
         var cache = new StateCache<TState>(words);
+
+        // Operations of unknown outcome (their return is at the end) never have to be linearized: the search succeeds
+        // once every completed operation is. A configuration that has used more of them than another with the same
+        // completed operations and the same state can then do nothing the other cannot, so it is pruned. Without this
+        // the search tries every subset of them, which is what makes histories with many timed-out writes explode.
+        var pendingMask = new ulong[words];
+        var remaining = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (ops[i].Return == Operation<TInput, TOutput>.Pending)
+            {
+                pendingMask[i >> 6] |= 1UL << i;
+            }
+            else
+            {
+                remaining++;
+            }
+        }
+
+        var dominated = dominance && remaining < n ? new Dictionary<(ulong, TState), List<ulong[]>>() : null;
+        var escalateAt = stepCap == long.MaxValue || remaining == n ? long.MaxValue : budget.Steps + stepCap;
+        ulong completedHash = 0;
         var stackPos = new int[n];
         var stackState = new TState[n];
         var depth = 0;
@@ -289,8 +329,13 @@ internal sealed class WglSearch<TState, TInput, TOutput>
         var entry = next[0];
         try
         {
-            while (next[0] != -1)
+            while (remaining > 0)
             {
+                if (steps >= escalateAt)
+                {
+                    return SearchOutcome.Escalate;
+                }
+
                 if (++steps > maxSteps)
                 {
                     budget.StepsExhausted();
@@ -312,8 +357,12 @@ internal sealed class WglSearch<TState, TInput, TOutput>
                         var bit = 1UL << op;
                         bits[w] |= bit;
                         var newHash = bitsHash ^ zobrist[op];
-                        if (cache.Add(newHash, bits, newState))
+                        var pendingOp = (pendingMask[w] & bit) != 0;
+                        var newCompletedHash = pendingOp ? completedHash : completedHash ^ zobrist[op];
+                        if (cache.Add(newHash, bits, newState) && (dominated is null || NotDominated(dominated, newCompletedHash, newState, bits, pendingMask)))
                         {
+                            completedHash = newCompletedHash;
+                            remaining -= pendingOp ? 0 : 1;
                             stackPos[depth] = entry;
                             stackState[depth] = state;
                             depth++;
@@ -361,6 +410,11 @@ internal sealed class WglSearch<TState, TInput, TOutput>
                     var op = opAt[entry];
                     bits[op >> 6] &= ~(1UL << op);
                     bitsHash ^= zobrist[op];
+                    if ((pendingMask[op >> 6] & (1UL << op)) == 0)
+                    {
+                        completedHash ^= zobrist[op];
+                        remaining++;
+                    }
 
                     // unlift: relink the return, then the call.
                     var r = match[entry];
@@ -382,6 +436,38 @@ internal sealed class WglSearch<TState, TInput, TOutput>
         {
             budget.Steps = steps;
         }
+    }
+
+    /// <summary>
+    /// False when a configuration with the same completed operations and state, having used a subset of the pending ones
+    /// used here, was seen; otherwise records this one.
+    /// </summary>
+    private static bool NotDominated(Dictionary<(ulong, TState), List<ulong[]>> seen, ulong completedHash, TState state, ulong[] bits, ulong[] pendingMask)
+    {
+        if (!seen.TryGetValue((completedHash, state), out var list))
+        {
+            seen[(completedHash, state)] = [(ulong[])bits.Clone()];
+            return true;
+        }
+
+        foreach (var other in list)
+        {
+            var dominated = true;
+            for (var w = 0; w < bits.Length && dominated; w++)
+            {
+                dominated = (bits[w] & ~pendingMask[w]) == (other[w] & ~pendingMask[w])
+                    && (other[w] & pendingMask[w] & ~bits[w]) == 0;
+            }
+
+            if (dominated)
+            {
+                return false;
+            }
+        }
+
+        // A few per key catch most of what dominance prunes; a longer list costs more to scan than it saves.
+        list.Add((ulong[])bits.Clone());
+        return true;
     }
 
     private void RecordBest(int[] stackPos, int[] opAt, int depth, TState state)

@@ -181,4 +181,31 @@ public sealed class PropertyTests
             return input.Write || output == state;
         }
     }
+
+    [Property(MaxTest = 100)]
+    public bool Dominance_pruning_of_unanswered_operations_keeps_every_verdict(int seed)
+    {
+        // Many processes, so that several operations of unknown outcome overlap the completed ones.
+        var ops = Generate(seed, processes: 6 + Math.Abs(seed % 5), opsPerProcess: 6);
+        var read = ops.FirstOrDefault(o => o.F == "get" && !o.Unknown);
+        var histories = read is null ? [Build(ops)] : new[] { Build(ops), Build(ops, read) };
+        foreach (var history in histories)
+        {
+            var plain = KvCas.Check(history).Verdict;
+            LinearizabilityChecker.DominanceFromTheStart = true;
+            try
+            {
+                if (KvCas.Check(history).Verdict != plain)
+                {
+                    return false;
+                }
+            }
+            finally
+            {
+                LinearizabilityChecker.DominanceFromTheStart = false;
+            }
+        }
+
+        return true;
+    }
 }
