@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Mutation suite for the Raft plugin: applies each patch in benchmarks/Mutants/patches to a scratch copy of the plugin,
+# builds it in Release, deploys it to a private plugins folder and runs `kernel verify` on 5 and then 3 nodes.
+#
+# Usage: benchmarks/Mutants/run.sh [control] [NN | NN-name | path/to/x.patch ...]
+#   No argument: the control (unmodified plugin) and every patch. With arguments: just those (add `control` for it).
+# Environment: SEEDS (300) seeds of the 5-node pass; SEEDS3 (= SEEDS) seeds of the 3-node pass; FIRST_SEED (1);
+#   SKIP_KERNEL_BUILD=1 to reuse kernel/bin/Release; OUT (benchmarks/Mutants/results) for per-run JSON and results.tsv;
+#   REPORT (benchmarks/Mutants/REPORT.md).
+# The working tree is never modified: patches go to a temporary copy of the files the plugin build needs.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+SEEDS="${SEEDS:-300}"
+SEEDS3="${SEEDS3:-$SEEDS}"
+FIRST_SEED="${FIRST_SEED:-1}"
+OUT="${OUT:-$HERE/results}"
+REPORT="${REPORT:-$HERE/REPORT.md}"
+PLUGIN=plugins/UltimateConsensus
+KERNEL_DLL="$REPO/kernel/bin/Release/net10.0/kernel.dll"
+
+# ---------------------------------------------------------------- what to run
+declare -a RUN=()
+if [[ $# -eq 0 ]]; then
+  RUN+=(control)
+  for p in "$HERE"/patches/*.patch; do RUN+=("$p"); done
+else
+  for a in "$@"; do
+    if [[ "$a" == control ]]; then RUN+=(control)
+    elif [[ -f "$a" ]]; then RUN+=("$(cd "$(dirname "$a")" && pwd)/$(basename "$a")")
+    else
+      shopt -s nullglob
+      m=("$HERE"/patches/"$a"*.patch)
+      shopt -u nullglob
+      [[ ${#m[@]} -eq 1 ]] || { echo "error: '$a' matches ${#m[@]} patches" >&2; exit 2; }
+      RUN+=("${m[0]}")
+    fi
+  done
+fi
+
+SCRATCH="$(mktemp -d "${TMPDIR:-/tmp}/raft-mutants.XXXXXX")"
+cleanup() { rm -rf "$SCRATCH"; }
+trap cleanup EXIT
+mkdir -p "$OUT"
+START=$(date +%s)
+
+# ---------------------------------------------------------------- the kernel, once
+if [[ "${SKIP_KERNEL_BUILD:-0}" != 1 ]]; then
+  echo "== building the kernel (Release)"
+  (cd "$REPO" && dotnet build kernel -c Release -nologo -v q >"$SCRATCH/kernel-build.log" 2>&1) \
+    || { cat "$SCRATCH/kernel-build.log" >&2; exit 1; }
+fi
+[[ -f "$KERNEL_DLL" ]] || { echo "error: $KERNEL_DLL is missing" >&2; exit 1; }
+echo '{}' >"$SCRATCH/config.json"
+
+# ---------------------------------------------------------------- the scratch copy (sources only)
+SRC="$SCRATCH/repo"
+mkdir -p "$SRC/plugins" "$SRC/plugin-sdk"
+for f in Directory.Build.props Directory.Build.targets Directory.Packages.props global.json .editorconfig; do
+  [[ -e "$REPO/$f" ]] && cp "$REPO/$f" "$SRC/"
+done
+cp "$REPO/plugins/Directory.Build.props" "$SRC/plugins/"
+copy_sources() { # $1 = project folder relative to the repo; cp (not -p) gives fresh mtimes, so every build compiles
+  rm -rf "${SRC:?}/$1"
+  mkdir -p "$SRC/$1"
+  (cd "$REPO/$1" && find . -type f -not -path './bin/*' -not -path './obj/*' -print0 | tar --null -T - -cf -) | (cd "$SRC/$1" && tar -xf - -m)
+}
+copy_sources plugin-sdk/Kernel.Sdk
+OBJ_KEEP="$SCRATCH/obj-keep"
+
+RESULTS="$OUT/results.tsv"
+printf 'id\tname\tbuild\tcaught5\tfailing5\tfirst5\tkinds5\tunchecked5\tseconds5\tcaught3\tfailing3\tfirst3\tkinds3\tunchecked3\tseconds3\tseeds5\tseeds3\twall\tdescription\n' >"$RESULTS.new"
+# Keep earlier rows of variants not rerun now, so a subset run updates the table.
+declare -A RERUN=()
+for r in "${RUN[@]}"; do [[ "$r" == control ]] && RERUN[00-control]=1 || RERUN[$(basename "$r" .patch)]=1; done
+if [[ -f "$RESULTS" ]]; then
+  tail -n +2 "$RESULTS" | while IFS=$'\t' read -r id name rest; do
+    [[ -n "${RERUN[$id-$name]:-}" ]] || printf '%s\t%s\t%s\n' "$id" "$name" "$rest"
+  done >>"$RESULTS.new"
+fi
+
+summarize() { # $1 = verify JSON, prints caught failing first kinds unchecked seconds (tab-separated)
+  python3 - "$1" <<'PY'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except Exception as e:
+    print("\t".join(["error", "-", "-", "no-json:" + type(e).__name__, "-", "-"])); sys.exit()
+v = d.get("violations", [])
+real = [x for x in v if x.get("kind") != "unchecked"]
+seeds = sorted({x["seed"] for x in real})
+kinds = sorted({x["kind"] for x in v})
+print("\t".join([("yes" if seeds else "no"), str(len(seeds)), (str(seeds[0]) if seeds else "-"),
+                 (",".join(kinds) or "-"), str(d.get("uncheckedSeeds", 0)), str(d.get("wallSeconds", "-"))]))
+PY
+}
+
+run_verify() { # $1 = plugins dir, $2 = nodes, $3 = seeds, $4 = output json
+  local rc=0
+  dotnet "$KERNEL_DLL" --config "$SCRATCH/config.json" --plugins-dir "$1" verify --strategy consensus/raft \
+    --nodes "$2" --seeds "$3" --seed "$FIRST_SEED" --json >"$4" 2>"${4%.json}.stderr" || rc=$?
+  if [[ $rc -ne 0 && $rc -ne 1 ]]; then
+    echo "   verify exited $rc (see ${4%.json}.stderr)" >&2
+  fi
+}
+
+for r in "${RUN[@]}"; do
+  t0=$(date +%s)
+  if [[ "$r" == control ]]; then id=00; name=control; desc="Unmodified plugin (control)"
+  else
+    base="$(basename "$r" .patch)"; id="${base%%-*}"; name="${base#*-}"
+    desc="$(sed -n '1s/^# *//p' "$r")"
+  fi
+  echo "== $id-$name: $desc"
+  # fresh plugin sources (keep obj/ for a quick restore), then the patch
+  [[ -d "$SRC/$PLUGIN/obj" ]] && { rm -rf "$OBJ_KEEP"; mv "$SRC/$PLUGIN/obj" "$OBJ_KEEP"; }
+  copy_sources "$PLUGIN"
+  [[ -d "$OBJ_KEEP" ]] && mv "$OBJ_KEEP" "$SRC/$PLUGIN/obj"
+  build=ok
+  if [[ "$r" != control ]] && ! (cd "$SRC" && git apply --whitespace=nowarn "$r" 2>"$OUT/$id-$name.apply.log"); then
+    build=apply-failed
+  elif ! (cd "$SRC" && dotnet build "$PLUGIN" -c Release -nologo -v q >"$OUT/$id-$name.build.log" 2>&1); then
+    build=build-failed
+  fi
+  if [[ $build != ok ]]; then
+    echo "   $build (see $OUT/$id-$name.*.log)"
+    printf '%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t%s\t%s\t%s\t%s\n' "$id" "$name" "$build" "$SEEDS" "$SEEDS3" "$(( $(date +%s) - t0 ))" "$desc" >>"$RESULTS.new"
+    continue
+  fi
+  rm -f "$OUT/$id-$name.apply.log"
+  deploy="$SCRATCH/plugins-$id"
+  rm -rf "$deploy"; mkdir -p "$deploy/UltimateConsensus"
+  cp -r "$SRC/$PLUGIN/bin/Release/net10.0/." "$deploy/UltimateConsensus/"
+  [[ -f "$deploy/UltimateConsensus/plugin.json" ]] || { echo "error: no plugin.json in the build output" >&2; exit 1; }
+  run_verify "$deploy" 5 "$SEEDS" "$OUT/$id-$name.n5.json"
+  s5="$(summarize "$OUT/$id-$name.n5.json")"
+  run_verify "$deploy" 3 "$SEEDS3" "$OUT/$id-$name.n3.json"
+  s3="$(summarize "$OUT/$id-$name.n3.json")"
+  rm -rf "$deploy"
+  wall=$(( $(date +%s) - t0 ))
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$name" "$build" "$s5" "$s3" "$SEEDS" "$SEEDS3" "$wall" "$desc" >>"$RESULTS.new"
+  IFS=$'\t' read -r c5 f5 x5 k5 _ _ <<<"$s5"; IFS=$'\t' read -r c3 f3 x3 k3 _ _ <<<"$s3"
+  echo "   5 nodes: caught=$c5 failing=$f5/$SEEDS first=$x5 kinds=$k5 | 3 nodes: caught=$c3 failing=$f3/$SEEDS3 first=$x3 kinds=$k3 | ${wall}s"
+done
+
+{ head -1 "$RESULTS.new"; tail -n +2 "$RESULTS.new" | sort; } >"$RESULTS"
+rm -f "$RESULTS.new"
+python3 "$HERE/report.py" "$RESULTS" "$REPORT" "$(( $(date +%s) - START ))"
