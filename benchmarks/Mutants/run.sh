@@ -5,6 +5,8 @@
 # Usage: benchmarks/Mutants/run.sh [control] [NN | NN-name | path/to/x.patch ...]
 #   No argument: the control (unmodified plugin) and every patch. With arguments: just those (add `control` for it).
 # Environment: SEEDS (300) seeds of the 5-node pass; SEEDS3 (= SEEDS) seeds of the 3-node pass; FIRST_SEED (1);
+#   CHUNK (20) seeds per verify call; BUDGET5 / BUDGET3 (0 = none) wall seconds after which a pass stops at the end
+#   of its current chunk (the table then shows the seeds actually run);
 #   SKIP_KERNEL_BUILD=1 to reuse kernel/bin/Release; OUT (benchmarks/Mutants/results) for per-run JSON and results.tsv;
 #   REPORT (benchmarks/Mutants/REPORT.md).
 # The working tree is never modified: patches go to a temporary copy of the files the plugin build needs.
@@ -15,6 +17,9 @@ REPO="$(cd "$HERE/../.." && pwd)"
 SEEDS="${SEEDS:-300}"
 SEEDS3="${SEEDS3:-$SEEDS}"
 FIRST_SEED="${FIRST_SEED:-1}"
+CHUNK="${CHUNK:-20}"
+BUDGET5="${BUDGET5:-0}"
+BUDGET3="${BUDGET3:-0}"
 OUT="${OUT:-$HERE/results}"
 REPORT="${REPORT:-$HERE/REPORT.md}"
 PLUGIN=plugins/UltimateConsensus
@@ -70,7 +75,7 @@ copy_sources plugin-sdk/Kernel.Sdk
 OBJ_KEEP="$SCRATCH/obj-keep"
 
 RESULTS="$OUT/results.tsv"
-printf 'id\tname\tbuild\tcaught5\tfailing5\tfirst5\tkinds5\tunchecked5\tseconds5\tcaught3\tfailing3\tfirst3\tkinds3\tunchecked3\tseconds3\tseeds5\tseeds3\twall\tdescription\n' >"$RESULTS.new"
+printf 'id\tname\tbuild\tcaught5\tfailing5\tfirst5\tkinds5\tunchecked5\tseconds5\tseeds5\tcaught3\tfailing3\tfirst3\tkinds3\tunchecked3\tseconds3\tseeds3\twall\tdescription\n' >"$RESULTS.new"
 # Keep earlier rows of variants not rerun now, so a subset run updates the table.
 declare -A RERUN=()
 for r in "${RUN[@]}"; do [[ "$r" == control ]] && RERUN[00-control]=1 || RERUN[$(basename "$r" .patch)]=1; done
@@ -86,23 +91,58 @@ import json, sys
 try:
     d = json.load(open(sys.argv[1]))
 except Exception as e:
-    print("\t".join(["error", "-", "-", "no-json:" + type(e).__name__, "-", "-"])); sys.exit()
+    print("\t".join(["error", "-", "-", "no-json:" + type(e).__name__, "-", "-", "0"])); sys.exit()
 v = d.get("violations", [])
 real = [x for x in v if x.get("kind") != "unchecked"]
 seeds = sorted({x["seed"] for x in real})
 kinds = sorted({x["kind"] for x in v})
 print("\t".join([("yes" if seeds else "no"), str(len(seeds)), (str(seeds[0]) if seeds else "-"),
-                 (",".join(kinds) or "-"), str(d.get("uncheckedSeeds", 0)), str(d.get("wallSeconds", "-"))]))
+                 (",".join(kinds) or "-"), str(d.get("uncheckedSeeds", 0)), str(d.get("wallSeconds", "-")), str(d.get("seeds", 0))]))
 PY
 }
 
-run_verify() { # $1 = plugins dir, $2 = nodes, $3 = seeds, $4 = output json
-  local rc=0
-  dotnet "$KERNEL_DLL" --config "$SCRATCH/config.json" --plugins-dir "$1" verify --strategy consensus/raft \
-    --nodes "$2" --seeds "$3" --seed "$FIRST_SEED" --json >"$4" 2>"${4%.json}.stderr" || rc=$?
-  if [[ $rc -ne 0 && $rc -ne 1 ]]; then
-    echo "   verify exited $rc (see ${4%.json}.stderr)" >&2
-  fi
+run_verify() { # $1 = plugins dir, $2 = nodes, $3 = seeds, $4 = output json, $5 = wall budget in seconds (0: none)
+  # Runs the seeds in chunks of CHUNK so a pass can stop at its wall budget (seeds whose history the checker cannot
+  # decide cost its whole 20 s budget each); the merged JSON says how many seeds ran.
+  local run=0 rc n t0 parts=()
+  t0=$(date +%s)
+  while (( run < $3 )); do
+    n=$(( $3 - run < CHUNK ? $3 - run : CHUNK ))
+    rc=0
+    dotnet "$KERNEL_DLL" --config "$SCRATCH/config.json" --plugins-dir "$1" verify --strategy consensus/raft \
+      --nodes "$2" --seeds "$n" --seed "$(( FIRST_SEED + run ))" --json >"${4%.json}.part$run.json" 2>>"${4%.json}.stderr" || rc=$?
+    if [[ $rc -ne 0 && $rc -ne 1 ]]; then
+      echo "   verify exited $rc (see ${4%.json}.stderr)" >&2
+    fi
+    parts+=("${4%.json}.part$run.json")
+    run=$(( run + n ))
+    if (( $5 > 0 && $(date +%s) - t0 >= $5 )); then break; fi
+  done
+  python3 - "$4" "${parts[@]}" <<'PY'
+import json, sys
+out, parts = sys.argv[1], sys.argv[2:]
+merged = None
+for p in parts:
+    try:
+        d = json.load(open(p))
+    except Exception:
+        continue
+    if merged is None:
+        merged = d
+        merged["chunks"] = 1
+    else:
+        merged["seeds"] += d["seeds"]
+        merged["violations"] += d["violations"]
+        merged["uncheckedSeeds"] += d["uncheckedSeeds"]
+        merged["wallSeconds"] = round(merged["wallSeconds"] + d["wallSeconds"], 3)
+        merged["simulatedSeconds"] = round(merged["simulatedSeconds"] + d["simulatedSeconds"], 3)
+        for k in ("ok", "fail", "info", "total"):
+            merged["operations"][k] += d["operations"][k]
+        merged["chunks"] += 1
+if merged is not None:
+    json.dump(merged, open(out, "w"))
+PY
+  rm -f "${parts[@]}"
 }
 
 for r in "${RUN[@]}"; do
@@ -125,7 +165,7 @@ for r in "${RUN[@]}"; do
   fi
   if [[ $build != ok ]]; then
     echo "   $build (see $OUT/$id-$name.*.log)"
-    printf '%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t%s\t%s\t%s\t%s\n' "$id" "$name" "$build" "$SEEDS" "$SEEDS3" "$(( $(date +%s) - t0 ))" "$desc" >>"$RESULTS.new"
+    printf '%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t0\t-\t-\t-\t-\t-\t-\t0\t%s\t%s\n' "$id" "$name" "$build" "$(( $(date +%s) - t0 ))" "$desc" >>"$RESULTS.new"
     continue
   fi
   rm -f "$OUT/$id-$name.apply.log"
@@ -133,15 +173,15 @@ for r in "${RUN[@]}"; do
   rm -rf "$deploy"; mkdir -p "$deploy/UltimateConsensus"
   cp -r "$SRC/$PLUGIN/bin/Release/net10.0/." "$deploy/UltimateConsensus/"
   [[ -f "$deploy/UltimateConsensus/plugin.json" ]] || { echo "error: no plugin.json in the build output" >&2; exit 1; }
-  run_verify "$deploy" 5 "$SEEDS" "$OUT/$id-$name.n5.json"
+  run_verify "$deploy" 5 "$SEEDS" "$OUT/$id-$name.n5.json" "$BUDGET5"
   s5="$(summarize "$OUT/$id-$name.n5.json")"
-  run_verify "$deploy" 3 "$SEEDS3" "$OUT/$id-$name.n3.json"
+  run_verify "$deploy" 3 "$SEEDS3" "$OUT/$id-$name.n3.json" "$BUDGET3"
   s3="$(summarize "$OUT/$id-$name.n3.json")"
   rm -rf "$deploy"
   wall=$(( $(date +%s) - t0 ))
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$name" "$build" "$s5" "$s3" "$SEEDS" "$SEEDS3" "$wall" "$desc" >>"$RESULTS.new"
-  IFS=$'\t' read -r c5 f5 x5 k5 _ _ <<<"$s5"; IFS=$'\t' read -r c3 f3 x3 k3 _ _ <<<"$s3"
-  echo "   5 nodes: caught=$c5 failing=$f5/$SEEDS first=$x5 kinds=$k5 | 3 nodes: caught=$c3 failing=$f3/$SEEDS3 first=$x3 kinds=$k3 | ${wall}s"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$name" "$build" "$s5" "$s3" "$wall" "$desc" >>"$RESULTS.new"
+  IFS=$'\t' read -r c5 f5 x5 k5 _ _ n5 <<<"$s5"; IFS=$'\t' read -r c3 f3 x3 k3 _ _ n3 <<<"$s3"
+  echo "   5 nodes: caught=$c5 failing=$f5/$n5 first=$x5 kinds=$k5 | 3 nodes: caught=$c3 failing=$f3/$n3 first=$x3 kinds=$k3 | ${wall}s"
 done
 
 { head -1 "$RESULTS.new"; tail -n +2 "$RESULTS.new" | sort; } >"$RESULTS"
