@@ -7,6 +7,7 @@
 # Environment: SEEDS (300) seeds of the 5-node pass; SEEDS3 (= SEEDS) seeds of the 3-node pass; FIRST_SEED (1);
 #   CHUNK (20) seeds per verify call; BUDGET5 / BUDGET3 (0 = none) wall seconds after which a pass stops at the end
 #   of its current chunk (the table then shows the seeds actually run);
+#   CHUNK_TIMEOUT (120) seconds after which a verify call is killed and the pass recorded as a hang;
 #   SKIP_KERNEL_BUILD=1 to reuse kernel/bin/Release; OUT (benchmarks/Mutants/results) for per-run JSON and results.tsv;
 #   REPORT (benchmarks/Mutants/REPORT.md).
 # The working tree is never modified: patches go to a temporary copy of the files the plugin build needs.
@@ -18,6 +19,7 @@ SEEDS="${SEEDS:-300}"
 SEEDS3="${SEEDS3:-$SEEDS}"
 FIRST_SEED="${FIRST_SEED:-1}"
 CHUNK="${CHUNK:-20}"
+CHUNK_TIMEOUT="${CHUNK_TIMEOUT:-120}"
 BUDGET5="${BUDGET5:-0}"
 BUDGET3="${BUDGET3:-0}"
 OUT="${OUT:-$HERE/results}"
@@ -95,8 +97,8 @@ except Exception as e:
 v = d.get("violations", [])
 real = [x for x in v if x.get("kind") != "unchecked"]
 seeds = sorted({x["seed"] for x in real})
-kinds = sorted({x["kind"] for x in v})
-print("\t".join([("yes" if seeds else "no"), str(len(seeds)), (str(seeds[0]) if seeds else "-"),
+kinds = sorted({x["kind"] for x in v}) + (["hang(seeds %s)" % d["hung"]] if d.get("hung") else [])
+print("\t".join([("yes" if seeds else "hang" if d.get("hung") else "no"), str(len(seeds)), (str(seeds[0]) if seeds else "-"),
                  (",".join(kinds) or "-"), str(d.get("uncheckedSeeds", 0)), str(d.get("wallSeconds", "-")), str(d.get("seeds", 0))]))
 PY
 }
@@ -105,23 +107,31 @@ run_verify() { # $1 = plugins dir, $2 = nodes, $3 = seeds, $4 = output json, $5 
   # Runs the seeds in chunks of CHUNK so a pass can stop at its wall budget (seeds whose history the checker cannot
   # decide cost its whole 20 s budget each); the merged JSON says how many seeds ran.
   local run=0 rc n t0 parts=()
+  rm -f "${4%.json}.hung" "$4"
   t0=$(date +%s)
   while (( run < $3 )); do
     n=$(( $3 - run < CHUNK ? $3 - run : CHUNK ))
     rc=0
-    dotnet "$KERNEL_DLL" --config "$SCRATCH/config.json" --plugins-dir "$1" verify --strategy consensus/raft \
+    timeout "$CHUNK_TIMEOUT" dotnet "$KERNEL_DLL" --config "$SCRATCH/config.json" --plugins-dir "$1" verify --strategy consensus/raft \
       --nodes "$2" --seeds "$n" --seed "$(( FIRST_SEED + run ))" --json >"${4%.json}.part$run.json" 2>>"${4%.json}.stderr" || rc=$?
-    if [[ $rc -ne 0 && $rc -ne 1 ]]; then
+    if [[ $rc -eq 124 ]]; then
+      # The simulator has no per-seed wall limit: a variant that loops forever inside the plugin hangs verify.
+      echo "   verify of seeds $(( FIRST_SEED + run ))..$(( FIRST_SEED + run + n - 1 )) on $2 nodes did not finish in ${CHUNK_TIMEOUT}s: killed" >&2
+      echo "$(( FIRST_SEED + run ))-$(( FIRST_SEED + run + n - 1 ))" >"${4%.json}.hung"
+      rm -f "${4%.json}.part$run.json"
+      break
+    elif [[ $rc -ne 0 && $rc -ne 1 ]]; then
       echo "   verify exited $rc (see ${4%.json}.stderr)" >&2
     fi
     parts+=("${4%.json}.part$run.json")
     run=$(( run + n ))
     if (( $5 > 0 && $(date +%s) - t0 >= $5 )); then break; fi
   done
-  python3 - "$4" "${parts[@]}" <<'PY'
-import json, sys
+  python3 - "$4" ${parts[@]+"${parts[@]}"} <<'PY'
+import json, os, sys
 out, parts = sys.argv[1], sys.argv[2:]
 merged = None
+hung = out[:-len(".json")] + ".hung"
 for p in parts:
     try:
         d = json.load(open(p))
@@ -139,10 +149,13 @@ for p in parts:
         for k in ("ok", "fail", "info", "total"):
             merged["operations"][k] += d["operations"][k]
         merged["chunks"] += 1
+if os.path.exists(hung):
+    merged = merged or {"seeds": 0, "violations": [], "uncheckedSeeds": 0, "wallSeconds": 0}
+    merged["hung"] = open(hung).read().strip()
 if merged is not None:
     json.dump(merged, open(out, "w"))
 PY
-  rm -f "${parts[@]}"
+  rm -f ${parts[@]+"${parts[@]}"}
 }
 
 for r in "${RUN[@]}"; do
