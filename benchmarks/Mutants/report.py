@@ -63,8 +63,9 @@ for r in rows:
         lines.append(f"| {r['id']} | {r['name']} | {r['build']} | | | | | {r['wall']} |")
         continue
     kinds = sorted({k for k in (r["kinds5"] + "," + r["kinds3"]).split(",") if k and k != "-"})
-    f5 = f"{r['failing5']}/{r['seeds5']}" + ("" if r["caught5"] == "yes" else " (missed)")
-    f3 = f"{r['failing3']}/{r['seeds3']}" + ("" if r["caught3"] == "yes" else " (missed)")
+    tag = lambda c: "" if c == "yes" else " (verify hung: killed)" if c == "hang" else " (missed)"
+    f5 = f"{r['failing5']}/{r['seeds5']}" + tag(r["caught5"])
+    f3 = f"{r['failing3']}/{r['seeds3']}" + tag(r["caught3"])
     lines.append(f"| {r['id']} | {r['name']} | {f5} | {r['first5']} | {f3} | {r['first3']} | {', '.join(kinds) or '-'} | {r['wall']} |")
 lines.append("")
 lines.append("## Totals")
@@ -83,5 +84,9 @@ lines.append(f"- Wall time of this run: {total} s (sum over the variants in the 
 lines.append(f"- Machine: {platform.node()}, {cpu()}, {os.cpu_count()} cores (shared), {platform.system()} {platform.release()}, .NET SDK {dotnet}")
 lines.append(f"- Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}")
 lines.append("")
+notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
+if os.path.exists(notes):
+    lines.append(open(notes).read().rstrip())
+    lines.append("")
 open(report, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines[lines.index("## Totals") + 2:]))
