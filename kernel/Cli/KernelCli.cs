@@ -151,10 +151,9 @@ internal static class KernelCli
             return InvalidInput;
         }
 
-        if (runtime.UncheckedEntries.Count > 0)
+        if (runtime.UncheckedWarning is { } warning)
         {
-            var notLoaded = string.Join(", ", runtime.Plugins.Plugins.Where(p => p.Status != Plugins.PluginStatus.Loaded).Select(p => p.Id));
-            await error.WriteLineAsync($"warning: not checked, no loaded plugin offers them (plugins not loaded: {notLoaded}): {string.Join(", ", runtime.UncheckedEntries)}").ConfigureAwait(false);
+            await error.WriteLineAsync("warning: " + warning).ConfigureAwait(false);
         }
 
         return action(runtime);

@@ -82,7 +82,7 @@ internal static class ConfigValidator
     /// </summary>
     public static IReadOnlyList<string> ValidateOptions(KernelConfig config, IStrategyRegistry registry, out IReadOnlyList<(string PluginId, string Reason)> faulty)
     {
-        var errors = new List<string>();
+        var errors = new List<(string PluginId, string Message)>();
         var faults = new List<(string, string)>();
         foreach (var registration in registry.All)
         {
@@ -100,11 +100,12 @@ internal static class ConfigValidator
             }
 
             errors.AddRange(problems.Select(p =>
-                $"{config.OriginOfOptionMessage(category, strategy.Name, p)}: strategies.{category}.{strategy.Name}.options: {p}"));
+                (registration.PluginId, $"{config.OriginOfOptionMessage(category, strategy.Name, p)}: strategies.{category}.{strategy.Name}.options: {p}")));
         }
 
+        // A plugin that faulted is marked failed; its other strategies' option problems go with it.
         faulty = faults;
-        return errors;
+        return [.. errors.Where(e => !faults.Any(f => f.Item1 == e.PluginId)).Select(e => e.Message)];
     }
 
     private static string List(IEnumerable<string> items)

@@ -31,6 +31,11 @@ internal sealed class KernelRuntime : IAsyncDisposable
     /// </summary>
     public IReadOnlyList<string> UncheckedEntries { get; private set; } = [];
 
+    /// <summary>The warning about <see cref="UncheckedEntries"/>, or null when there are none.</summary>
+    public string? UncheckedWarning => UncheckedEntries.Count == 0
+        ? null
+        : $"not checked, no loaded plugin offers them (plugins not loaded: {string.Join(", ", Plugins.Plugins.Where(p => p.Status != PluginStatus.Loaded).Select(p => p.Id))}): {string.Join(", ", UncheckedEntries)}";
+
     /// <summary>
     /// Loads every plugin, then checks the configuration against them; throws <see cref="ConfigurationException"/> with every
     /// problem. A plugin whose option validation throws is marked failed, not the configuration.
@@ -42,12 +47,6 @@ internal sealed class KernelRuntime : IAsyncDisposable
         foreach (var (pluginId, reason) in faulty)
         {
             Plugins.MarkFailed(pluginId, reason);
-        }
-
-        if (faulty.Count > 0)
-        {
-            // The failed plugins' strategies left the registry; validate what remains once more.
-            optionErrors = ConfigValidator.ValidateOptions(Config, Registry, out _);
         }
 
         var errors = ConfigValidator.Validate(Config, Plugins.Plugins, out var @unchecked).Concat(optionErrors).ToArray();

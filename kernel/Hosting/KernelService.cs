@@ -43,11 +43,9 @@ internal sealed class KernelService(
             return Task.CompletedTask;
         }
 
-        if (runtime.UncheckedEntries.Count > 0)
+        if (runtime.UncheckedWarning is { } warning)
         {
-            logger.LogWarning("Configuration entries for strategies no loaded plugin offers, not checked (plugins not loaded: {Plugins}): {Entries}",
-                string.Join(", ", runtime.Plugins.Plugins.Where(p => p.Status != Plugins.PluginStatus.Loaded).Select(p => p.Id)),
-                string.Join(", ", runtime.UncheckedEntries));
+            logger.LogWarning("Configuration entries {Warning}", warning);
         }
 
         _watcher = new PluginWatcher(runtime.Plugins, logger);

@@ -306,15 +306,16 @@ public static class Verifier
             why = seed == options.FirstSeed ? "the first seed (no violation)" : "the trace seed (no violation)";
         }
 
+        var simulation = SeedPlan.For(strategy, options, seed).Simulation;
         if (reported is not { } r || r.Seed != seed)
         {
             var trace = new ReportTrace();
-            var outcome = RunSeed(simulate, linearizable, options, SeedPlan.For(strategy, options, seed).Simulation, seed, writeFiles: false, trace);
+            var outcome = RunSeed(simulate, linearizable, options, simulation, seed, writeFiles: false, trace);
             r = (seed, outcome.Result, outcome.Violations, trace);
         }
 
         var category = strategy is IConsensusStrategy ? "consensus" : "replication";
-        HtmlReport.Write(path, new ReportInput(strategy.Name, category, seed, why, SeedPlan.For(strategy, options, seed).Simulation, r.Result, r.Violations, r.Trace, linearizable));
+        HtmlReport.Write(path, new ReportInput(strategy.Name, category, seed, why, simulation, r.Result, r.Violations, r.Trace, linearizable));
     }
 
     /// <summary>Runs and checks one seed (the kv-cas check only when <paramref name="linearizable"/>).</summary>
