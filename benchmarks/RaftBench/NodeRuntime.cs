@@ -7,6 +7,7 @@ using System.Threading.Channels;
 
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
+using Kernel.Sdk.Runtime;
 
 namespace RaftBench;
 
@@ -58,11 +59,11 @@ internal enum TransportMode
 
 /// <summary>
 /// A node runtime as a production one does it: one thread owns the pure node; inputs come through a channel; after
-/// draining every pending input, each Ready is persisted (and synced when it must be), then its messages are sent, then its
-/// committed entries are applied (completing the waiting proposers), then the node is advanced. Draining before GetReady is
-/// what batches many proposals into one append and one fsync (group commit).
+/// draining every pending input, the SDK's <see cref="ReadyDriver"/> runs each Ready: persisted (and synced when it must
+/// be), then its messages sent, then its committed entries applied (completing the waiting proposers), then the node
+/// advanced. Draining before GetReady is what batches many proposals into one append and one fsync (group commit).
 /// </summary>
-internal sealed class NodeRuntime
+internal sealed class NodeRuntime : IConsensusReadyHandler
 {
     private const int MaxDrain = 1 << 16;
 
@@ -70,13 +71,14 @@ internal sealed class NodeRuntime
     private readonly IConsensusStorage _storage;
     private readonly IMessageCodec _codec;
     private readonly TransportMode _transport;
-    private readonly long _snapshotThreshold;
+    private readonly ReadyDriver _driver;
     private readonly Dictionary<long, Proposal> _pending = [];
     private readonly List<Proposal> _completed = [];
     private readonly ArrayBufferWriter<byte> _wire = new(1 << 16);
     private readonly Thread _thread;
     private NodeRuntime[] _peers = [];
-    private long _lastSnapshotIndex;
+    private bool _hardStateChanged;
+    private long _syncStart;
     private long[] _lastSeq = new long[1024];
     private volatile int _role;
     private volatile int _leader;
@@ -90,7 +92,7 @@ internal sealed class NodeRuntime
         _storage = storage;
         _codec = codec;
         _transport = transport;
-        _snapshotThreshold = snapshotThreshold;
+        _driver = new ReadyDriver(node, storage, this, new ReadyDriverOptions { SnapshotEvery = snapshotThreshold });
         Inbox = Channel.CreateUnbounded<Input>(new UnboundedChannelOptions
         {
             SingleReader = true,
@@ -274,64 +276,62 @@ internal sealed class NodeRuntime
         _pending[result.Index] = p;
     }
 
-    /// <summary>Handles every Ready; true when the hard state changed (the published role or term may have).</summary>
+    /// <summary>Handles every Ready through the driver; true when the hard state changed (the published role or term may have).</summary>
     private bool ProcessReady()
     {
-        var changed = false;
-        while (_node.HasReady)
+        _hardStateChanged = false;
+        var drain = _driver.Drain();
+        if (drain.Outcome == ReadyDrainOutcome.Failed)
         {
-            var ready = _node.GetReady();
-            Readies++;
-
-            // 1. Persist (snapshot, entries, then the hard state that may commit them), and sync when the Ready says so
-            //    (term, vote, entries or snapshot changed).
-            ready.WriteTo(_storage);
-            changed |= !ready.HardState.IsEmpty;
-            PersistedEntries += ready.Entries.Count;
-            if (ready.Snapshot is { } snapshot)
-            {
-                InstallStateMachine(snapshot);
-            }
-
-            if (ready.MustSync)
-            {
-                var t0 = Stopwatch.GetTimestamp();
-                _storage.Sync();
-                SyncTicks += Stopwatch.GetTimestamp() - t0;
-                Syncs++;
-            }
-
-            // 2. Send, once what the messages depend on is durable.
-            foreach (var message in ready.Messages)
-            {
-                Send(message);
-            }
-
-            // 3. Apply, then complete the proposers whose entries were applied here.
-            if (ready.CommittedEntries.Count > 0)
-            {
-                Apply(ready.CommittedEntries);
-            }
-
-            // 4. Tell the node.
-            _node.Advance(ready);
-
-            if (AppliedIndex - _lastSnapshotIndex >= _snapshotThreshold)
-            {
-                var taken = _node.Compact(AppliedIndex, EncodeStateMachine());
-                if (taken is not null)
-                {
-                    _storage.SaveSnapshot(taken);
-                    _lastSnapshotIndex = taken.Index;
-                    SnapshotsTaken++;
-                }
-            }
+            throw new InvalidOperationException($"{_node.Id} failed in {drain.Phase}", drain.Exception);
         }
 
-        return changed;
+        return _hardStateChanged;
     }
 
-    private void Send(IProtocolMessage message)
+    /// <inheritdoc />
+    public bool Continue(ReadyStage stage, Ready? ready, int index)
+    {
+        switch (stage)
+        {
+            case ReadyStage.Received:
+                Readies++;
+                _hardStateChanged |= !ready!.HardState.IsEmpty;
+                PersistedEntries += ready.Entries.Count;
+                break;
+            case ReadyStage.Written:
+                _syncStart = Stopwatch.GetTimestamp();
+                break;
+            case ReadyStage.Synced when ready!.MustSync:
+                SyncTicks += Stopwatch.GetTimestamp() - _syncStart;
+                Syncs++;
+                break;
+            case ReadyStage.Delivered:
+                CompleteApplied();
+                break;
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc />
+    public void Restore(Snapshot snapshot) => InstallStateMachine(snapshot);
+
+    /// <inheritdoc />
+    public void ServeRead(ReadState read)
+    {
+        // The benchmark issues no ReadIndex.
+    }
+
+    /// <inheritdoc />
+    public ReadOnlyMemory<byte> TakeSnapshot(long appliedIndex)
+    {
+        SnapshotsTaken++;
+        return EncodeStateMachine();
+    }
+
+    /// <inheritdoc />
+    public void Send(IProtocolMessage message)
     {
         var to = message.To.Value - 1;
         if ((uint)to >= (uint)_peers.Length)
@@ -359,59 +359,61 @@ internal sealed class NodeRuntime
         target.TryWrite(new Input(InputKind.Wire, new WireMessage(buffer, length)));
     }
 
-    private void Apply(IReadOnlyList<LogEntry> entries)
+    /// <inheritdoc />
+    public void Apply(LogEntry e)
     {
-        foreach (var e in entries)
+        if (e.Index != AppliedIndex + 1)
         {
-            if (e.Index != AppliedIndex + 1)
-            {
-                GapViolations++;
-            }
+            GapViolations++;
+        }
 
-            var h = Hash;
-            h = MixWord(h, (ulong)e.Index);
-            h = MixWord(h, (ulong)e.Term);
-            h = MixWord(h, (ulong)e.Kind);
-            h = Mix(h, e.Data.Span);
-            Hash = h;
-            AppliedIndex = e.Index;
-            if ((e.Index & 4095) == 0)
-            {
-                Checkpoints[e.Index] = h;
-            }
+        var h = Hash;
+        h = MixWord(h, (ulong)e.Index);
+        h = MixWord(h, (ulong)e.Term);
+        h = MixWord(h, (ulong)e.Kind);
+        h = Mix(h, e.Data.Span);
+        Hash = h;
+        AppliedIndex = e.Index;
+        if ((e.Index & 4095) == 0)
+        {
+            Checkpoints[e.Index] = h;
+        }
 
-            if (e.Kind == EntryKind.Command)
+        if (e.Kind == EntryKind.Command)
+        {
+            AppliedCommands++;
+            if (e.Data.Length >= 12)
             {
-                AppliedCommands++;
-                if (e.Data.Length >= 12)
+                var pid = BinaryPrimitives.ReadInt32LittleEndian(e.Data.Span);
+                var seq = BinaryPrimitives.ReadInt64LittleEndian(e.Data.Span[4..]);
+                if ((uint)pid < (uint)_lastSeq.Length)
                 {
-                    var pid = BinaryPrimitives.ReadInt32LittleEndian(e.Data.Span);
-                    var seq = BinaryPrimitives.ReadInt64LittleEndian(e.Data.Span[4..]);
-                    if ((uint)pid < (uint)_lastSeq.Length)
+                    if (seq <= _lastSeq[pid])
                     {
-                        if (seq <= _lastSeq[pid])
-                        {
-                            OrderViolations++;
-                        }
-
-                        _lastSeq[pid] = seq;
+                        OrderViolations++;
                     }
-                }
-            }
 
-            if (_pending.Count > 0 && _pending.Remove(e.Index, out var p))
-            {
-                if (p.Term == e.Term)
-                {
-                    _completed.Add(p);
-                }
-                else
-                {
-                    p.Done.TrySetResult(-1); // another leader's entry took its place
+                    _lastSeq[pid] = seq;
                 }
             }
         }
 
+        if (_pending.Count > 0 && _pending.Remove(e.Index, out var p))
+        {
+            if (p.Term == e.Term)
+            {
+                _completed.Add(p);
+            }
+            else
+            {
+                p.Done.TrySetResult(-1); // another leader's entry took its place
+            }
+        }
+    }
+
+    /// <summary>Completes the proposers whose entries this Ready applied, and publishes the applied index.</summary>
+    private void CompleteApplied()
+    {
         if (_completed.Count > 0)
         {
             var now = Stopwatch.GetTimestamp();
@@ -448,7 +450,6 @@ internal sealed class NodeRuntime
         AppliedIndex = index;
         AppliedCommands = BinaryPrimitives.ReadInt64LittleEndian(data[8..]);
         Hash = BinaryPrimitives.ReadUInt64LittleEndian(data[16..]);
-        _lastSnapshotIndex = index;
         _lastSeq = new long[_lastSeq.Length]; // per-proposer order checks restart after an installed snapshot
         SnapshotsInstalled++;
         Volatile.Write(ref _publishedApplied, AppliedIndex);

@@ -8,7 +8,8 @@
 //   --proposers 1,64      concurrent closed-loop proposers
 //   --storage file,mem    file = segmented WAL with fsync on every node; mem = no storage
 //   --transport codec     codec | object | both (codec: every message encoded and decoded by strategy.Codec)
-//   --raft key=value      a Raft option (repeatable), e.g. --raft maxInflightAppends=256 --raft tickMilliseconds=10
+//   --raft key=value      a Raft option (repeatable), e.g. --raft maxInflightAppends=256, or a runtime setting:
+//                         tickMilliseconds (100), snapshotEvery (10000 applied entries)
 //   --sweep               also run flow-control and tick variants on the 64-proposer file scenarios of the selection
 //   --dir PATH            where the temporary WAL folders go (default: the system temp folder)
 //   --fsync-seconds S     length of the raw fsync probe (default 3; 0 skips it)
@@ -206,7 +207,8 @@ static string[] Usage() =>
     "  --proposers 1,64      concurrent closed-loop proposers (at most 1000)",
     "  --storage file,mem    file = segmented WAL with fsync on every node; mem = no storage",
     "  --transport codec     codec | object | both",
-    "  --raft key=value      a Raft option (repeatable), e.g. --raft maxInflightAppends=256 --raft tickMilliseconds=10",
+    "  --raft key=value      a Raft option (repeatable), e.g. --raft maxInflightAppends=256, or a runtime setting:",
+    "                        tickMilliseconds (100), snapshotEvery (10000 applied entries)",
     "  --sweep               also run flow-control and tick variants on the 64-proposer file scenarios of the selection",
     "  --dir PATH            where the temporary WAL folders go (default: the system temp folder)",
     "  --fsync-seconds S     length of the raw fsync probe (default 3; 0 skips it)",
@@ -516,15 +518,18 @@ namespace RaftBench
         private static ScenarioResult RunIn(string root, Scenario s, BenchOptions o)
         {
             var strategy = new RaftStrategy();
-            var config = new ConfigurationBuilder().AddInMemoryCollection(s.RaftOptions).Build();
+
+            // tickMilliseconds and snapshotEvery are the runtime's settings, not Raft's: taken out before Raft validates the rest.
+            var raftOptions = s.RaftOptions.Where(o => o.Key is not ("tickMilliseconds" or "snapshotEvery")).ToDictionary();
+            var config = new ConfigurationBuilder().AddInMemoryCollection(raftOptions).Build();
             var errors = strategy.ValidateOptions(config);
             if (errors.Count > 0)
             {
                 throw new ArgumentException("Raft options: " + string.Join("; ", errors));
             }
 
-            var tickMs = int.TryParse(config["tickMilliseconds"], CultureInfo.InvariantCulture, out var t) ? t : 100;
-            var snapshotThreshold = long.TryParse(config["snapshotThreshold"], CultureInfo.InvariantCulture, out var st) ? st : 10_000;
+            var tickMs = int.TryParse(s.RaftOptions.GetValueOrDefault("tickMilliseconds"), CultureInfo.InvariantCulture, out var t) ? t : 100;
+            var snapshotThreshold = long.TryParse(s.RaftOptions.GetValueOrDefault("snapshotEvery"), CultureInfo.InvariantCulture, out var st) ? st : 10_000;
             var ids = new[] { new NodeId(1), new NodeId(2), new NodeId(3) };
             var membership = new Membership(ids);
             var storages = new List<IConsensusStorage>();

@@ -15,10 +15,10 @@ namespace UltimateConsensus;
 /// </summary>
 /// <remarks>
 /// Options (all optional; times in ticks): <c>electionTimeoutMinTicks</c> (10) &lt; <c>electionTimeoutMaxTicks</c> (20),
-/// <c>heartbeatIntervalTicks</c> (2, below the election minimum), <c>snapshotThreshold</c> (10000 applied entries),
+/// <c>heartbeatIntervalTicks</c> (2, below the election minimum),
 /// <c>maxInflightAppends</c> (64), <c>maxBytesPerMessage</c> (1 MiB), <c>maxBatchEntries</c> (1024), <c>preVote</c> (true),
 /// <c>checkQuorum</c> (true), <c>leaseReads</c> (false; assumes bounded clock drift, see the option's documentation),
-/// <c>learnerCatchUpEntries</c> (64), <c>tickMilliseconds</c> (100, the runtime's wall-clock tick).
+/// <c>learnerCatchUpEntries</c> (64). The tick's length and the snapshot policy are the runtime's settings.
 /// </remarks>
 public sealed class RaftStrategy : IConsensusStrategy, IOptionVariations, IRecoveryBound
 {

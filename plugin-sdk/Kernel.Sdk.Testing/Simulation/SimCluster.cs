@@ -1,9 +1,10 @@
-using System.Buffers;
 using System.Globalization;
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
 using Kernel.Sdk.Replication;
+using Kernel.Sdk.Runtime;
 using Kernel.Sdk.Strategies;
+using Kernel.Sdk.Testing.Simulation.Hosts;
 
 namespace Kernel.Sdk.Testing.Simulation;
 
@@ -34,24 +35,16 @@ public sealed partial class SimCluster
 {
     private readonly IConsensusStrategy? _strategy;
     private readonly IReplicationStrategy? _replication;
-    private readonly IMessageCodec _codec;
     private readonly SimulationOptions _options;
     private readonly SimNode[] _nodes;
-    private readonly Membership _membership;
     private readonly PriorityQueue<SimEvent, EventKey> _queue = new();
-    private readonly ArrayBufferWriter<byte> _writer = new(1024);
-    private readonly bool[,] _blocked;
-    private readonly bool[] _disconnected;
-    private readonly long[,] _linkMessages;
-    private readonly long[,] _linkBytes;
-    private readonly Dictionary<long, NodeId> _leaders = [];
-    private readonly Dictionary<long, ulong> _appliedAt = [];
     private readonly List<Violation> _violations = [];
+    private readonly ISimNodeHost _host;
+    private readonly ConsensusHost? _consensus;
+    private readonly ReplicaHost? _replicas;
     private readonly long _tick;
     private long _now;
     private long _seq;
-    private bool _reliable = true;
-    private bool _longReordering;
 
     /// <summary>Creates a cluster with the default options and starts every node on an empty disk (no virtual time passes).</summary>
     public static SimCluster Create(IConsensusStrategy strategy) => new(strategy, new SimulationOptions());
@@ -87,30 +80,33 @@ public sealed partial class SimCluster
 
         _strategy = consensus;
         _replication = replication;
-        _codec = consensus?.Codec ?? replication!.Codec;
         _options = options;
         Random = new SimRandom(unchecked((ulong)options.Seed));
         Trace = new TraceRecorder(options.Trace);
         _tick = Math.Max(1, (long)options.TickInterval.TotalMicroseconds);
         _nodes = new SimNode[options.Nodes + 1];
-        _blocked = new bool[options.Nodes + 1, options.Nodes + 1];
-        _disconnected = new bool[options.Nodes + 1];
-        _linkMessages = new long[options.Nodes + 1, options.Nodes + 1];
-        _linkBytes = new long[options.Nodes + 1, options.Nodes + 1];
+        Network = new SimNetwork(this, consensus?.Codec ?? replication!.Codec, options.Nodes);
         for (var i = 1; i <= options.Nodes; i++)
         {
             _nodes[i] = new SimNode(i, new SimDirectory("n" + i.ToString(CultureInfo.InvariantCulture)));
         }
 
-        _membership = new Membership(_nodes.Skip(1).Select(n => n.Id));
-        Nodes = _membership.Voters;
-        DropRate = 0;
-        DuplicateRate = 0;
+        var membership = new Membership(_nodes.Skip(1).Select(n => n.Id));
+        Nodes = membership.Voters;
         LongDelayProbability = options.LongDelayProbability;
         LongDelayMax = (long)options.LongDelayMax.TotalMicroseconds;
+        if (consensus is not null)
+        {
+            _host = _consensus = new ConsensusHost(this, consensus, membership);
+        }
+        else
+        {
+            _host = _replicas = new ReplicaHost(this, replication!);
+        }
+
         for (var i = 1; i <= options.Nodes; i++)
         {
-            StartNode(_nodes[i]);
+            _host.Start(_nodes[i]);
         }
     }
 
@@ -151,13 +147,19 @@ public sealed partial class SimCluster
 
     internal bool Stopped => _options.StopOnViolation && _violations.Count > 0;
 
-    internal double DropRate { get; set; }
+    internal SimNetwork Network { get; }
 
-    internal double DuplicateRate { get; set; }
+    internal double LongDelayProbability
+    {
+        get => Network.LongDelayProbability;
+        set => Network.LongDelayProbability = value;
+    }
 
-    internal double LongDelayProbability { get; set; }
-
-    internal long LongDelayMax { get; set; }
+    internal long LongDelayMax
+    {
+        get => Network.LongDelayMax;
+        set => Network.LongDelayMax = value;
+    }
 
     internal DiskCrashMode CrashMode => _options.Faults.HasFlag(SimFaults.Disk) ? DiskCrashMode.Tear : DiskCrashMode.LoseUnsynced;
 
@@ -247,16 +249,7 @@ public sealed partial class SimCluster
     public void Disconnect(NodeId node)
     {
         var i = IndexOf(node);
-        _disconnected[i] = true;
-        for (var j = 1; j < _nodes.Length; j++)
-        {
-            if (j != i)
-            {
-                _blocked[i, j] = true;
-                _blocked[j, i] = true;
-            }
-        }
-
+        Network.Disconnect(i);
         Trace.Record(_now, TraceKind.Partition, i, "disconnect");
     }
 
@@ -267,16 +260,7 @@ public sealed partial class SimCluster
     public void Connect(NodeId node)
     {
         var i = IndexOf(node);
-        _disconnected[i] = false;
-        for (var j = 1; j < _nodes.Length; j++)
-        {
-            if (!_disconnected[j])
-            {
-                _blocked[i, j] = false;
-                _blocked[j, i] = false;
-            }
-        }
-
+        Network.Connect(i);
         Trace.Record(_now, TraceKind.Partition, i, "connect");
     }
 
@@ -287,7 +271,6 @@ public sealed partial class SimCluster
     public void Partition(params NodeId[][] groups)
     {
         ArgumentNullException.ThrowIfNull(groups);
-        Array.Clear(_disconnected);
         var group = new int[_nodes.Length];
         for (var g = 0; g < groups.Length; g++)
         {
@@ -297,76 +280,57 @@ public sealed partial class SimCluster
             }
         }
 
-        for (var i = 1; i < _nodes.Length; i++)
-        {
-            for (var j = 1; j < _nodes.Length; j++)
-            {
-                _blocked[i, j] = i != j && (group[i] == 0 || group[i] != group[j]);
-            }
-        }
-
+        Network.Partition(group);
         Trace.Record(_now, TraceKind.Partition, 0, "partition " + string.Join(" | ", groups.Select(g => string.Join(",", g))));
     }
 
     /// <summary>Blocks the directed link <paramref name="from"/> → <paramref name="to"/> (a one-way partition).</summary>
     public void Block(NodeId from, NodeId to)
     {
-        _blocked[IndexOf(from), IndexOf(to)] = true;
+        Network.Block(IndexOf(from), IndexOf(to), true);
         Trace.Record(_now, TraceKind.Partition, IndexOf(from), "block ->" + to);
     }
 
     /// <summary>Unblocks the directed link <paramref name="from"/> → <paramref name="to"/>.</summary>
     public void Unblock(NodeId from, NodeId to)
     {
-        _blocked[IndexOf(from), IndexOf(to)] = false;
+        Network.Block(IndexOf(from), IndexOf(to), false);
         Trace.Record(_now, TraceKind.Partition, IndexOf(from), "unblock ->" + to);
     }
 
     /// <summary>True if messages from <paramref name="from"/> to <paramref name="to"/> are blocked.</summary>
-    public bool IsBlocked(NodeId from, NodeId to) => _blocked[IndexOf(from), IndexOf(to)];
+    public bool IsBlocked(NodeId from, NodeId to) => Network.IsBlocked(IndexOf(from), IndexOf(to));
 
     /// <summary>Heals every partition.</summary>
     public void Heal()
     {
-        Array.Clear(_blocked);
-        Array.Clear(_disconnected);
+        Network.Heal();
         Trace.Record(_now, TraceKind.Partition, 0, "heal");
     }
 
-    internal bool AnyBlocked()
-    {
-        foreach (var b in _blocked)
-        {
-            if (b)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    internal bool AnyBlocked() => Network.AnyBlocked();
 
     /// <summary>
     /// Reliable (the default): no loss. Unreliable, as in the MIT 6.5840 labs: 10% of messages lost and up to 27 ms extra delay.
     /// </summary>
     public void SetReliable(bool reliable)
     {
-        _reliable = reliable;
+        Network.SetReliable(reliable);
         Trace.Record(_now, TraceKind.Partition, 0, reliable ? "reliable" : "unreliable");
     }
 
     /// <summary>When on, two messages in three are held back 200 ms to 2.2 s (skewed short, as in 6.5840's labrpc), so they arrive long after later ones.</summary>
     public void SetLongReordering(bool on)
     {
-        _longReordering = on;
+        Network.SetLongReordering(on);
         Trace.Record(_now, TraceKind.Partition, 0, on ? "long-reordering on" : "long-reordering off");
     }
 
     /// <summary>Sets the probability that a message is lost and that it is delivered twice (beyond <see cref="SetReliable"/>).</summary>
     public void SetLossAndDuplication(double drop, double duplicate)
     {
-        DropRate = Math.Clamp(drop, 0, 1);
-        DuplicateRate = Math.Clamp(duplicate, 0, 1);
+        Network.DropRate = Math.Clamp(drop, 0, 1);
+        Network.DuplicateRate = Math.Clamp(duplicate, 0, 1);
     }
 
     // ---------------------------------------------------------------- node control
@@ -383,7 +347,7 @@ public sealed partial class SimCluster
         var n = _nodes[IndexOf(node)];
         if (!n.Up)
         {
-            StartNode(n);
+            _host.Start(n);
         }
     }
 
@@ -453,33 +417,10 @@ public sealed partial class SimCluster
         Drive(node, "TransferLeadership", x => x.TransferLeadership(target), static _ => false,
             (n, ok) => Trace.Record(_now, TraceKind.Transfer, n.Index, ok ? 1 : 0, target.Value, ReadOnlySpan<byte>.Empty));
 
-    /// <summary>
-    /// Calls a running consensus node from outside (a test or the nemesis), records the call, then processes the node's
-    /// output. A down or paused node gets no call; a node that throws is reported and crashed.
-    /// </summary>
     private T Drive<T>(NodeId node, string what, Func<IConsensusNode, T> call, Func<string, T> refused, Action<SimNode, T>? record)
     {
         RequireConsensus();
-        var n = _nodes[IndexOf(node)];
-        if (!n.Up || n.Paused)
-        {
-            return refused(n.Up ? "node is paused" : "node is down");
-        }
-
-        T result;
-        try
-        {
-            result = call(n.Node!);
-        }
-        catch (Exception ex)
-        {
-            NodeThrew(n, what, ex);
-            return refused("node crashed");
-        }
-
-        record?.Invoke(n, result);
-        ProcessReady(n);
-        return result;
+        return _consensus!.Drive(_nodes[IndexOf(node)], what, call, refused, record);
     }
 
     /// <summary>The node's status, or null when it is down (always null on a replication cluster).</summary>
@@ -545,8 +486,7 @@ public sealed partial class SimCluster
     public NodeCounters Counters(NodeId node) => _nodes[IndexOf(node)].Counters;
 
     /// <summary>Messages and bytes sent on the directed link <paramref name="from"/> → <paramref name="to"/>.</summary>
-    public (long Messages, long Bytes) LinkCounters(NodeId from, NodeId to) =>
-        (_linkMessages[IndexOf(from), IndexOf(to)], _linkBytes[IndexOf(from), IndexOf(to)]);
+    public (long Messages, long Bytes) LinkCounters(NodeId from, NodeId to) => Network.Link(IndexOf(from), IndexOf(to));
 
     /// <summary>The simulated disk of a node (to inspect it, or to corrupt it on purpose in a test).</summary>
     public SimDirectory Disk(NodeId node) => _nodes[IndexOf(node)].Disk;
@@ -558,134 +498,22 @@ public sealed partial class SimCluster
 
     // ---------------------------------------------------------------- node lifecycle
 
-    private void StartNode(SimNode n)
-    {
-        if (_replication is not null)
-        {
-            StartReplica(n);
-            return;
-        }
-
-        IConsensusStorage storage;
-        RecoveredState recovered;
-        try
-        {
-            storage = _strategy!.OpenStorage(n.Disk);
-            recovered = storage.Recovered;
-        }
-        catch (Exception ex)
-        {
-            Violate(ViolationKinds.Crash, $"{n.Id} could not open its storage after restart: {ex.GetType().Name}: {ex.Message}", n.Index);
-            return;
-        }
-
-        var covered = Math.Max(recovered.Snapshot?.Index ?? 0, recovered.Entries.Count > 0 ? recovered.Entries[^1].Index : 0);
-        if (covered < n.MaxAppliedEver)
-        {
-            Violate(ViolationKinds.AppliedPrefix,
-                $"{n.Id} had applied up to index {n.MaxAppliedEver} but recovered a log only up to {covered} after a crash (applied entries were not durable)", n.Index);
-        }
-
-        try
-        {
-            n.Node = _strategy.CreateNode(new ConsensusNodeOptions
-            {
-                Id = n.Id,
-                InitialMembership = _membership,
-                Recovered = recovered,
-                Random = new DeterministicRandom(Random.Fork()),
-                Options = _options.StrategyOptions ?? EmptyConfiguration.Instance,
-            });
-            n.Storage = storage;
-            n.StateMachine = new KvStateMachine();
-            if (recovered.Snapshot is { } snap)
-            {
-                n.StateMachine.Restore(snap.Data.Span);
-            }
-
-            n.Applied = recovered.Snapshot?.Index ?? 0;
-            n.AppliedTerm = recovered.Snapshot?.Term ?? 0;
-            n.LastSnapshotIndex = n.Applied;
-        }
-        catch (Exception ex)
-        {
-            n.Node = null;
-            storage.Dispose();
-            Violate(ViolationKinds.Crash, $"{n.Id} failed to start: {ex.GetType().Name}: {ex.Message}", n.Index);
-            return;
-        }
-
-        n.Paused = false;
-        n.TickGeneration++;
-        Trace.Record(_now, TraceKind.Restart, n.Index, covered, n.Applied);
-        Trace.Line(_now, TraceKind.Restart, n.Index, $"start: recovered snapshot {recovered.Snapshot?.Index ?? 0}, log to {covered}");
+    /// <summary>Schedules a (re)started node's first tick at a random point within its tick interval.</summary>
+    internal void ScheduleFirstTick(SimNode n) =>
         Schedule(_now + Random.NextInt64(1, TickInterval(n) + 1), new SimEvent(EventKind.Tick, n.Index, 0, n.TickGeneration, null));
-        ProcessReady(n);
-    }
 
-    /// <summary>
-    /// Takes the node's next batch of output. False when there is none, when the node threw (reported), or when it keeps
-    /// reporting output batch after batch (a livelock, reported and crashed).
-    /// </summary>
-    private bool NextReady<TReady>(SimNode n, ref int guard, Func<SimNode, bool> hasReady, Func<SimNode, TReady> getReady,
-        [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TReady ready)
+    /// <summary>Reports how a node's drain ended: a node that threw is crashed, a livelocked one too.</summary>
+    internal void Drained(SimNode n, ReadyDrain drain)
     {
-        ready = default;
-        try
+        switch (drain.Outcome)
         {
-            if (!hasReady(n))
-            {
-                return false;
-            }
-
-            ready = getReady(n);
-        }
-        catch (Exception ex)
-        {
-            NodeThrew(n, "GetReady", ex);
-            return false;
-        }
-
-        if (++guard > 10_000)
-        {
-            Violate(ViolationKinds.Crash, $"{n.Id} keeps reporting HasReady after 10000 batches in a row", n.Index);
-            CrashNode(n, DiskCrashMode.KeepUnsynced, "livelock");
-            return false;
-        }
-
-        return true;
-    }
-
-    internal static bool Matches(CrashTrigger trigger, Ready ready)
-    {
-        switch (trigger)
-        {
-            case CrashTrigger.HardStateOnly:
-                return !ready.HardState.IsEmpty && ready.Entries.Count == 0;
-            case CrashTrigger.Snapshot:
-                return ready.Snapshot is not null;
-            case CrashTrigger.Entries:
-                return ready.Entries.Count > 0;
-            case CrashTrigger.Membership:
-                for (var i = 0; i < ready.Entries.Count; i++)
-                {
-                    if (ready.Entries[i].Kind == EntryKind.Membership)
-                    {
-                        return true;
-                    }
-                }
-
-                for (var i = 0; i < ready.CommittedEntries.Count; i++)
-                {
-                    if (ready.CommittedEntries[i].Kind == EntryKind.Membership)
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            default:
-                return true;
+            case ReadyDrainOutcome.Failed:
+                NodeThrew(n, drain.Phase!, drain.Exception!);
+                break;
+            case ReadyDrainOutcome.Livelock:
+                Violate(ViolationKinds.Crash, $"{n.Id} keeps reporting HasReady after 10000 batches in a row", n.Index);
+                CrashNode(n, DiskCrashMode.KeepUnsynced, "livelock");
+                break;
         }
     }
 
@@ -720,12 +548,12 @@ public sealed partial class SimCluster
         n.Node = null;
         n.Replica = null;
         n.Storage = null;
+        n.Driver = null;
         n.Paused = false;
         n.ArmedCrash = null;
         n.TickGeneration++;
         n.Incarnation++;
         n.Inbox.Clear();
-        n.PendingReads.Clear();
         n.Disk.Crash(mode, Random);
         Trace.Record(_now, TraceKind.Crash, n.Index, (long)mode, 0);
         Trace.Line(_now, TraceKind.Crash, n.Index, why + " (" + mode + ")");
@@ -790,14 +618,7 @@ public sealed partial class SimCluster
         Trace.Record(_now, TraceKind.Tick, n.Index, 0, 0);
         try
         {
-            if (n.Replica is { } replica)
-            {
-                replica.Tick();
-            }
-            else
-            {
-                n.Node!.Tick();
-            }
+            _host.Tick(n);
         }
         catch (Exception ex)
         {
@@ -805,7 +626,7 @@ public sealed partial class SimCluster
             return;
         }
 
-        ProcessReady(n);
+        _host.Process(n);
         if (n.Up && generation == n.TickGeneration)
         {
             Schedule(_now + TickInterval(n), new SimEvent(EventKind.Tick, n.Index, 0, generation, null));
@@ -817,7 +638,7 @@ public sealed partial class SimCluster
         var n = _nodes[e.Node];
         var from = _nodes[e.From];
         var bytes = (byte[])e.Payload!;
-        if (!n.Up || _blocked[e.From, e.Node])
+        if (!n.Up || Network.IsBlocked(e.From, e.Node))
         {
             from.MessagesDropped++;
             Trace.Record(_now, TraceKind.Drop, e.Node, e.From, bytes.Length);
@@ -830,41 +651,14 @@ public sealed partial class SimCluster
             return;
         }
 
-        IProtocolMessage message;
-        try
+        if (Network.Receive(n, from, bytes) is not { } message)
         {
-            message = _codec.Decode(bytes);
-        }
-        catch (Exception ex)
-        {
-            Violate(ViolationKinds.Crash, $"codec could not decode a {bytes.Length}-byte message from {from.Id} to {n.Id}: {ex.GetType().Name}: {ex.Message}", n.Index);
-            return;
-        }
-
-        n.MessagesReceived++;
-        n.BytesReceived += bytes.Length;
-        Trace.Record(_now, TraceKind.Deliver, n.Index, e.From, 0, bytes);
-        if (Trace.TextEnabled)
-        {
-            Trace.Line(_now, TraceKind.Deliver, n.Index, $"from {from.Id} {message}");
-        }
-
-        if (message.To != n.Id || message.From != from.Id)
-        {
-            Violate(ViolationKinds.Crash, $"codec round trip changed the addresses of a message {from.Id}->{n.Id} into {message.From}->{message.To}", n.Index);
             return;
         }
 
         try
         {
-            if (n.Replica is { } replica)
-            {
-                replica.Step(message);
-            }
-            else
-            {
-                n.Node!.Step(message);
-            }
+            _host.Step(n, message);
         }
         catch (Exception ex)
         {
@@ -872,7 +666,7 @@ public sealed partial class SimCluster
             return;
         }
 
-        ProcessReady(n);
+        _host.Process(n);
     }
 
     internal void NodeThrew(SimNode n, string where, Exception ex)
@@ -881,338 +675,8 @@ public sealed partial class SimCluster
         CrashNode(n, DiskCrashMode.KeepUnsynced, "threw");
     }
 
-    // ---------------------------------------------------------------- the runtime loop
-
-    internal void ProcessReady(SimNode n)
-    {
-        if (n.Replica is not null)
-        {
-            ProcessReplicaReady(n);
-            return;
-        }
-
-        var guard = 0;
-        while (n.Up && !n.Paused)
-        {
-            var node = n.Node!;
-            if (!NextReady(n, ref guard, static x => x.Node!.HasReady, static x => x.Node!.GetReady(), out var ready))
-            {
-                break; // nothing more, or the node threw or livelocked (then it is down)
-            }
-
-            // An armed crash that waits for another kind of Ready sits this one out.
-            var waiting = n.ArmedCrash is not null && !Matches(n.ArmedTrigger, ready) ? n.ArmedCrash : null;
-            if (waiting is not null)
-            {
-                n.ArmedCrash = null;
-            }
-
-            long delay = 0;
-            try
-            {
-                var storage = n.Storage!;
-                ready.WriteTo(storage); // snapshot, entries, then the hard state that may commit them
-
-                if (StrikeArmedCrash(n, CrashPoint.BeforeSync))
-                {
-                    return;
-                }
-
-                if (ready.MustSync)
-                {
-                    storage.Sync();
-                    delay = (long)_options.SyncLatency.TotalMicroseconds;
-                }
-            }
-            catch (Exception ex)
-            {
-                NodeThrew(n, "storage", ex);
-                return;
-            }
-
-            if (StrikeArmedCrash(n, CrashPoint.BeforeSend))
-            {
-                return;
-            }
-
-            var sendBeforeCrash = n.ArmedCrash == CrashPoint.MidSend ? Random.Next(ready.Messages.Count + 1) : -1;
-            for (var i = 0; i < ready.Messages.Count; i++)
-            {
-                if (i == sendBeforeCrash && StrikeArmedCrash(n, CrashPoint.MidSend))
-                {
-                    return;
-                }
-
-                Send(n, ready.Messages[i], delay);
-            }
-
-            if (StrikeArmedCrash(n, CrashPoint.MidSend))
-            {
-                return;
-            }
-
-            if (ready.Snapshot is { } installed)
-            {
-                if (installed.Index < n.Applied)
-                {
-                    Violate(ViolationKinds.AppliedPrefix, $"{n.Id} installed a snapshot at {installed.Index} below its applied index {n.Applied}", n.Index);
-                }
-
-                try
-                {
-                    n.StateMachine.Restore(installed.Data.Span);
-                }
-                catch (FormatException ex)
-                {
-                    Violate(ViolationKinds.Crash, $"{n.Id} received a snapshot the state machine cannot read: {ex.Message}", n.Index);
-                }
-
-                n.Applied = installed.Index;
-                n.AppliedTerm = installed.Term;
-                n.LastSnapshotIndex = installed.Index;
-                n.MaxAppliedEver = Math.Max(n.MaxAppliedEver, n.Applied);
-                Trace.Record(_now, TraceKind.Apply, n.Index, installed.Index, -1);
-            }
-
-            var committed = ready.CommittedEntries;
-            for (var i = 0; i < committed.Count; i++) // index loops: foreach over the interfaces would box enumerators
-            {
-                Apply(n, committed[i]);
-            }
-
-            for (var i = 0; i < ready.ReadStates.Count; i++)
-            {
-                n.PendingReads.Add(ready.ReadStates[i]);
-            }
-
-            ServeReads(n);
-            if (StrikeArmedCrash(n, CrashPoint.BeforeAdvance))
-            {
-                return;
-            }
-
-            try
-            {
-                node.Advance(ready);
-            }
-            catch (Exception ex)
-            {
-                NodeThrew(n, "Advance", ex);
-                return;
-            }
-
-            if (waiting is not null && n.Up)
-            {
-                n.ArmedCrash = waiting;
-            }
-
-            MaybeSnapshot(n);
-        }
-
-        // A node that did nothing cannot have become a leader worth checking: a new leader always has output.
-        if (guard > 0 && n.Up)
-        {
-            CheckLeader(n);
-        }
-    }
-
-    internal void Send(SimNode n, IProtocolMessage message, long extraDelay)
-    {
-        var to = message.To.Value;
-        if (to < 1 || to >= _nodes.Length)
-        {
-            Violate(ViolationKinds.Crash, $"{n.Id} sent a message to unknown node {message.To}", n.Index);
-            return;
-        }
-
-        byte[] bytes;
-        try
-        {
-            _writer.ResetWrittenCount();
-            _codec.Encode(message, _writer);
-            bytes = _writer.WrittenSpan.ToArray();
-        }
-        catch (Exception ex)
-        {
-            Violate(ViolationKinds.Crash, $"codec could not encode {message} from {n.Id}: {ex.GetType().Name}: {ex.Message}", n.Index);
-            return;
-        }
-
-        n.MessagesSent++;
-        n.BytesSent += bytes.Length;
-        _linkMessages[n.Index, to]++;
-        _linkBytes[n.Index, to] += bytes.Length;
-        Trace.Record(_now, TraceKind.Send, n.Index, to, bytes.Length);
-        if (_blocked[n.Index, to] || Random.Chance(DropRate) || (!_reliable && Random.Chance(0.1)))
-        {
-            n.MessagesDropped++;
-            Trace.Record(_now, TraceKind.Drop, n.Index, to, -1);
-            return;
-        }
-
-        var e = new SimEvent(EventKind.Deliver, to, n.Index, 0, bytes);
-        Schedule(_now + extraDelay + Delay(), e);
-        if (Random.Chance(DuplicateRate))
-        {
-            Schedule(_now + extraDelay + Delay(), e);
-        }
-    }
-
-    private long Delay()
-    {
-        var d = (long)_options.MinDelay.TotalMicroseconds + Random.NextInt64(0, (long)_options.DelayJitter.TotalMicroseconds + 1);
-        if (Random.Chance(LongDelayProbability))
-        {
-            d += Random.NextInt64(0, LongDelayMax + 1);
-        }
-
-        if (!_reliable)
-        {
-            d += Random.NextInt64(0, 27_000);
-        }
-
-        if (_longReordering && Random.Next(3) != 0)
-        {
-            // As labrpc does it: 200 ms plus up to 2 s, skewed short.
-            d += 200_000 + Random.NextInt64(0, 1 + Random.NextInt64(0, 2_000_000));
-        }
-
-        return d;
-    }
-
-    private void Apply(SimNode n, LogEntry entry)
-    {
-        if (entry.Index != n.Applied + 1)
-        {
-            Violate(ViolationKinds.AppliedPrefix, $"{n.Id} was handed entry {entry.Index} to apply after applying {n.Applied}", n.Index);
-            if (entry.Index <= n.Applied)
-            {
-                return;
-            }
-        }
-
-        var hash = EntryHash(entry);
-        if (_appliedAt.TryGetValue(entry.Index, out var first))
-        {
-            if (first != hash)
-            {
-                var kind = entry.Index <= n.MaxAppliedEver ? ViolationKinds.AppliedPrefix : ViolationKinds.StateMachineSafety;
-                var what = entry.Index <= n.MaxAppliedEver ? $"{n.Id} re-applied a different entry at index {entry.Index} than it applied before its restart"
-                    : $"{n.Id} applied a different entry at index {entry.Index} (term {entry.Term}) than another node applied there";
-                Violate(kind, what, n.Index);
-            }
-        }
-        else
-        {
-            _appliedAt[entry.Index] = hash;
-        }
-
-        n.Applied = entry.Index;
-        n.AppliedTerm = entry.Term;
-        n.MaxAppliedEver = Math.Max(n.MaxAppliedEver, n.Applied);
-        if (_options.RecordAppliedEntries)
-        {
-            n.AppliedLog.Add(entry);
-        }
-
-        Trace.Record(_now, TraceKind.Apply, n.Index, entry.Index, entry.Term, entry.Data.Span);
-        if (entry.Kind != EntryKind.Command)
-        {
-            return;
-        }
-
-        var result = n.StateMachine.Apply(entry.Data.Span, out var request);
-        if (result is not null)
-        {
-            Applied?.Invoke(n, entry.Index, hash, request, result);
-        }
-    }
-
-    private void ServeReads(SimNode n)
-    {
-        if (n.PendingReads.Count == 0)
-        {
-            return;
-        }
-
-        for (var i = 0; i < n.PendingReads.Count;)
-        {
-            var rs = n.PendingReads[i];
-            if (rs.Index <= n.Applied)
-            {
-                n.PendingReads.RemoveAt(i);
-                if (_options.RecordAppliedEntries)
-                {
-                    n.Served.Add(rs.Context);
-                }
-
-                ReadServed?.Invoke(n, rs.Context);
-            }
-            else
-            {
-                i++;
-            }
-        }
-    }
-
-    private void MaybeSnapshot(SimNode n)
-    {
-        var every = _options.SnapshotEvery;
-        if (every <= 0 || !n.Up || n.Applied - n.LastSnapshotIndex < every)
-        {
-            return;
-        }
-
-        var data = n.StateMachine.Snapshot();
-        try
-        {
-            // The node knows the term and membership at the index: it returns the record to persist.
-            var snapshot = n.Node!.Compact(n.Applied, data);
-            if (snapshot is not null)
-            {
-                n.Storage!.SaveSnapshot(snapshot);
-                n.Storage.Sync();
-            }
-        }
-        catch (Exception ex)
-        {
-            NodeThrew(n, "Compact", ex);
-            return;
-        }
-
-        n.LastSnapshotIndex = n.Applied;
-    }
-
-    private void CheckLeader(SimNode n)
-    {
-        ConsensusStatus status;
-        try
-        {
-            status = n.Node!.Status;
-        }
-        catch (Exception ex)
-        {
-            NodeThrew(n, "Status", ex);
-            return;
-        }
-
-        if (status.Role != ConsensusRole.Leader)
-        {
-            return;
-        }
-
-        if (_leaders.TryGetValue(status.Term, out var other))
-        {
-            if (other != n.Id)
-            {
-                Violate(ViolationKinds.ElectionSafety, $"{n.Id} and {other} both led term {status.Term}", n.Index);
-            }
-        }
-        else
-        {
-            _leaders[status.Term] = n.Id;
-        }
-    }
+    /// <summary>Runs the node's output through its host (after a call from outside: the nemesis, a snapshot).</summary>
+    internal void ProcessReady(SimNode n) => _host.Process(n);
 
     internal void Violate(string kind, string message, int node = 0)
     {
@@ -1221,7 +685,7 @@ public sealed partial class SimCluster
         Trace.Record(_now, TraceKind.Violation, node, kind + ": " + message);
     }
 
-    internal bool AppliedAtMatches(long index, ulong hash) => _appliedAt.TryGetValue(index, out var h) && h == hash;
+    internal bool AppliedAtMatches(long index, ulong hash) => _consensus?.AppliedAtMatches(index, hash) ?? false;
 
     internal static ulong EntryHash(LogEntry entry)
     {

@@ -1,6 +1,7 @@
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
 using Kernel.Sdk.Replication;
+using Kernel.Sdk.Runtime;
 
 namespace Kernel.Sdk.Testing.Simulation;
 
@@ -46,6 +47,9 @@ internal sealed class SimNode
 
     public IConsensusNode? Node { get; set; }
 
+    /// <summary>The one Ready driver running the node's or replica's output (null when down).</summary>
+    public ReadyDriver? Driver { get; set; }
+
     /// <summary>The running replica of a replication cluster (null when down, and always on a consensus cluster).</summary>
     public IReplicaNode? Replica { get; set; }
 
@@ -75,10 +79,6 @@ internal sealed class SimNode
     public long AppliedTerm { get; set; }
 
     public long MaxAppliedEver { get; set; }
-
-    public long LastSnapshotIndex { get; set; }
-
-    public List<ReadState> PendingReads { get; } = [];
 
     public Queue<SimEvent> Inbox { get; } = new();
 

@@ -107,8 +107,4 @@ public sealed record ConsensusStatus(
     long LastIndex,
     long Commit,
     long Applied,
-    Membership Membership)
-{
-    /// <summary>True when the node's log has grown past its snapshot threshold: the runtime should snapshot and call <see cref="IConsensusNode.Compact"/>.</summary>
-    public bool SnapshotWanted { get; init; }
-}
+    Membership Membership);

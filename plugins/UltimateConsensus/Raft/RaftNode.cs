@@ -79,13 +79,7 @@ internal sealed class RaftNode : IConsensusNode
         _log.LastIndex,
         _log.Committed,
         _log.Applying,
-        _membership)
-    {
-        SnapshotWanted = ShouldSnapshot,
-    };
-
-    /// <summary>True when the applied part of the log has reached the snapshotThreshold: the runtime should snapshot and call <see cref="Compact"/>.</summary>
-    public bool ShouldSnapshot => _log.Applied - _log.SnapshotIndex >= _options.SnapshotThreshold;
+        _membership);
 
     public bool HasReady =>
         _messages.Count > 0 || _readStates.Count > 0 || _pendingBroadcast || _log.PendingSnapshot is not null

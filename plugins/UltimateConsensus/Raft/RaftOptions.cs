@@ -5,20 +5,18 @@ namespace UltimateConsensus.Raft;
 
 /// <summary>
 /// Raft's options, read from the strategy's <c>options</c> section. Every time is counted in ticks
-/// (<see cref="Kernel.Sdk.Consensus.IConsensusNode.Tick"/>); <see cref="TickMilliseconds"/> says what a tick is in wall time
-/// for the node runtime (the simulator uses virtual ticks and ignores it).
+/// (<see cref="Kernel.Sdk.Consensus.IConsensusNode.Tick"/>). What a tick is in wall time, and when to snapshot, are the
+/// runtime's settings (the node runtime's tick and the <see cref="Kernel.Sdk.Runtime.ReadyDriverOptions"/>), not Raft's.
 /// </summary>
 internal sealed record RaftOptions
 {
     public const int DefaultElectionTimeoutMinTicks = 10;
     public const int DefaultElectionTimeoutMaxTicks = 20;
     public const int DefaultHeartbeatIntervalTicks = 2;
-    public const long DefaultSnapshotThreshold = 10_000;
     public const int DefaultMaxInflightAppends = 64;
     public const int DefaultMaxBytesPerMessage = 1 << 20;
     public const int DefaultMaxBatchEntries = 1024;
     public const int DefaultLearnerCatchUpEntries = 64;
-    public const int DefaultTickMilliseconds = 100;
     public const long DefaultMaxUncommittedBytes = 64L << 20;
     public const long DefaultMaxCommittedBytesPerReady = 64L << 20;
     public const long MaxByteLimit = 1L << 40;
@@ -31,12 +29,6 @@ internal sealed record RaftOptions
 
     /// <summary>Ticks between two heartbeat rounds of a leader; less than the election timeout.</summary>
     public int HeartbeatIntervalTicks { get; init; } = DefaultHeartbeatIntervalTicks;
-
-    /// <summary>
-    /// Number of applied entries kept in the log after which the runtime should snapshot the state machine and call
-    /// <c>Compact</c> (see <see cref="RaftNode.ShouldSnapshot"/>); the node never snapshots by itself.
-    /// </summary>
-    public long SnapshotThreshold { get; init; } = DefaultSnapshotThreshold;
 
     /// <summary>Append messages a leader keeps in flight to one follower in replicate state.</summary>
     public int MaxInflightAppends { get; init; } = DefaultMaxInflightAppends;
@@ -77,9 +69,6 @@ internal sealed record RaftOptions
     /// <summary>How far behind the leader's last index a learner may be for <c>AddVoter</c> to promote it.</summary>
     public int LearnerCatchUpEntries { get; init; } = DefaultLearnerCatchUpEntries;
 
-    /// <summary>Wall-clock length of a tick for the node runtime.</summary>
-    public int TickMilliseconds { get; init; } = DefaultTickMilliseconds;
-
     /// <summary>Reads and validates the options; <paramref name="errors"/> lists every problem (empty when valid).</summary>
     public static RaftOptions Read(IConfiguration section, out IReadOnlyList<string> errors)
     {
@@ -89,7 +78,6 @@ internal sealed record RaftOptions
             ElectionTimeoutMinTicks = r.Int("electionTimeoutMinTicks", DefaultElectionTimeoutMinTicks, 2, 1_000_000),
             ElectionTimeoutMaxTicks = r.Int("electionTimeoutMaxTicks", DefaultElectionTimeoutMaxTicks, 3, 1_000_001),
             HeartbeatIntervalTicks = r.Int("heartbeatIntervalTicks", DefaultHeartbeatIntervalTicks, 1, 999_999),
-            SnapshotThreshold = r.Long("snapshotThreshold", DefaultSnapshotThreshold, 1, long.MaxValue),
             MaxInflightAppends = r.Int("maxInflightAppends", DefaultMaxInflightAppends, 1, 65_536),
             MaxBytesPerMessage = r.Int("maxBytesPerMessage", DefaultMaxBytesPerMessage, 1, 256 << 20),
             MaxBatchEntries = r.Int("maxBatchEntries", DefaultMaxBatchEntries, 1, 1_000_000),
@@ -99,7 +87,6 @@ internal sealed record RaftOptions
             CheckQuorum = r.Bool("checkQuorum", true),
             LeaseReads = r.Bool("leaseReads", false),
             LearnerCatchUpEntries = r.Int("learnerCatchUpEntries", DefaultLearnerCatchUpEntries, 0, int.MaxValue),
-            TickMilliseconds = r.Int("tickMilliseconds", DefaultTickMilliseconds, 1, 60_000),
         };
 
         if (options.ElectionTimeoutMinTicks >= options.ElectionTimeoutMaxTicks)

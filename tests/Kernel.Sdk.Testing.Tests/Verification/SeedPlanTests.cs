@@ -138,9 +138,9 @@ public sealed class SeedPlanTests
     {
         var trigger = Enum.Parse<CrashTrigger>(triggerName);
         var hardState = new byte[] { 1 };
-        Assert.Equal(vote, SimCluster.Matches(trigger, new Ready { HardState = hardState }));
-        Assert.Equal(entries, SimCluster.Matches(trigger, new Ready { HardState = hardState, Entries = [new LogEntry(1, 1, EntryKind.Command, new byte[] { 7 })] }));
-        Assert.Equal(membership, SimCluster.Matches(trigger, new Ready { Entries = [new LogEntry(2, 1, EntryKind.Membership, new byte[] { 7 })] }));
-        Assert.Equal(snapshot, SimCluster.Matches(trigger, new Ready { Snapshot = new Snapshot(5, 1, new Membership([new NodeId(1)]), new byte[] { 1 }) }));
+        Assert.Equal(vote, Kernel.Sdk.Testing.Simulation.Hosts.ConsensusHost.Matches(trigger, new Ready { HardState = hardState }));
+        Assert.Equal(entries, Kernel.Sdk.Testing.Simulation.Hosts.ConsensusHost.Matches(trigger, new Ready { HardState = hardState, Entries = [new LogEntry(1, 1, EntryKind.Command, new byte[] { 7 })] }));
+        Assert.Equal(membership, Kernel.Sdk.Testing.Simulation.Hosts.ConsensusHost.Matches(trigger, new Ready { Entries = [new LogEntry(2, 1, EntryKind.Membership, new byte[] { 7 })] }));
+        Assert.Equal(snapshot, Kernel.Sdk.Testing.Simulation.Hosts.ConsensusHost.Matches(trigger, new Ready { Snapshot = new Snapshot(5, 1, new Membership([new NodeId(1)]), new byte[] { 1 }) }));
     }
 }

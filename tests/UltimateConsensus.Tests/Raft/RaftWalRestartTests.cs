@@ -26,7 +26,7 @@ public sealed class RaftWalRestartTests
                 leader.Propose(System.Text.Encoding.UTF8.GetBytes($"cmd{proposals++}"));
             }
 
-            if (step % 25 == 24)
+            if (step % 20 == 19)
             {
                 // Crash a random node in the middle of things: its WAL loses what was not synced, with a torn tail.
                 var victim = 1 + rng.Next(3);
@@ -98,7 +98,11 @@ public sealed class RaftWalRestartTests
         Assert.Equal(before.Term, restarted.Term);
         Assert.Equal(before.Vote, restarted.Vote);
         Assert.Equal(before.Status.LastIndex, restarted.Status.LastIndex);
-        Assert.Equal(before.Status.Commit, restarted.Status.Commit);
+        // A commit index alone is not forced to disk (a Ready that only advances it has MustSync false, as in etcd-io/raft):
+        // the restarted node may know less, never more, and learns the rest from the leader.
+        Assert.InRange(restarted.Status.Commit, 1, before.Status.Commit);
+        cluster.Tick(2);
+        Assert.Equal(leader.Status.Commit, restarted.Status.Commit);
         Assert.Equal(leader.Status.LastIndex, restarted.Status.LastIndex);
     }
 }

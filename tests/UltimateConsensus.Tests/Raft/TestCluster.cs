@@ -1,5 +1,6 @@
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
+using Kernel.Sdk.Runtime;
 
 using UltimateConsensus.Raft;
 using UltimateConsensus.Storage;
@@ -8,9 +9,10 @@ using UltimateConsensus.Tests.Storage;
 namespace UltimateConsensus.Tests.Raft;
 
 /// <summary>
-/// A minimal in-memory network for driving Raft nodes: it takes every node's Ready, checks that messages never run ahead
-/// of what the node persisted, optionally writes the Ready to a real <see cref="WalStorage"/>, and delivers messages in FIFO
-/// order, dropping those the test filters out. No virtual time beyond explicit ticks.
+/// A minimal in-memory network for driving Raft nodes: every node's output runs through the SDK's one
+/// <see cref="ReadyDriver"/> over a real <see cref="WalStorage"/> on an in-memory directory; the cluster checks that messages
+/// never run ahead of what the node persisted, and delivers messages in FIFO order, dropping those the test filters out.
+/// No virtual time beyond explicit ticks.
 /// </summary>
 internal sealed class TestCluster
 {
@@ -18,6 +20,8 @@ internal sealed class TestCluster
     private readonly Dictionary<NodeId, Persisted> _persisted = [];
     private readonly Dictionary<NodeId, MemoryDirectory> _directories = [];
     private readonly Dictionary<NodeId, WalStorage> _storage = [];
+    private readonly Dictionary<NodeId, Handler> _handlers = [];
+    private readonly Dictionary<NodeId, ReadyDriver> _drivers = [];
     private readonly Queue<IProtocolMessage> _queue = new();
     private int _seed;
 
@@ -35,6 +39,7 @@ internal sealed class TestCluster
         }
     }
 
+    /// <summary>True when a node may be restarted from its WAL (every node writes one either way).</summary>
     public bool UseWal { get; }
 
     public long SegmentBytes { get; }
@@ -67,21 +72,19 @@ internal sealed class TestCluster
 
     public RaftNode Start(NodeId id, Membership initial)
     {
-        RecoveredState recovered = RecoveredState.Empty;
-        if (UseWal)
+        if (!_directories.TryGetValue(id, out var dir))
         {
-            if (!_directories.TryGetValue(id, out var dir))
-            {
-                dir = new MemoryDirectory();
-                _directories[id] = dir;
-            }
-
-            var storage = WalStorage.Open(dir, SegmentBytes);
-            _storage[id] = storage;
-            recovered = storage.Recovered;
+            dir = new MemoryDirectory();
+            _directories[id] = dir;
         }
 
+        var storage = WalStorage.Open(dir, SegmentBytes);
+        _storage[id] = storage;
+        var recovered = storage.Recovered;
         var node = new RaftNode(id, initial, recovered, new Random(_seed++), _options());
+        var handler = new Handler(this, node);
+        _handlers[id] = handler;
+        _drivers[id] = new ReadyDriver(node, storage, handler, null);
         Nodes[id] = node;
         Applied[id] = recovered.Snapshot is null ? [] : [];
         ReadStates[id] = [];
@@ -97,8 +100,7 @@ internal sealed class TestCluster
         if (node.HasReady)
         {
             // Crash in the middle of persisting a Ready: written, not synced, messages never sent.
-            var ready = node.GetReady();
-            ready.WriteTo(_storage[nodeId]);
+            Drive(nodeId, single: true, deliver: false, crashAfterWrites: true);
         }
 
         _storage[nodeId].Dispose();
@@ -159,11 +161,7 @@ internal sealed class TestCluster
             var moved = false;
             foreach (var node in Nodes.Values.ToArray())
             {
-                while (node.HasReady)
-                {
-                    Process(node, node.GetReady());
-                    moved = true;
-                }
+                moved |= Drive(node.Id, single: false, deliver: true, crashAfterWrites: false) > 0;
             }
 
             while (_queue.TryDequeue(out var m))
@@ -188,9 +186,9 @@ internal sealed class TestCluster
     /// <summary>Takes one Ready of one node without delivering its messages (returned for inspection).</summary>
     public Ready TakeReady(RaftNode node)
     {
-        var ready = node.GetReady();
-        Process(node, ready, deliver: false);
-        return ready;
+        Assert.True(node.HasReady, $"{node.Id} has no Ready to take");
+        Drive(node.Id, single: true, deliver: false, crashAfterWrites: false);
+        return _handlers[node.Id].Last!;
     }
 
     public void Deliver(IEnumerable<IProtocolMessage> messages)
@@ -203,40 +201,91 @@ internal sealed class TestCluster
 
     public ProposeResult Propose(string command) => Leader!.Propose(System.Text.Encoding.UTF8.GetBytes(command));
 
-    private void Process(RaftNode node, Ready ready, bool deliver = true)
+    /// <summary>Runs the node's output through its driver: every batch, or one; delivering its messages or not.</summary>
+    private int Drive(NodeId id, bool single, bool deliver, bool crashAfterWrites)
     {
-        Readies.Add((node.Id, ready));
-        var persisted = _persisted[node.Id];
-        persisted.Apply(ready);
-        if (UseWal)
+        var node = Nodes[id];
+        if (!ReferenceEquals(_handlers[id].Node, node))
         {
-            var storage = _storage[node.Id];
-            ready.WriteTo(storage);
-            storage.Sync();
+            // A test put a node of its own making in (from a recovered state it wrote by hand): it writes to a WAL of its own.
+            var storage = WalStorage.Open(new MemoryDirectory(), SegmentBytes);
+            _handlers[id] = new Handler(this, node);
+            _drivers[id] = new ReadyDriver(node, storage, _handlers[id], null);
         }
 
-        foreach (var m in ready.Messages)
+        var handler = _handlers[id];
+        handler.Single = single;
+        handler.Deliver = deliver;
+        handler.CrashAfterWrites = crashAfterWrites;
+        handler.Taken = 0;
+        var drain = _drivers[id].Drain();
+        if (drain.Outcome == ReadyDrainOutcome.Failed)
         {
-            persisted.CheckMessage(m);
-            Sent.Add(m);
-            if (deliver && !Isolated.Contains(m.From) && !Isolated.Contains(m.To) && !Drop(m))
+            throw new InvalidOperationException($"{id} failed in {drain.Phase}", drain.Exception);
+        }
+
+        return drain.Batches;
+    }
+
+    /// <summary>The test cluster's side of a node's driver: records every Ready, checks messages against what was persisted, queues them.</summary>
+    private sealed class Handler(TestCluster cluster, RaftNode node) : IConsensusReadyHandler
+    {
+        public RaftNode Node => node;
+
+        public bool Single { get; set; }
+
+        public bool Deliver { get; set; }
+
+        public bool CrashAfterWrites { get; set; }
+
+        public int Taken { get; set; }
+
+        public Ready? Last { get; private set; }
+
+        public bool Continue(ReadyStage stage, Ready? ready, int index)
+        {
+            switch (stage)
             {
-                _queue.Enqueue(m);
-                if (Duplicate(m))
+                case ReadyStage.Next:
+                    return !Single || Taken == 0;
+                case ReadyStage.Received:
+                    Taken++;
+                    Last = ready;
+                    cluster.Readies.Add((node.Id, ready!));
+                    cluster._persisted[node.Id].Apply(ready!);
+                    cluster.ReadStates[node.Id].AddRange(ready!.ReadStates);
+                    return true;
+                case ReadyStage.Written:
+                    return !CrashAfterWrites;
+                default:
+                    return true;
+            }
+        }
+
+        public void Send(IProtocolMessage m)
+        {
+            cluster._persisted[node.Id].CheckMessage(m);
+            cluster.Sent.Add(m);
+            if (Deliver && !cluster.Isolated.Contains(m.From) && !cluster.Isolated.Contains(m.To) && !cluster.Drop(m))
+            {
+                cluster._queue.Enqueue(m);
+                if (cluster.Duplicate(m))
                 {
-                    _queue.Enqueue(m);
+                    cluster._queue.Enqueue(m);
                 }
             }
         }
 
-        if (ready.Snapshot is not null)
+        public void Restore(Snapshot snapshot) => cluster.Applied[node.Id].Clear();
+
+        public void Apply(LogEntry entry) => cluster.Applied[node.Id].Add(entry);
+
+        public void ServeRead(ReadState read)
         {
-            Applied[node.Id].Clear();
+            // Read states are recorded as the node produced them (Received), served or not.
         }
 
-        Applied[node.Id].AddRange(ready.CommittedEntries);
-        ReadStates[node.Id].AddRange(ready.ReadStates);
-        node.Advance(ready);
+        public ReadOnlyMemory<byte> TakeSnapshot(long appliedIndex) => ReadOnlyMemory<byte>.Empty;
     }
 
     /// <summary>What a node persisted according to its Readies: used to check persistence before acknowledgement.</summary>
