@@ -167,7 +167,7 @@ internal sealed class TranscriptEnv
         {
             if (peer.Node is { HasReady: true })
             {
-                HandleAndPrintReady(peer, string.Empty);
+                HandleAndPrintReady(peer);
             }
             else if (!all)
             {
@@ -208,7 +208,7 @@ internal sealed class TranscriptEnv
             {
                 if ((only is null || only.Contains(peer.Id)) && peer.Node is { HasReady: true })
                 {
-                    HandleAndPrintReady(peer, "  ");
+                    HandleAndPrintReady(peer);
                     progressed = true;
                 }
             }
@@ -412,13 +412,13 @@ internal sealed class TranscriptEnv
         node.Advance(ready);
     }
 
-    private void HandleAndPrintReady(Peer peer, string indent)
+    private void HandleAndPrintReady(Peer peer)
     {
         var node = peer.Node!;
         var status = node.Status;
         var ready = node.GetReady();
-        Line($"{indent}> {peer.Id} handling Ready{(ready.MustSync ? " (must sync)" : string.Empty)}");
-        var inner = indent + "  ";
+        Line($"> {peer.Id} handling Ready{(ready.MustSync ? " (must sync)" : string.Empty)}");
+        const string inner = "  ";
         var state = $"{status.Role} term={status.Term} leader={TranscriptFormat.Node(status.Leader)}";
         if (state != peer.LastState)
         {
