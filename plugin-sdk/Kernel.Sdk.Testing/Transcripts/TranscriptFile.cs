@@ -101,7 +101,10 @@ internal sealed class TranscriptFile
         return new TranscriptFile(path, lines, directives);
     }
 
-    /// <summary>The file with each command's output block replaced by the given actual output (one per directive run).</summary>
+    /// <summary>
+    /// The file with each command's output block replaced by the given actual output (one per directive run); blocks
+    /// whose output did not change, comments and commands are kept as written.
+    /// </summary>
     public string Rewrite(IReadOnlyList<string> actual)
     {
         var text = new StringBuilder();
@@ -115,7 +118,18 @@ internal sealed class TranscriptFile
             }
 
             var output = d < actual.Count ? actual[d] : directive.Expected ?? string.Empty;
-            AppendBlock(text, output);
+            if (output == directive.Expected)
+            {
+                for (; next < directive.BlockEnd; next++)
+                {
+                    text.Append(_lines[next]).Append('\n'); // unchanged: kept as written
+                }
+            }
+            else
+            {
+                AppendBlock(text, output);
+            }
+
             next = directive.BlockEnd;
             if (next < _lines.Length && _lines[next].Trim().Length > 0)
             {
