@@ -40,7 +40,7 @@ public sealed class TranscriptTests
     {
         var names = TranscriptRunner.FindTranscripts(OutputFolder).Select(Path.GetFileNameWithoutExtension).ToHashSet();
 
-        Assert.Superset(new HashSet<string?> { "election", "prevote_checkquorum", "log_conflict", "snapshot_catchup", "membership" }, names);
+        Assert.Superset(new HashSet<string?> { "election", "prevote_checkquorum", "log_conflict", "snapshot_catchup", "membership", "read_index" }, names);
     }
 
     private static string SourceFolder([CallerFilePath] string thisFile = "") => Path.Combine(Path.GetDirectoryName(thisFile)!, "testdata");
