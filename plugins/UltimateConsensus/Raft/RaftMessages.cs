@@ -1,25 +1,111 @@
+using System.Globalization;
+using System.Text;
+
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
 
 namespace UltimateConsensus.Raft;
 
-/// <summary>A Raft message: every one carries the sender's term.</summary>
-internal abstract record RaftMessage(NodeId From, NodeId To, long Term) : IProtocolMessage;
+/// <summary>
+/// A Raft message: every one carries the sender's term. <see cref="object.ToString"/> prints one line for traces and
+/// transcripts, <c>from->to Kind term=T ...</c>, with log positions as <c>term/index</c> (as etcd prints them).
+/// </summary>
+internal abstract record RaftMessage(NodeId From, NodeId To, long Term) : IProtocolMessage
+{
+    /// <summary>The message kind and its fields after the term, as <see cref="ToString"/> prints them.</summary>
+    private protected abstract string Describe(out string details);
+
+    public sealed override string ToString()
+    {
+        var kind = Describe(out var details);
+        return string.Create(CultureInfo.InvariantCulture, $"{From.Value}->{To.Value} {kind} term={Term}{(details.Length > 0 ? " " + details : string.Empty)}");
+    }
+
+    /// <summary>A log position as <c>term/index</c>.</summary>
+    private protected static string Position(long term, long index) => string.Create(CultureInfo.InvariantCulture, $"{term}/{index}");
+
+    /// <summary>An entry as <c>term/index</c> then <c>noop</c>, <c>config voters=(..)</c> or the quoted command.</summary>
+    internal static string FormatEntry(in LogEntry e)
+    {
+        var position = Position(e.Term, e.Index);
+        return e.Kind switch
+        {
+            EntryKind.Noop => position + " noop",
+            EntryKind.Membership => position + " config " + FormatMembership(e.Data.Span),
+            _ => position + " " + FormatData(e.Data.Span),
+        };
+    }
+
+    /// <summary>Bytes as a quoted string when printable ASCII, else as hex (at most 32 bytes shown).</summary>
+    internal static string FormatData(ReadOnlySpan<byte> data)
+    {
+        foreach (var b in data)
+        {
+            if (b is < 0x20 or > 0x7e or (byte)'"' or (byte)'\\')
+            {
+                var shown = Convert.ToHexStringLower(data[..Math.Min(data.Length, 32)]);
+                return data.Length > 32 ? string.Create(CultureInfo.InvariantCulture, $"0x{shown}... ({data.Length} bytes)") : "0x" + shown;
+            }
+        }
+
+        return "\"" + Encoding.ASCII.GetString(data) + "\"";
+    }
+
+    private protected static string FormatMembership(Membership m)
+    {
+        var text = "voters=(" + string.Join(",", m.Voters.Select(v => v.Value)) + ")";
+        return m.Learners.Count > 0 ? text + " learners=(" + string.Join(",", m.Learners.Select(l => l.Value)) + ")" : text;
+    }
+
+    private static string FormatMembership(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            return FormatMembership(Membership.Decode(data));
+        }
+        catch (FormatException)
+        {
+            return FormatData(data);
+        }
+    }
+}
 
 /// <summary>
 /// RequestVote, or a pre-vote (at the term the sender would campaign in, which it has not entered yet).
 /// Transfer is set when the leader handed leadership over (TimeoutNow): voters then ignore their leader lease.
 /// </summary>
 internal sealed record VoteRequest(NodeId From, NodeId To, long Term, long LastLogIndex, long LastLogTerm, bool PreVote, bool Transfer)
-    : RaftMessage(From, To, Term);
+    : RaftMessage(From, To, Term)
+{
+    private protected override string Describe(out string details)
+    {
+        details = "last=" + Position(LastLogTerm, LastLogIndex) + (Transfer ? " transfer" : string.Empty);
+        return PreVote ? "PreVote" : "Vote";
+    }
+}
 
 /// <summary>Answer to a <see cref="VoteRequest"/>.</summary>
 internal sealed record VoteResponse(NodeId From, NodeId To, long Term, bool PreVote, bool Granted)
-    : RaftMessage(From, To, Term);
+    : RaftMessage(From, To, Term)
+{
+    private protected override string Describe(out string details)
+    {
+        details = Granted ? "granted" : "rejected";
+        return PreVote ? "PreVoteResponse" : "VoteResponse";
+    }
+}
 
 /// <summary>AppendEntries: entries after (PrevLogIndex, PrevLogTerm), and the leader's commit index.</summary>
 internal sealed record AppendRequest(NodeId From, NodeId To, long Term, long PrevLogIndex, long PrevLogTerm, long Commit, IReadOnlyList<LogEntry> Entries)
-    : RaftMessage(From, To, Term);
+    : RaftMessage(From, To, Term)
+{
+    private protected override string Describe(out string details)
+    {
+        details = string.Create(CultureInfo.InvariantCulture, $"prev={Position(PrevLogTerm, PrevLogIndex)} commit={Commit}")
+            + (Entries.Count > 0 ? " entries=[" + string.Join(", ", Entries.Select(e => FormatEntry(e))) + "]" : string.Empty);
+        return "Append";
+    }
+}
 
 /// <summary>
 /// Answer to an <see cref="AppendRequest"/>. On success <see cref="Index"/> is the follower's last index matching the leader.
@@ -28,32 +114,90 @@ internal sealed record AppendRequest(NodeId From, NodeId To, long Term, long Pre
 /// (etcd's findConflictByTerm), so the leader skips a whole conflicting term per round trip.
 /// </summary>
 internal sealed record AppendResponse(NodeId From, NodeId To, long Term, bool Success, long Index, long HintIndex, long HintTerm)
-    : RaftMessage(From, To, Term);
+    : RaftMessage(From, To, Term)
+{
+    private protected override string Describe(out string details)
+    {
+        details = Success
+            ? string.Create(CultureInfo.InvariantCulture, $"ok match={Index}") + (HintIndex != 0 || HintTerm != 0 ? " hint=" + Position(HintTerm, HintIndex) : string.Empty)
+            : string.Create(CultureInfo.InvariantCulture, $"rejected prev={Index} hint={Position(HintTerm, HintIndex)}");
+        return "AppendResponse";
+    }
+}
 
 /// <summary>Heartbeat: commit is min(follower's match, leader's commit); <see cref="ReadSeq"/> is the leader's read round.</summary>
 internal sealed record Heartbeat(NodeId From, NodeId To, long Term, long Commit, long ReadSeq)
-    : RaftMessage(From, To, Term);
+    : RaftMessage(From, To, Term)
+{
+    private protected override string Describe(out string details)
+    {
+        details = string.Create(CultureInfo.InvariantCulture, $"commit={Commit} round={ReadSeq}");
+        return "Heartbeat";
+    }
+}
 
 /// <summary>Answer to a <see cref="Heartbeat"/>, echoing its read round.</summary>
 internal sealed record HeartbeatResponse(NodeId From, NodeId To, long Term, long ReadSeq)
-    : RaftMessage(From, To, Term);
+    : RaftMessage(From, To, Term)
+{
+    private protected override string Describe(out string details)
+    {
+        details = string.Create(CultureInfo.InvariantCulture, $"round={ReadSeq}");
+        return "HeartbeatResponse";
+    }
+}
 
 /// <summary>InstallSnapshot: the whole snapshot in one message.</summary>
 internal sealed record InstallSnapshot(NodeId From, NodeId To, long Term, Snapshot Snapshot)
-    : RaftMessage(From, To, Term);
+    : RaftMessage(From, To, Term)
+{
+    private protected override string Describe(out string details)
+    {
+        details = string.Create(CultureInfo.InvariantCulture, $"snapshot={Position(Snapshot.Term, Snapshot.Index)} {FormatMembership(Snapshot.Membership)} data={Snapshot.Data.Length} bytes");
+        return "Snapshot";
+    }
+}
 
 /// <summary>Answer to an <see cref="InstallSnapshot"/>: the follower's last index afterwards.</summary>
 internal sealed record InstallSnapshotResponse(NodeId From, NodeId To, long Term, long LastIndex)
-    : RaftMessage(From, To, Term);
+    : RaftMessage(From, To, Term)
+{
+    private protected override string Describe(out string details)
+    {
+        details = string.Create(CultureInfo.InvariantCulture, $"last={LastIndex}");
+        return "SnapshotResponse";
+    }
+}
 
 /// <summary>Tells the transfer target to campaign at once, bypassing pre-vote.</summary>
 internal sealed record TimeoutNow(NodeId From, NodeId To, long Term)
-    : RaftMessage(From, To, Term);
+    : RaftMessage(From, To, Term)
+{
+    private protected override string Describe(out string details)
+    {
+        details = string.Empty;
+        return "TimeoutNow";
+    }
+}
 
 /// <summary>A follower forwards a ReadIndex request to its leader.</summary>
 internal sealed record ReadIndexRequest(NodeId From, NodeId To, long Term, ReadOnlyMemory<byte> Context)
-    : RaftMessage(From, To, Term);
+    : RaftMessage(From, To, Term)
+{
+    private protected override string Describe(out string details)
+    {
+        details = "context=" + FormatData(Context.Span);
+        return "ReadIndex";
+    }
+}
 
 /// <summary>The leader's answer: the read may be served once <see cref="Index"/> is applied.</summary>
 internal sealed record ReadIndexResponse(NodeId From, NodeId To, long Term, long Index, ReadOnlyMemory<byte> Context)
-    : RaftMessage(From, To, Term);
+    : RaftMessage(From, To, Term)
+{
+    private protected override string Describe(out string details)
+    {
+        details = string.Create(CultureInfo.InvariantCulture, $"index={Index} context={FormatData(Context.Span)}");
+        return "ReadIndexResponse";
+    }
+}
