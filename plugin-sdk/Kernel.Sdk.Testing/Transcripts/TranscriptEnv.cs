@@ -5,6 +5,7 @@ using System.Text;
 
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
+using Kernel.Sdk.Runtime;
 using Kernel.Sdk.Testing.Simulation;
 using Microsoft.Extensions.Configuration;
 
@@ -385,38 +386,18 @@ internal sealed class TranscriptEnv
     /// and sync when it must, send the messages, install the snapshot into the state machine and apply the committed
     /// entries, then advance. The one place a transcript handles a Ready; the shared Ready driver can replace it.
     /// </summary>
-    private void HandleReady(Peer peer, IConsensusNode node, Ready ready)
-    {
-        var storage = peer.Storage!;
-        ready.WriteTo(storage);
-        if (ready.MustSync)
-        {
-            storage.Sync();
-        }
-
-        foreach (var message in ready.Messages)
-        {
-            Send(message);
-        }
-
-        if (ready.Snapshot is { } snapshot)
-        {
-            peer.Restore(snapshot);
-        }
-
-        foreach (var entry in ready.CommittedEntries)
-        {
-            peer.Apply(entry);
-        }
-
-        node.Advance(ready);
-    }
-
+    /// <summary>Handles one Ready of the node through the SDK's one <see cref="ReadyDriver"/>, printing it as it is taken.</summary>
     private void HandleAndPrintReady(Peer peer)
     {
-        var node = peer.Node!;
-        var status = node.Status;
-        var ready = node.GetReady();
+        var drain = peer.Handler!.HandleOne();
+        if (drain.Outcome == ReadyDrainOutcome.Failed)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(drain.Exception!);
+        }
+    }
+
+    private void PrintReady(Peer peer, ConsensusStatus status, Ready ready)
+    {
         Line($"> {peer.Id} handling Ready{(ready.MustSync ? " (must sync)" : string.Empty)}");
         const string inner = "  ";
         var state = $"{status.Role} term={status.Term} leader={TranscriptFormat.Node(status.Leader)}";
@@ -440,7 +421,6 @@ internal sealed class TranscriptEnv
         List(inner, "committed:", ready.CommittedEntries.Select(e => TranscriptFormat.Entry(e)));
         List(inner, "messages:", ready.Messages.Select(m => m.ToString() ?? string.Empty));
         List(inner, "read states:", ready.ReadStates.Select(r => string.Create(CultureInfo.InvariantCulture, $"index={r.Index} context={TranscriptFormat.Data(r.Context.Span)}")));
-        HandleReady(peer, node, ready);
     }
 
     /// <summary>Queues a message as a network would carry it: through the strategy's codec.</summary>
@@ -490,6 +470,8 @@ internal sealed class TranscriptEnv
             Options = peer.Options,
         });
         peer.Starts++;
+        peer.Handler = new PeerHandler(this, peer);
+        peer.Handler.Driver = new ReadyDriver(peer.Node, peer.Storage, peer.Handler, null);
         peer.Applied.Clear();
         peer.AppliedIndex = 0;
         peer.LastState = null;
@@ -615,6 +597,55 @@ internal sealed class TranscriptEnv
         return entries;
     }
 
+    /// <summary>The transcript's side of one node's <see cref="ReadyDriver"/>: one batch per call, printed when taken.</summary>
+    private sealed class PeerHandler(TranscriptEnv env, Peer peer) : IConsensusReadyHandler
+    {
+        private bool _taken;
+        private ConsensusStatus? _status;
+
+        public ReadyDriver? Driver { get; set; }
+
+        public ReadyDrain HandleOne()
+        {
+            _taken = false;
+            return Driver!.Drain();
+        }
+
+        public bool Continue(ReadyStage stage, Ready? ready, int index)
+        {
+            switch (stage)
+            {
+                case ReadyStage.Next:
+                    if (_taken)
+                    {
+                        return false;
+                    }
+
+                    _status = peer.Node!.Status; // as it was before the batch, which the printout shows
+                    return true;
+                case ReadyStage.Received:
+                    _taken = true;
+                    env.PrintReady(peer, _status!, ready!);
+                    return true;
+                default:
+                    return true;
+            }
+        }
+
+        public void Send(IProtocolMessage message) => env.Send(message);
+
+        public void Restore(Snapshot snapshot) => peer.Restore(snapshot);
+
+        public void Apply(LogEntry entry) => peer.Apply(entry);
+
+        public void ServeRead(ReadState read)
+        {
+            // Read states are printed with the Ready that carries them.
+        }
+
+        public ReadOnlyMemory<byte> TakeSnapshot(long appliedIndex) => ReadOnlyMemory<byte>.Empty; // snapshots are the compact command's
+    }
+
     private sealed class Peer(int id, SimDirectory disk, Membership initial, IConfiguration options, int seed)
     {
         public int Id { get; } = id;
@@ -632,6 +663,9 @@ internal sealed class TranscriptEnv
         public IConsensusStorage? Storage { get; set; }
 
         public IConsensusNode? Node { get; set; }
+
+        /// <summary>The runtime side of the node's Ready driver (replaced at every start).</summary>
+        public PeerHandler? Handler { get; set; }
 
         /// <summary>The state machine: every entry handed out for applying, in order (a snapshot install replaces it).</summary>
         public List<LogEntry> Applied { get; } = [];

@@ -46,8 +46,7 @@ internal static class TranscriptFormat
     }
 
     public static string Status(ConsensusStatus s) =>
-        string.Create(CultureInfo.InvariantCulture, $"{s.Id.Value}: {s.Role} term={s.Term} leader={Node(s.Leader)} last={s.LastIndex} commit={s.Commit} applied={s.Applied} {Membership(s.Membership)}")
-        + (s.SnapshotWanted ? " snapshot-wanted" : string.Empty);
+        string.Create(CultureInfo.InvariantCulture, $"{s.Id.Value}: {s.Role} term={s.Term} leader={Node(s.Leader)} last={s.LastIndex} commit={s.Commit} applied={s.Applied} {Membership(s.Membership)}");
 
     public static string Node(Kernel.Sdk.Cluster.NodeId id) => id.IsNone ? "none" : id.Value.ToString(CultureInfo.InvariantCulture);
 

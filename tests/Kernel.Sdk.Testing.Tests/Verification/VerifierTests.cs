@@ -126,8 +126,8 @@ public sealed class VerifierTests
         };
         Assert.Equal(
             "kernel verify --strategy consensus/raft --seed 7 --seeds 1 --nodes 3 --duration 2.5 --ops 40 --faults partition,crash "
-            + "--config 'my dir/p.json' --strategies:consensus:raft:options:snapshotThreshold=20 'it'\\''s' --trace trace-7.txt --history history-7.jsonl",
-            VerifyCommand.ReproduceCommand("consensus/raft", 7, options, ["--config", "my dir/p.json", "--strategies:consensus:raft:options:snapshotThreshold=20", "it's"]));
+            + "--config 'my dir/p.json' --strategies:consensus:raft:options:maxBatchEntries=20 'it'\\''s' --trace trace-7.txt --history history-7.jsonl",
+            VerifyCommand.ReproduceCommand("consensus/raft", 7, options, ["--config", "my dir/p.json", "--strategies:consensus:raft:options:maxBatchEntries=20", "it's"]));
         Assert.Equal(
             "kernel verify --strategy toy --seed 1 --seeds 1 --nodes 5 --duration 10 --faults all --trace trace-1.txt --history history-1.jsonl",
             VerifyCommand.ReproduceCommand("toy", 1, new VerifyOptions()));
