@@ -69,6 +69,17 @@ public sealed class RaftStrategy : IConsensusStrategy, IOptionVariations, IRecov
     public IMessageCodec Codec => RaftCodec.Instance;
 
     /// <inheritdoc />
+    public ConsensusCapabilities Capabilities { get; } = new()
+    {
+        Quorum = QuorumRule.Majority,
+        MembershipChanges = MembershipChanges.SingleServer,
+        LeadershipTransfer = true,
+        ReadIndex = true,
+        Clients = ClientProtocol.Leader,
+        Faults = FaultModel.CrashRecovery,
+    };
+
+    /// <inheritdoc />
     public IReadOnlyList<string> ValidateOptions(IConfiguration options)
     {
         ArgumentNullException.ThrowIfNull(options);

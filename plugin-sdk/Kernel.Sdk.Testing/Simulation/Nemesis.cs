@@ -51,12 +51,13 @@ internal sealed class Nemesis
             _actions.Add(DriftOne);
         }
 
-        if (_faults.HasFlag(SimFaults.Transfer) && !cluster.IsReplication)
+        // Only what the strategy declares (ConsensusCapabilities): no transfers or membership changes it does not offer.
+        if (_faults.HasFlag(SimFaults.Transfer) && cluster.Capabilities is { LeadershipTransfer: true })
         {
             _actions.Add(TransferLeadership);
         }
 
-        if (_faults.HasFlag(SimFaults.Membership) && cluster.Options.Nodes >= 3 && !cluster.IsReplication)
+        if (_faults.HasFlag(SimFaults.Membership) && cluster.Options.Nodes >= 3 && MembershipChanges)
         {
             _actions.Add(ChangeMembership);
         }
@@ -68,6 +69,9 @@ internal sealed class Nemesis
 
     /// <summary>True from the heal while membership restoration has not yet seen every node a voter (nor given up).</summary>
     public bool RestoringMembership { get; private set; }
+
+    /// <summary>True when the strategy declares the single-server membership changes this nemesis drives.</summary>
+    private bool MembershipChanges => _cluster.Capabilities is { MembershipChanges: Kernel.Sdk.Consensus.MembershipChanges.SingleServer };
 
     public void Start()
     {
@@ -113,7 +117,7 @@ internal sealed class Nemesis
             }
         }
 
-        if (_faults.HasFlag(SimFaults.Membership) && !_cluster.IsReplication)
+        if (_faults.HasFlag(SimFaults.Membership) && MembershipChanges)
         {
             RestoringMembership = true;
             _restoreDeadline = _cluster.NowMicros + (long)_cluster.Options.LivenessTimeout.TotalMicroseconds;

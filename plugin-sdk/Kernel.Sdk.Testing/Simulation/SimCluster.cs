@@ -136,6 +136,9 @@ public sealed partial class SimCluster
 
     internal SimulationOptions Options => _options;
 
+    /// <summary>What the consensus strategy declares it offers; null on a replication cluster.</summary>
+    internal ConsensusCapabilities? Capabilities => _strategy?.Capabilities;
+
     /// <summary>True when the nodes are replicas of a replication strategy.</summary>
     internal bool IsReplication => _replication is not null;
 

@@ -254,7 +254,7 @@ internal sealed class Workload
             return;
         }
 
-        if (command.Op == KvOp.Get && !_options.ReadsThroughLog)
+        if (command.Op == KvOp.Get && !_options.ReadsThroughLog && _cluster.Capabilities is { ReadIndex: true })
         {
             var context = new byte[16];
             BinaryPrimitives.WriteInt64LittleEndian(context, c.ClientId);

@@ -88,12 +88,18 @@ public enum ConsensusRole
 
     /// <summary>Receives the log without voting.</summary>
     Learner,
+
+    /// <summary>Taking part in choosing the next leader and bringing the log up to it: a VR view change, ZAB's discovery and synchronization, a Paxos phase 1.</summary>
+    ViewChange,
+
+    /// <summary>Restarted and rebuilding its state from the others before it takes part again (VR's recovery protocol).</summary>
+    Recovering,
 }
 
 /// <summary>A snapshot of a node's state, read by runtimes, metrics and the simulator's invariant checks.</summary>
 /// <param name="Id">The node.</param>
 /// <param name="Role">Its role.</param>
-/// <param name="Term">Its current term (ballot, epoch or view).</param>
+/// <param name="Term">Its current term: Raft's term, a Paxos ballot, a ZAB epoch or a VR/PBFT view, a number that only grows.</param>
 /// <param name="Leader">The leader it knows for that term, or none.</param>
 /// <param name="LastIndex">Its last log index.</param>
 /// <param name="Commit">Its commit index.</param>

@@ -14,6 +14,9 @@ public interface IConsensusStrategy : IStrategy
     /// <summary>The codec for this protocol's messages.</summary>
     IMessageCodec Codec { get; }
 
+    /// <summary>What the protocol offers (quorum rule, membership changes, transfer, ReadIndex, client protocol, fault model).</summary>
+    ConsensusCapabilities Capabilities { get; }
+
     /// <summary>Opens (or creates) a node's durable storage in a directory.</summary>
     IConsensusStorage OpenStorage(IDurableDirectory directory);
 
@@ -38,4 +41,7 @@ public sealed class ConsensusNodeOptions
 
     /// <summary>The strategy's options section from configuration, already validated.</summary>
     public required IConfiguration Options { get; init; }
+
+    /// <summary>Per-link secret keys for message authentication (Byzantine protocols); null when the runtime has none.</summary>
+    public ILinkKeys? LinkKeys { get; init; }
 }

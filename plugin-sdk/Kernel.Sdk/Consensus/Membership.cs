@@ -4,7 +4,10 @@ using Kernel.Sdk.Cluster;
 
 namespace Kernel.Sdk.Consensus;
 
-/// <summary>The members of a cluster: voters count towards quorums, learners only receive the log.</summary>
+/// <summary>
+/// The members of a cluster: voters count towards quorums, learners only receive the log. How many voters make a quorum
+/// is the protocol's rule (<see cref="ConsensusCapabilities.Quorum"/>), not the membership's.
+/// </summary>
 public sealed class Membership : IEquatable<Membership>
 {
     /// <summary>Creates a membership; ids are kept sorted and distinct.</summary>
@@ -22,9 +25,6 @@ public sealed class Membership : IEquatable<Membership>
 
     /// <summary>Voters then learners.</summary>
     public IEnumerable<NodeId> All => Voters.Concat(Learners);
-
-    /// <summary>Votes needed for a majority of the voters.</summary>
-    public int Quorum => (Voters.Count / 2) + 1;
 
     /// <summary>True if the node votes.</summary>
     public bool IsVoter(NodeId id) => Voters.Contains(id);

@@ -360,6 +360,9 @@ internal sealed class RaftNode : IConsensusNode
 
     // ---------------------------------------------------------------- outputs
 
+    /// <summary>Voters needed for a quorum of the membership in force (a majority: Raft's rule).</summary>
+    private int Quorum => QuorumRule.Majority.Size(_membership.Voters.Count);
+
     public Ready GetReady()
     {
         FlushBroadcast();
@@ -545,7 +548,7 @@ internal sealed class RaftNode : IConsensusNode
             }
         }
 
-        var quorum = _membership.Quorum;
+        var quorum = Quorum;
         return yes >= quorum ? VoteResult.Won : no > _membership.Voters.Count - quorum ? VoteResult.Lost : VoteResult.Pending;
     }
 
@@ -618,7 +621,7 @@ internal sealed class RaftNode : IConsensusNode
             pr.RecentActive = id == Id;
         }
 
-        return active >= _membership.Quorum;
+        return active >= Quorum;
     }
 
     // ---------------------------------------------------------------- votes
@@ -939,7 +942,7 @@ internal sealed class RaftNode : IConsensusNode
         _progress[Id].MaybeUpdate(_log.LastIndex);
 
         // Only this node's match moved: that moves the quorum's match index only when this node alone is a quorum.
-        if (_membership.Quorum == 1)
+        if (Quorum == 1)
         {
             MaybeCommit();
         }
@@ -961,7 +964,7 @@ internal sealed class RaftNode : IConsensusNode
         }
 
         matches.Sort();
-        var quorumIndex = matches[voters.Count - _membership.Quorum];
+        var quorumIndex = matches[voters.Count - Quorum];
         var before = _log.Committed;
         if (!_log.MaybeCommit(quorumIndex, _term))
         {
@@ -1146,7 +1149,7 @@ internal sealed class RaftNode : IConsensusNode
         }
 
         acked.Sort();
-        var confirmed = acked[voters.Count - _membership.Quorum];
+        var confirmed = acked[voters.Count - Quorum];
         if (confirmed == 0)
         {
             return;

@@ -85,6 +85,8 @@ public sealed class MembershipRestorationTests
 
         public IMessageCodec Codec { get; } = new NoCodec();
 
+        public ConsensusCapabilities Capabilities { get; } = new() { MembershipChanges = MembershipChanges.SingleServer, LeadershipTransfer = true, ReadIndex = true };
+
         public ScriptedNode this[NodeId id] => _nodes[id];
 
         public IReadOnlyList<string> ValidateOptions(IConfiguration options) => [];

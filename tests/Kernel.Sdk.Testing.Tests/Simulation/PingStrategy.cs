@@ -19,6 +19,8 @@ internal sealed class PingStrategy : IConsensusStrategy
 
     public IMessageCodec Codec { get; } = new PingCodec();
 
+    public ConsensusCapabilities Capabilities { get; } = new();
+
     public IReadOnlyList<string> ValidateOptions(IConfiguration options) => [];
 
     public IConsensusStorage OpenStorage(IDurableDirectory directory) => new NoStorage();

@@ -10,12 +10,15 @@ namespace Kernel.Sdk.Testing.Tests.Simulation;
 /// Trace hashes of the toy strategies' seeds, recorded before the simulator was split by concern and the Ready loop
 /// became one driver: a refactoring must replay every seed event for event. A change on purpose updates the values and
 /// says why in the same commit.
+/// <para>Changed on purpose once: the toy Raft's two seeds when strategies began declaring their capabilities. The toy
+/// declares no leadership transfer and no membership changes, so the nemesis no longer tries them on it (with both
+/// declared, the old hashes come back: 296d04c7... and 9160217d...).</para>
 /// </summary>
 public sealed class TraceHashGoldenTests
 {
     [Theory]
-    [InlineData("toy-raft", 5, 1, "296d04c761a3b40f97f49272528a2b0e")]
-    [InlineData("toy-raft", 3, 2, "9160217d7895ed1e471dce9a7b6b292b")]
+    [InlineData("toy-raft", 5, 1, "4a2bc1e94596dc925da435970aeea03f")]
+    [InlineData("toy-raft", 3, 2, "3712f4f8b5702a0d6498df3c7a38eeeb")]
     [InlineData("toy-primary-backup", 3, 3, "0bd6fc72a8d06ed485658e49b5564ee2")]
     [InlineData("toy-lww", 3, 4, "133b01fd887f8a82f4500d373c9337ba")]
     [InlineData("toy-lww", 5, 5, "1075546f3c4b4f5e1a7e3ac11da2a6f2")]

@@ -314,6 +314,8 @@ public sealed class TranscriptRunnerTests : IDisposable
 
         public Kernel.Sdk.Cluster.IMessageCodec Codec => _ping.Codec;
 
+        public Kernel.Sdk.Consensus.ConsensusCapabilities Capabilities => _ping.Capabilities;
+
         public IReadOnlyList<string> ValidateOptions(IConfiguration options) =>
             [.. options.AsEnumerable().Where(p => p.Value is not null).Select(p => $"unknown option '{p.Key}'")];
 

@@ -69,7 +69,7 @@ public sealed class HtmlReportTests : IDisposable
         var rects = Elements(dom, "timeline", "rect");
         var ops = rects.Where(e => HasClass(e, "op")).ToList();
         Assert.Equal(Pairing.Pair(run.History).Count, ops.Count);
-        Assert.True(ops.Count > 1000, "a 10 s run has thousands of operations");
+        Assert.True(ops.Count > 500, $"a 10 s run has hundreds of operations, not {ops.Count}");
         Assert.Equal(run.Operations.Ok, ops.Count(e => HasClass(e, "ok")));
         Assert.Equal(run.Operations.Info, ops.Count(e => HasClass(e, "info")));
         Assert.DoesNotContain(ops, e => HasClass(e, "cx-bad") || HasClass(e, "cx-prefix"));

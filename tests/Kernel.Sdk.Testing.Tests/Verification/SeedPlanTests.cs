@@ -25,6 +25,8 @@ public sealed class SeedPlanTests
 
         public IMessageCodec Codec => _inner.Codec;
 
+        public ConsensusCapabilities Capabilities => _inner.Capabilities;
+
         public IReadOnlyList<OptionVariation> Variations { get; } = [new("a", ["1", "2"]), new("b", ["x", "y"])];
 
         public IReadOnlyList<string> ValidateOptions(IConfiguration options) =>

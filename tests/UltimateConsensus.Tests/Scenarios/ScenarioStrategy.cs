@@ -28,6 +28,8 @@ internal sealed class ScenarioStrategy : IConsensusStrategy
 
     public IMessageCodec Codec => _codec;
 
+    public ConsensusCapabilities Capabilities => _inner.Capabilities;
+
     /// <summary>What was sent so far.</summary>
     public WireCounts Wire => _codec.Counts;
 

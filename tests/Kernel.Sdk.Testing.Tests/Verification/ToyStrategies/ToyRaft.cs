@@ -39,6 +39,9 @@ public sealed class ToyRaftStrategy(ToyFlaw flaw = ToyFlaw.None) : IConsensusStr
 
     public IMessageCodec Codec => ToyCodec.Instance;
 
+    /// <summary>A majority quorum and ReadIndex; no membership changes, no leadership transfer.</summary>
+    public ConsensusCapabilities Capabilities { get; } = new() { ReadIndex = true };
+
     public IReadOnlyList<string> ValidateOptions(IConfiguration options) => [];
 
     public IConsensusStorage OpenStorage(IDurableDirectory directory) => new ToyWal(directory);
@@ -94,7 +97,7 @@ internal sealed class ToyRaftNode : IConsensusNode
         _random = options.Random;
         _membership = options.Recovered.Snapshot?.Membership ?? options.InitialMembership;
         _peers = [.. _membership.Voters.Where(v => v != _id)];
-        _quorum = _membership.Quorum;
+        _quorum = QuorumRule.Majority.Size(_membership.Voters.Count);
         var hs = options.Recovered.HardState.Span;
         if (hs.Length >= 12)
         {

@@ -28,6 +28,9 @@ public sealed class MiniRaftStrategy : IConsensusStrategy
     /// <inheritdoc />
     public IMessageCodec Codec => MiniRaftCodec.Instance;
 
+    /// <summary>What MiniRaft offers: a majority quorum and ReadIndex; no membership changes, no leadership transfer.</summary>
+    public ConsensusCapabilities Capabilities { get; } = new() { ReadIndex = true };
+
     /// <inheritdoc />
     public IReadOnlyList<string> ValidateOptions(IConfiguration options) => MiniRaftTimings.Read(options, out _).Errors;
 
@@ -114,7 +117,7 @@ internal sealed class MiniRaftNode : IConsensusNode
         _random = options.Random;
         _membership = options.Recovered.Snapshot?.Membership ?? options.InitialMembership;
         _peers = [.. _membership.Voters.Where(v => v != _id)];
-        _quorum = _membership.Quorum;
+        _quorum = QuorumRule.Majority.Size(_membership.Voters.Count);
         var hs = options.Recovered.HardState.Span;
         if (hs.Length >= 12)
         {
