@@ -68,7 +68,7 @@ internal sealed class KernelRuntime : IAsyncDisposable
         {
             errors.AddRange(Resilience.Apply(Config.Tree, notLoaded, log: false, out var pipelinesUnchecked));
             UncheckedEntries = [.. @unchecked, .. pipelinesUnchecked];
-            _started = true;
+            _started = errors.Count == 0;
         }
 
         if (errors.Count > 0)
@@ -121,6 +121,12 @@ internal sealed class KernelRuntime : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        lock (_resilienceGate)
+        {
+            // Unloading every plugin is no change to check pipelines against.
+            _started = false;
+        }
+
         await Plugins.DisposeAsync().ConfigureAwait(false);
         await Resilience.DisposeAsync().ConfigureAwait(false);
         await Bus.DisposeAsync().ConfigureAwait(false);
