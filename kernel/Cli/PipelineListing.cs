@@ -39,6 +39,14 @@ internal static class PipelineListing
                     }
 
                     w.WriteEndArray();
+                    w.WriteStartArray("built");
+                    foreach (var kind in p.Built)
+                    {
+                        w.WriteStringValue(kind);
+                    }
+
+                    w.WriteEndArray();
+                    w.WriteNumber("builds", p.Builds);
                     w.WriteEndObject();
                 }
 
