@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Kernel.Host.Hosting;
 
 /// <summary>
@@ -10,10 +12,12 @@ internal sealed class ConfigWatcher : IDisposable
     private readonly FileSystemWatcher _watcher;
     private readonly Timer _timer;
     private readonly object _gate = new();
+    private readonly ILogger? _logger;
     private bool _disposed;
 
-    public ConfigWatcher(string path, Action reload)
+    public ConfigWatcher(string path, Action reload, ILogger? logger = null)
     {
+        _logger = logger;
         _timer = new Timer(_ => Fire(reload), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _watcher = new FileSystemWatcher(Path.GetDirectoryName(path)!, Path.GetFileName(path))
         {
@@ -46,7 +50,15 @@ internal sealed class ConfigWatcher : IDisposable
             }
         }
 
-        reload();
+        try
+        {
+            reload();
+        }
+        catch (Exception ex)
+        {
+            // A timer thread: an exception here would end the process. The kernel goes on with what it has.
+            _logger?.LogError("Applying the change of the configuration file failed: {Type}: {Message}", ex.GetType().Name, ex.Message);
+        }
     }
 
     public void Dispose()

@@ -53,7 +53,7 @@ internal sealed class KernelService(
         if (runtime.Config.Path is { } configPath)
         {
             // Only the resilience section applies without a restart: pipelines are rebuilt, the rest is read at start.
-            _configWatcher = new ConfigWatcher(configPath, () => runtime.ReloadConfiguration());
+            _configWatcher = new ConfigWatcher(configPath, () => runtime.ReloadConfiguration(), logger);
         }
 
         var loaded = runtime.Plugins.Plugins.Count(p => p.Status == Plugins.PluginStatus.Loaded);
