@@ -10,7 +10,7 @@ using Serilog.Extensions.Logging;
 
 namespace Kernel.Host.Cli;
 
-/// <summary>The kernel's command line: <c>run</c> (default), <c>plugins</c>, <c>strategies</c>, <c>check-history</c>, <c>verify</c>.</summary>
+/// <summary>The kernel's command line: <c>run</c> (default), <c>plugins</c>, <c>strategies</c>, <c>pipelines</c>, <c>check-history</c>, <c>verify</c>.</summary>
 internal static class KernelCli
 {
     /// <summary>Exit code for invalid configuration or arguments.</summary>
@@ -70,6 +70,15 @@ internal static class KernelCli
         strategies.SetAction((parse, ct) => WithRuntime(parse, error, runtime =>
             Listing.WriteStrategies(runtime, output, error, parse.GetValue(category), parse.GetValue(JsonOption))));
         root.Subcommands.Add(strategies);
+
+        var pipelines = new Command("pipelines", "List the resilience pipelines of the configuration with their entries and state") { TreatUnmatchedTokensAsErrors = false };
+        pipelines.Options.Add(JsonOption);
+        pipelines.SetAction((parse, ct) => WithRuntime(parse, error, runtime =>
+        {
+            PipelineListing.Write(runtime, output, parse.GetValue(JsonOption));
+            return 0;
+        }));
+        root.Subcommands.Add(pipelines);
 
         foreach (var command in ExtraCommands.Create(output, error))
         {
@@ -188,6 +197,7 @@ internal static class KernelCli
         builder.Services.AddSingleton(exit);
         builder.Services.AddSingleton(error);
         builder.Services.AddSingleton(sp => new KernelRuntime(config, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton<Polly.Registry.ResiliencePipelineProvider<string>>(sp => sp.GetRequiredService<KernelRuntime>().Resilience.Provider);
         builder.Services.AddHostedService<KernelService>();
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
 

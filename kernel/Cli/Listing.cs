@@ -123,7 +123,7 @@ internal static class Listing
     }
 
     /// <summary>Writes one indented JSON object whose members <paramref name="members"/> writes.</summary>
-    private static void WriteJson(TextWriter output, Action<Utf8JsonWriter> members)
+    internal static void WriteJson(TextWriter output, Action<Utf8JsonWriter> members)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, Indented))

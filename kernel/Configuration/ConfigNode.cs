@@ -129,4 +129,29 @@ internal sealed class ConfigNode
             }
         }
     }
+
+    /// <summary>The scalars under this node as an <c>IConfiguration</c> (an options object for a strategy).</summary>
+    public Microsoft.Extensions.Configuration.IConfiguration ToConfiguration()
+    {
+        var pairs = new List<KeyValuePair<string, string?>>();
+        Flatten(string.Empty, pairs);
+        return Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), pairs).Build();
+    }
+
+    /// <summary>
+    /// For a message about this options object: where the first option the message names in quotes came from (OptionReader's
+    /// messages do), else where the object itself came from.
+    /// </summary>
+    public string OriginOfOptionMessage(string message)
+    {
+        foreach (var option in Children)
+        {
+            if (message.Contains($"'{option.Key}'", StringComparison.OrdinalIgnoreCase))
+            {
+                return option.Origin;
+            }
+        }
+
+        return Origin;
+    }
 }

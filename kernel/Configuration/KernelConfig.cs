@@ -117,8 +117,17 @@ internal sealed class KernelConfig
                 ? System.IO.Path.GetFullPath(configured, baseDir)
                 : System.IO.Path.Combine(AppContext.BaseDirectory, "plugins");
 
-        return new KernelConfig(path, root, folder, timeout, ignored);
+        var overrides = commandLineOverrides.ToArray();
+        return new KernelConfig(path, root, folder, timeout, ignored)
+        {
+            _reload = () => Load(path, pluginsDirOverride, overrides, environment),
+        };
     }
+
+    private Func<KernelConfig>? _reload;
+
+    /// <summary>Reads the same sources again: the file as it is now, the same environment and command line.</summary>
+    public KernelConfig Reload() => _reload!();
 
     public ConfigNode? PluginEntry(string id) => Tree.Child("plugins")?.Child(id);
 
@@ -231,6 +240,9 @@ internal sealed class KernelConfig
                         }
                     }
 
+                    break;
+                case ResilienceConfig.Key:
+                    ResilienceConfig.CheckShape(child, errors);
                     break;
                 default:
                     errors.Add($"{child.Origin}: unknown setting '{child.Key}'; allowed: {string.Join(", ", ConfigSources.TopLevelKeys)}.");

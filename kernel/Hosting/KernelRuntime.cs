@@ -2,19 +2,29 @@ using Kernel.Host.Configuration;
 using Kernel.Host.Messaging;
 using Kernel.Host.Plugins;
 using Kernel.Host.Registry;
+using Kernel.Host.Resilience;
 using Microsoft.Extensions.Logging;
 
 namespace Kernel.Host.Hosting;
 
-/// <summary>The kernel's parts, put together: configuration, registry, bus and plugin manager.</summary>
+/// <summary>The kernel's parts, put together: configuration, registry, bus, plugin manager and resilience pipelines.</summary>
 internal sealed class KernelRuntime : IAsyncDisposable
 {
-    public KernelRuntime(KernelConfig config, ILoggerFactory loggerFactory)
+    private readonly ILogger _logger;
+    private readonly object _resilienceGate = new();
+    private ConfigNode _resilienceTree;
+    private bool _started;
+
+    public KernelRuntime(KernelConfig config, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null)
     {
         Config = config;
+        _resilienceTree = config.Tree;
+        _logger = loggerFactory.CreateLogger("Kernel");
         Registry = new StrategyRegistry();
         Bus = new MessageBus(loggerFactory.CreateLogger<MessageBus>());
-        Plugins = new PluginManager(config, Registry, Bus, loggerFactory);
+        Resilience = new ResilienceRuntime(Registry, timeProvider ?? TimeProvider.System, loggerFactory);
+        Plugins = new PluginManager(config, Registry, Bus, loggerFactory, Resilience);
+        Plugins.Changed += OnPluginsChanged;
     }
 
     public KernelConfig Config { get; }
@@ -24,6 +34,9 @@ internal sealed class KernelRuntime : IAsyncDisposable
     public MessageBus Bus { get; }
 
     public PluginManager Plugins { get; }
+
+    /// <summary>The named pipelines of the <c>resilience</c> section and the predicates they may name.</summary>
+    public ResilienceRuntime Resilience { get; }
 
     /// <summary>
     /// Strategy entries of the configuration that no loaded plugin offers while some plugin is disabled (they may be its):
@@ -49,17 +62,73 @@ internal sealed class KernelRuntime : IAsyncDisposable
             Plugins.MarkFailed(pluginId, reason);
         }
 
-        var errors = ConfigValidator.Validate(Config, Plugins.Plugins, out var @unchecked).Concat(optionErrors).ToArray();
-        UncheckedEntries = @unchecked;
-        if (errors.Length > 0)
+        var errors = ConfigValidator.Validate(Config, Plugins.Plugins, out var @unchecked).Concat(optionErrors).ToList();
+        var notLoaded = SomePluginNotLoaded();
+        lock (_resilienceGate)
+        {
+            errors.AddRange(Resilience.Apply(Config.Tree, notLoaded, log: false, out var pipelinesUnchecked));
+            UncheckedEntries = [.. @unchecked, .. pipelinesUnchecked];
+            _started = errors.Count == 0;
+        }
+
+        if (errors.Count > 0)
         {
             throw new ConfigurationException(string.Join(Environment.NewLine, errors));
         }
     }
 
+    /// <summary>
+    /// Reads <c>plugins.json</c> again and applies its <c>resilience</c> section (other settings take effect at the next
+    /// start). A file that no longer reads or has the wrong shape changes nothing; a pipeline with problems keeps its last
+    /// good build. Returns the problems, which are also logged.
+    /// </summary>
+    public IReadOnlyList<string> ReloadConfiguration()
+    {
+        KernelConfig fresh;
+        try
+        {
+            fresh = Config.Reload();
+        }
+        catch (ConfigurationException ex)
+        {
+            _logger.LogWarning("Configuration change not applied, every resilience pipeline keeps its build:{NewLine}{Problems}", Environment.NewLine, ex.Message);
+            return ex.Message.Split(Environment.NewLine);
+        }
+
+        // Plugins' state first: the manager's lock is never taken while the resilience gate is held (the other order is
+        // OnPluginsChanged's).
+        var notLoaded = SomePluginNotLoaded();
+        lock (_resilienceGate)
+        {
+            _resilienceTree = fresh.Tree;
+            return Resilience.Apply(_resilienceTree, notLoaded, log: true, out _);
+        }
+    }
+
+    /// <summary>A plugin came or went, its strategies and predicates with it: every pipeline is checked again (under the manager's lock).</summary>
+    private void OnPluginsChanged()
+    {
+        lock (_resilienceGate)
+        {
+            if (_started)
+            {
+                Resilience.Apply(_resilienceTree, SomePluginNotLoaded(), log: true, out _);
+            }
+        }
+    }
+
+    private bool SomePluginNotLoaded() => Plugins.Plugins.Any(p => p.Status is not PluginStatus.Loaded);
+
     public async ValueTask DisposeAsync()
     {
+        lock (_resilienceGate)
+        {
+            // Unloading every plugin is no change to check pipelines against.
+            _started = false;
+        }
+
         await Plugins.DisposeAsync().ConfigureAwait(false);
+        await Resilience.DisposeAsync().ConfigureAwait(false);
         await Bus.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -23,6 +23,7 @@ internal sealed class KernelService(
     ILogger<KernelService> logger) : IHostedService, IDisposable
 {
     private PluginWatcher? _watcher;
+    private ConfigWatcher? _configWatcher;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -49,9 +50,16 @@ internal sealed class KernelService(
         }
 
         _watcher = new PluginWatcher(runtime.Plugins, logger);
+        if (runtime.Config.Path is { } configPath)
+        {
+            // Only the resilience section applies without a restart: pipelines are rebuilt, the rest is read at start.
+            _configWatcher = new ConfigWatcher(configPath, () => runtime.ReloadConfiguration(), logger);
+        }
+
         var loaded = runtime.Plugins.Plugins.Count(p => p.Status == Plugins.PluginStatus.Loaded);
         logger.LogInformation("Kernel ready: {Loaded} plugins loaded, {Strategies} strategies registered, watching {Folder}",
             loaded, runtime.Registry.All.Count, runtime.Plugins.Folder);
+        logger.LogInformation("{Pipelines} resilience pipelines configured", runtime.Resilience.Pipelines.Count);
         return Task.CompletedTask;
     }
 
@@ -59,8 +67,14 @@ internal sealed class KernelService(
     {
         _watcher?.Dispose();
         _watcher = null;
+        _configWatcher?.Dispose();
+        _configWatcher = null;
         return Task.CompletedTask;
     }
 
-    public void Dispose() => _watcher?.Dispose();
+    public void Dispose()
+    {
+        _watcher?.Dispose();
+        _configWatcher?.Dispose();
+    }
 }

@@ -2,6 +2,7 @@ using Kernel.Host.Messaging;
 using Kernel.Host.Registry;
 using Kernel.Sdk.Messaging;
 using Kernel.Sdk.Plugins;
+using Kernel.Sdk.Resilience;
 using Kernel.Sdk.Strategies;
 using Microsoft.Extensions.Logging;
 
@@ -15,8 +16,9 @@ internal sealed class PluginContext : IPluginContext, IStrategyRegistrar, IMessa
     private readonly List<IStrategy> _pending = [];
     private volatile bool _closed;
 
-    public PluginContext(string pluginId, StrategyRegistry registry, MessageBus bus, ILoggerFactory loggerFactory)
+    public PluginContext(string pluginId, StrategyRegistry registry, MessageBus bus, ILoggerFactory loggerFactory, Resilience.PluginResilience resilience)
     {
+        PluginResilience = resilience;
         PluginId = pluginId;
         _registry = registry;
         _bus = bus;
@@ -30,6 +32,11 @@ internal sealed class PluginContext : IPluginContext, IStrategyRegistrar, IMessa
     public IMessageBus Bus => this;
 
     public ILoggerFactory LoggerFactory { get; }
+
+    public IResilienceHost Resilience => PluginResilience;
+
+    /// <summary>The plugin's predicates, committed with its strategies.</summary>
+    public Resilience.PluginResilience PluginResilience { get; }
 
     public IReadOnlyList<IStrategy> Pending => _pending;
 

@@ -41,8 +41,11 @@ internal sealed class PluginManager : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
 
-    public PluginManager(KernelConfig config, StrategyRegistry registry, MessageBus bus, ILoggerFactory loggerFactory)
+    private readonly Resilience.ResilienceRuntime _resilience;
+
+    public PluginManager(KernelConfig config, StrategyRegistry registry, MessageBus bus, ILoggerFactory loggerFactory, Resilience.ResilienceRuntime resilience)
     {
+        _resilience = resilience;
         Config = config;
         _registry = registry;
         _bus = bus;
@@ -55,6 +58,9 @@ internal sealed class PluginManager : IAsyncDisposable
     public string Folder => Config.PluginsFolder;
 
     public StrategyRegistry Registry => _registry;
+
+    /// <summary>Raised (under the manager's lock) after a plugin loaded, reloaded, unloaded or was marked failed.</summary>
+    public event Action? Changed;
 
     /// <summary>Every plugin known, ordered by id.</summary>
     public IReadOnlyList<PluginInfo> Plugins
@@ -99,6 +105,7 @@ internal sealed class PluginManager : IAsyncDisposable
             var slot = Load(dir);
             _slots[slot.Info.Status == PluginStatus.Failed && _slots.ContainsKey(slot.Info.Id) ? $"{slot.Info.Id}@{dir}" : slot.Info.Id] = slot;
             LogOutcome(slot.Info);
+            Changed?.Invoke();
             return slot.Info;
         }
     }
@@ -115,6 +122,7 @@ internal sealed class PluginManager : IAsyncDisposable
 
             UnloadSlot(slot, PluginStatus.Unloaded);
             _logger.LogInformation("Plugin {Id} unloaded", id);
+            Changed?.Invoke();
             return true;
         }
     }
@@ -162,6 +170,7 @@ internal sealed class PluginManager : IAsyncDisposable
     private void UnloadSlot(Slot slot, PluginStatus status)
     {
         _registry.RemovePlugin(slot.Info.Id);
+        _resilience.Predicates.RemovePlugin(slot.Info.Id);
         _bus.RemoveOwnerAsync(slot.Info.Id).AsTask().GetAwaiter().GetResult();
         slot.Loader?.Dispose();
         slot.Loader = null;
@@ -270,7 +279,7 @@ internal sealed class PluginManager : IAsyncDisposable
                 return Fail(dir, manifest.Id, why, manifest, loader);
             }
 
-            var context = new PluginContext(manifest.Id, _registry, _bus, _loggerFactory);
+            var context = new PluginContext(manifest.Id, _registry, _bus, _loggerFactory, _resilience.HostFor(manifest.Id));
             if (Register(entryTypes[0], context) is { } registerError)
             {
                 context.Close();
@@ -287,6 +296,8 @@ internal sealed class PluginManager : IAsyncDisposable
                 _bus.RemoveOwnerAsync(manifest.Id).AsTask().GetAwaiter().GetResult();
                 return Fail(dir, manifest.Id, clash, manifest, loader);
             }
+
+            context.PluginResilience.Commit();
 
             var info = new PluginInfo(manifest.Id, manifest.Version, manifest.SdkRange.Text, dir, PluginStatus.Loaded, null, strategies);
             return new Slot(info, manifest) { Loader = loader };
@@ -360,6 +371,7 @@ internal sealed class PluginManager : IAsyncDisposable
             UnloadSlot(slot, PluginStatus.Failed);
             slot.Info = slot.Info with { Status = PluginStatus.Failed, Reason = reason, Strategies = [] };
             _logger.LogWarning("Plugin {Id} failed: {Reason}", id, reason);
+            Changed?.Invoke();
         }
     }
 

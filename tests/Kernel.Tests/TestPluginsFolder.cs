@@ -40,11 +40,11 @@ internal sealed class TestPluginsFolder : IDisposable
     }
 
     /// <summary>A runtime over this folder, with plugins.json from <paramref name="configJson"/> (none when null).</summary>
-    public KernelRuntime CreateRuntime(string? configJson = null, ILoggerFactory? loggerFactory = null)
+    public KernelRuntime CreateRuntime(string? configJson = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
     {
         var path = WriteConfig(configJson ?? "{}");
         var config = KernelConfig.Load(path, Folder, []);
-        return new KernelRuntime(config, loggerFactory ?? NullLoggerFactory.Instance);
+        return new KernelRuntime(config, loggerFactory ?? NullLoggerFactory.Instance, timeProvider);
     }
 
     public static void CopyDirectory(string source, string target)

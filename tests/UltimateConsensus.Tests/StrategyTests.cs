@@ -84,6 +84,8 @@ public sealed class StrategyTests
 
         public ILoggerFactory LoggerFactory => NullLoggerFactory.Instance;
 
+        public Kernel.Sdk.Resilience.IResilienceHost Resilience => throw new NotSupportedException();
+
         public void Add(IStrategy strategy) => Added.Add(strategy);
     }
 }

@@ -1,4 +1,5 @@
 using Kernel.Sdk.Messaging;
+using Kernel.Sdk.Resilience;
 using Kernel.Sdk.Strategies;
 using Microsoft.Extensions.Logging;
 
@@ -18,4 +19,7 @@ public interface IPluginContext
 
     /// <summary>Loggers whose output carries the plugin id.</summary>
     ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>Resilience: named predicates (removed when the plugin unloads) and the pipelines configured in <c>plugins.json</c>.</summary>
+    IResilienceHost Resilience { get; }
 }

@@ -125,6 +125,47 @@ public sealed class OptionReader
         return defaultValue;
     }
 
+    /// <summary>
+    /// Reads an option that is one string or an array of strings (<c>"a"</c> or <c>["a", "b"]</c>); absent gives
+    /// <paramref name="defaultValue"/>. An empty string, or an object, is a problem.
+    /// </summary>
+    public IReadOnlyList<string> Strings(string name, IReadOnlyList<string> defaultValue)
+    {
+        ArgumentNullException.ThrowIfNull(defaultValue);
+        _known.Add(name);
+        var raw = _options[name];
+        if (raw is not null)
+        {
+            if (raw.Length == 0)
+            {
+                _errors.Add($"Option '{name}' is empty; expected a string or an array of strings.");
+                return defaultValue;
+            }
+
+            return [raw];
+        }
+
+        var items = _options.GetSection(name).GetChildren().ToArray();
+        if (items.Length == 0)
+        {
+            return defaultValue;
+        }
+
+        var values = new List<string>();
+        foreach (var item in items.OrderBy(i => int.TryParse(i.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : int.MaxValue))
+        {
+            if (!int.TryParse(item.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _) || item.Value is not { Length: > 0 } value)
+            {
+                _errors.Add($"Option '{name}' is an object or holds one; expected a string or an array of strings.");
+                return defaultValue;
+            }
+
+            values.Add(value);
+        }
+
+        return values;
+    }
+
     /// <summary>Adds a problem that involves several options (for example min greater than max).</summary>
     public void Fail(string message) => _errors.Add(message);
 

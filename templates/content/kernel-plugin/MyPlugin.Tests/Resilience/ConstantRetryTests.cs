@@ -1,3 +1,4 @@
+using Kernel.Sdk.Resilience;
 using Kernel.Sdk.Strategies;
 using Microsoft.Extensions.Configuration;
 using Polly;
@@ -53,7 +54,7 @@ public sealed class ConstantRetryTests
     private ResiliencePipeline Build(params (string Key, string Value)[] options)
     {
         var builder = new ResiliencePipelineBuilder();
-        _strategy.AddTo(builder, Options(options), TimeProvider.System);
+        _strategy.AddTo(builder, new ResilienceEntry("test", 0, Options(options)));
         return builder.Build();
     }
 

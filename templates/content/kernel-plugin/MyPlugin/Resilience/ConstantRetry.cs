@@ -22,22 +22,40 @@ public sealed class ConstantRetry : IResilienceStrategy
     public string Description => "Retries a failed call a fixed number of times with a constant delay (Polly retry)";
 
     /// <inheritdoc />
+    public bool ResultsOnly => false;
+
+    /// <inheritdoc />
     public IReadOnlyList<string> ValidateOptions(IConfiguration options) => Read(options, out _).Errors;
 
     /// <inheritdoc />
-    public void AddTo(ResiliencePipelineBuilder builder, IConfiguration options, TimeProvider timeProvider)
+    public void AddTo(ResiliencePipelineBuilder builder, ResilienceEntry entry)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var reader = Read(options, out var settings);
+        builder.AddRetry(Options<RetryStrategyOptions, object>(entry));
+    }
+
+    /// <inheritdoc />
+    public void AddTo<TResult>(ResiliencePipelineBuilder<TResult> builder, ResilienceEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddRetry(Options<RetryStrategyOptions<TResult>, TResult>(entry));
+    }
+
+    private static TOptions Options<TOptions, TResult>(ResilienceEntry entry)
+        where TOptions : RetryStrategyOptions<TResult>, new()
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var reader = Read(entry.Options, out var settings);
         reader.ThrowIfInvalid();
-        builder.TimeProvider = timeProvider;
-        builder.AddRetry(new RetryStrategyOptions
+        // Polly's default ShouldHandle: any exception but OperationCanceledException. The builder's TimeProvider times the delays.
+        return new TOptions
         {
+            Name = entry.Name,
             MaxRetryAttempts = settings.MaxRetryAttempts,
             Delay = settings.Delay,
             BackoffType = DelayBackoffType.Constant,
             UseJitter = false,
-        });
+        };
     }
 
     private static OptionReader Read(IConfiguration options, out (int MaxRetryAttempts, TimeSpan Delay) settings)
