@@ -2,11 +2,9 @@ using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
 using Kernel.Sdk.Storage;
 using Kernel.Sdk.Testing.Simulation;
+using Kernel.Storage.Consensus;
 
-using UltimateConsensus.Raft;
-using UltimateConsensus.Storage;
-
-namespace UltimateConsensus.Tests.Storage;
+namespace Kernel.Storage.Tests.Consensus;
 
 public sealed class WalStorageTests : IDisposable
 {
