@@ -15,7 +15,7 @@ namespace Kernel.Storage.Consensus;
 /// <para>Segments <c>wal-0000000001.log</c>, <c>wal-0000000002.log</c>, ... hold <see cref="RecordLog"/> records
 /// <c>[payload length: u32 LE][CRC-32C: u32 LE][type: u8][payload]</c>; the CRC covers the length, the type and the payload.
 /// Types: 1 hard state (opaque bytes), 2 entry batch, 3 snapshot point (index, term). A segment is rolled once it passes
-/// the size threshold; the old one is synced first and the new one starts with the last hard state written, so deleting
+/// the size threshold; the old one (and the directory) is synced first and the new one starts with the last hard state written, so deleting
 /// old segments never loses it.</para>
 /// <para>A saved hard state is written after the entries: it is held back until the next <see cref="Append"/> (then
 /// written after its entries) or <see cref="Sync"/>, whichever comes first (one followed by neither is not written: it was

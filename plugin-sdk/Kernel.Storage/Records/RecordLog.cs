@@ -15,8 +15,9 @@ namespace Kernel.Storage.Records;
 /// <remarks>
 /// <para>Segments <c>{prefix}0000000001.log</c>, <c>{prefix}0000000002.log</c>, ... hold records
 /// <c>[payload length: u32 LE][CRC-32C: u32 LE][type: u8][payload]</c>; the CRC covers the length, the type and the payload.
-/// A segment at or past <see cref="RecordLogOptions.SegmentBytes"/> is rolled before the next record: it is synced first,
-/// so only the last segment can have a torn tail, and the new one starts with the segment head, if one is set
+/// A segment at or past <see cref="RecordLogOptions.SegmentBytes"/> is rolled before the next record: it (and the
+/// directory, if a segment was created or deleted since the last sync) is synced first, so only the last segment can
+/// have a torn tail or be missing, and the new one starts with the segment head, if one is set
 /// (<see cref="SetSegmentHead"/>), so deleting old segments never loses it.</para>
 /// <para>Replay (<see cref="Open"/>): a record that is incomplete or fails its CRC at the tail of the last segment, with
 /// no valid record after it, is a torn write: it is truncated away. Any other bad record, one of an unknown type, or one
@@ -238,8 +239,16 @@ public sealed class RecordLog : IDisposable
     {
         if (_current is not null)
         {
-            // Everything before a new segment must be durable: only the last segment may have a torn tail.
+            // Everything before a new segment must be durable: only the last segment may have a torn tail. That includes
+            // the creation of the segment being left (rolled into since the last sync): else a power loss could drop it
+            // while a later segment survives, a hole in the middle of the log.
             _current.Sync();
+            if (_directoryDirty)
+            {
+                _directory.SyncDirectory();
+                _directoryDirty = false;
+            }
+
             _current.Dispose();
             _current = null;
         }
