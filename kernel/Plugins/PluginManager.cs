@@ -8,6 +8,7 @@ using Kernel.Host.Registry;
 using Kernel.Sdk;
 using Kernel.Sdk.Plugins;
 using Kernel.Sdk.Strategies;
+using Kernel.Storage.Records;
 using McMaster.NETCore.Plugins;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,6 +33,7 @@ internal sealed class PluginManager : IAsyncDisposable
         typeof(IConfiguration),
         typeof(Microsoft.Extensions.Primitives.IChangeToken),
         typeof(ResiliencePipelineBuilder),
+        typeof(RecordLog), // the storage library (WAL, record log, codecs), shared like the SDK
     ];
 
     private readonly object _gate = new();

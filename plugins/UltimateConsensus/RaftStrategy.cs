@@ -2,10 +2,10 @@ using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
 using Kernel.Sdk.Storage;
 using Kernel.Sdk.Strategies;
+using Kernel.Storage.Consensus;
 using Microsoft.Extensions.Configuration;
 
 using UltimateConsensus.Raft;
-using UltimateConsensus.Storage;
 
 namespace UltimateConsensus;
 

@@ -3,6 +3,7 @@ using Kernel.Sdk.Consensus;
 using Kernel.Sdk.Messaging;
 using Kernel.Sdk.Plugins;
 using Kernel.Sdk.Strategies;
+using Kernel.Storage.Tests;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -60,7 +61,7 @@ public sealed class StrategyTests
         }
 
         Assert.Equal(ConsensusRole.Leader, node.Status.Role);
-        using var storage = strategy.OpenStorage(new Storage.MemoryDirectory());
+        using var storage = strategy.OpenStorage(new MemoryDirectory());
         Assert.Empty(storage.Recovered.Entries);
     }
 

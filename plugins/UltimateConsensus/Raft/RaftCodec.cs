@@ -2,8 +2,7 @@ using System.Buffers;
 
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
-
-using UltimateConsensus.Common;
+using Kernel.Storage.Codec;
 
 namespace UltimateConsensus.Raft;
 

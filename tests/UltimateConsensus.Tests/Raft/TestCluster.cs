@@ -1,10 +1,10 @@
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
 using Kernel.Sdk.Runtime;
+using Kernel.Storage.Consensus;
+using Kernel.Storage.Tests;
 
 using UltimateConsensus.Raft;
-using UltimateConsensus.Storage;
-using UltimateConsensus.Tests.Storage;
 
 namespace UltimateConsensus.Tests.Raft;
 

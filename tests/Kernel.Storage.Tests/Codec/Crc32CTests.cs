@@ -1,6 +1,6 @@
-using UltimateConsensus.Common;
+using Kernel.Storage.Codec;
 
-namespace UltimateConsensus.Tests.Common;
+namespace Kernel.Storage.Tests.Codec;
 
 public sealed class Crc32CTests
 {

@@ -1,6 +1,6 @@
 using Kernel.Sdk.Storage;
 
-namespace UltimateConsensus.Tests.Storage;
+namespace Kernel.Storage.Tests;
 
 /// <summary>
 /// An in-memory <see cref="IDurableDirectory"/> for tests: appended bytes survive <see cref="Crash"/> only once synced;
@@ -46,7 +46,7 @@ internal sealed class MemoryDirectory : IDurableDirectory
         _durableNames.Remove(name);
     }
 
-    /// <summary>How many torn tails the WAL cut off.</summary>
+    /// <summary>How many torn tails the log cut off.</summary>
     public int Truncations { get; private set; }
 
     public void Truncate(string name, long length)

@@ -1,8 +1,8 @@
 using System.Buffers;
 
-using UltimateConsensus.Common;
+using Kernel.Storage.Codec;
 
-namespace UltimateConsensus.Tests.Common;
+namespace Kernel.Storage.Tests.Codec;
 
 public sealed class ReusableBufferWriterTests
 {

@@ -1,98 +1,36 @@
-using System.Buffers;
 using System.Buffers.Binary;
 
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
 
-namespace UltimateConsensus.Common;
+namespace Kernel.Storage.Codec;
 
-/// <summary>Writes the compact binary forms shared by the codec and the WAL: LEB128 varints (zigzag for signed values) and length-prefixed bytes.</summary>
-internal ref struct BinaryOut
-{
-    private readonly IBufferWriter<byte> _output;
-
-    public BinaryOut(IBufferWriter<byte> output) => _output = output;
-
-    public void Byte(byte value)
-    {
-        var span = _output.GetSpan(1);
-        span[0] = value;
-        _output.Advance(1);
-    }
-
-    public void UVarint(ulong value)
-    {
-        var span = _output.GetSpan(10);
-        var n = 0;
-        while (value >= 0x80)
-        {
-            span[n++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        span[n++] = (byte)value;
-        _output.Advance(n);
-    }
-
-    public void Varint(long value) => UVarint((ulong)((value << 1) ^ (value >> 63)));
-
-    public void Int(int value) => Varint(value);
-
-    public void Bool(bool value) => Byte(value ? (byte)1 : (byte)0);
-
-    public void Node(NodeId id) => Varint(id.Value);
-
-    public void Bytes(ReadOnlySpan<byte> data)
-    {
-        UVarint((ulong)data.Length);
-        var span = _output.GetSpan(data.Length);
-        data.CopyTo(span);
-        _output.Advance(data.Length);
-    }
-
-    public void UInt32(uint value)
-    {
-        var span = _output.GetSpan(4);
-        BinaryPrimitives.WriteUInt32LittleEndian(span, value);
-        _output.Advance(4);
-    }
-
-    public void Entry(in LogEntry entry)
-    {
-        Varint(entry.Index);
-        Varint(entry.Term);
-        Byte((byte)entry.Kind);
-        Bytes(entry.Data.Span);
-    }
-
-    public void Entries(IReadOnlyList<LogEntry> entries)
-    {
-        UVarint((ulong)entries.Count);
-        for (var i = 0; i < entries.Count; i++) // an index loop: foreach over the interface would box an enumerator per message
-        {
-            Entry(entries[i]);
-        }
-    }
-
-    public void Membership(Membership membership) => Bytes(membership.Encode());
-}
-
-/// <summary>Reads what <see cref="BinaryOut"/> wrote; every malformation throws <see cref="FormatException"/>.</summary>
-internal ref struct BinaryIn
+/// <summary>
+/// Reads what <see cref="BinaryOut"/> wrote, from a span, front to back. Every malformation (input ending early, a
+/// varint overflowing, a length exceeding what is left, a value out of range) throws <see cref="FormatException"/>
+/// naming the byte position.
+/// </summary>
+public ref struct BinaryIn
 {
     private readonly ReadOnlySpan<byte> _input;
     private int _position;
 
+    /// <summary>Creates a reader at the start of <paramref name="input"/>.</summary>
+    /// <param name="input">The bytes to read.</param>
     public BinaryIn(ReadOnlySpan<byte> input)
     {
         _input = input;
         _position = 0;
     }
 
+    /// <summary>How many bytes were read so far.</summary>
     public readonly int Position => _position;
 
+    /// <summary>How many bytes are left.</summary>
     public readonly int Remaining => _input.Length - _position;
 
+    /// <summary>Reads one byte.</summary>
+    /// <returns>The byte.</returns>
     public byte Byte()
     {
         if (_position >= _input.Length)
@@ -103,6 +41,8 @@ internal ref struct BinaryIn
         return _input[_position++];
     }
 
+    /// <summary>Reads an unsigned LEB128 varint.</summary>
+    /// <returns>The value.</returns>
     public ulong UVarint()
     {
         ulong result = 0;
@@ -124,12 +64,16 @@ internal ref struct BinaryIn
         throw new FormatException($"Varint longer than 10 bytes at byte {_position}.");
     }
 
+    /// <summary>Reads a zigzag varint.</summary>
+    /// <returns>The value.</returns>
     public long Varint()
     {
         var raw = UVarint();
         return (long)(raw >> 1) ^ -(long)(raw & 1);
     }
 
+    /// <summary>Reads a zigzag varint that must fit a 32-bit integer.</summary>
+    /// <returns>The value.</returns>
     public int Int()
     {
         var value = Varint();
@@ -141,6 +85,8 @@ internal ref struct BinaryIn
         return (int)value;
     }
 
+    /// <summary>Reads a boolean byte, which must be 0 or 1.</summary>
+    /// <returns>The value.</returns>
     public bool Bool() => Byte() switch
     {
         0 => false,
@@ -148,8 +94,12 @@ internal ref struct BinaryIn
         var b => throw new FormatException($"Byte {b} at {_position - 1} is not a boolean."),
     };
 
+    /// <summary>Reads a node id.</summary>
+    /// <returns>The node id.</returns>
     public NodeId Node() => new(Int());
 
+    /// <summary>Reads length-prefixed bytes without copying them.</summary>
+    /// <returns>A slice of the input, valid as long as the input is.</returns>
     public ReadOnlySpan<byte> BytesSpan()
     {
         var length = UVarint();
@@ -163,8 +113,12 @@ internal ref struct BinaryIn
         return span;
     }
 
+    /// <summary>Reads length-prefixed bytes into a new array.</summary>
+    /// <returns>The bytes.</returns>
     public byte[] Bytes() => BytesSpan().ToArray();
 
+    /// <summary>Reads a 32-bit unsigned little-endian integer.</summary>
+    /// <returns>The value.</returns>
     public uint UInt32()
     {
         if (Remaining < 4)
@@ -177,6 +131,8 @@ internal ref struct BinaryIn
         return value;
     }
 
+    /// <summary>Reads a log entry written by <see cref="BinaryOut.Entry"/>; an unknown entry kind is a malformation.</summary>
+    /// <returns>The entry.</returns>
     public LogEntry Entry()
     {
         var index = Varint();
@@ -190,6 +146,8 @@ internal ref struct BinaryIn
         return new LogEntry(index, term, (EntryKind)kind, Bytes());
     }
 
+    /// <summary>Reads entries written by <see cref="BinaryOut.Entries"/>, checking the count against the bytes left before allocating.</summary>
+    /// <returns>The entries.</returns>
     public LogEntry[] Entries()
     {
         var count = UVarint();
@@ -208,8 +166,11 @@ internal ref struct BinaryIn
         return entries;
     }
 
+    /// <summary>Reads a membership written by <see cref="BinaryOut.Membership"/>.</summary>
+    /// <returns>The membership.</returns>
     public Membership Membership() => Kernel.Sdk.Consensus.Membership.Decode(BytesSpan());
 
+    /// <summary>Checks that the whole input was read: trailing bytes are a malformation.</summary>
     public readonly void End()
     {
         if (_position != _input.Length)

@@ -3,11 +3,9 @@ using System.Buffers.Binary;
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
 using Kernel.Sdk.Storage;
+using Kernel.Storage.Consensus;
 
-using UltimateConsensus.Raft;
-using UltimateConsensus.Storage;
-
-namespace UltimateConsensus.Tests.Storage;
+namespace Kernel.Storage.Tests.Consensus;
 
 /// <summary>The WAL builds each record in one reused buffer: records of any size round-trip, and a warm append makes no garbage.</summary>
 public sealed class WalRecordTests

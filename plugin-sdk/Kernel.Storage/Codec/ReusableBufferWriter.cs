@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace UltimateConsensus.Common;
+namespace Kernel.Storage.Codec;
 
 /// <summary>
 /// An <see cref="IBufferWriter{T}"/> over one array kept from use to use (<see cref="Reset"/> forgets what was written), so a
@@ -8,13 +8,14 @@ namespace UltimateConsensus.Common;
 /// <see cref="ArrayBufferWriter{T}"/> it hands out what was written as a mutable span, so a header reserved first can be
 /// filled in once the payload behind it is written.
 /// </summary>
-internal sealed class ReusableBufferWriter : IBufferWriter<byte>
+public sealed class ReusableBufferWriter : IBufferWriter<byte>
 {
     private readonly int _initialCapacity;
     private readonly int _retainedCapacity;
     private byte[] _buffer;
     private int _written;
 
+    /// <summary>Creates a writer with an array of <paramref name="initialCapacity"/> bytes.</summary>
     /// <param name="initialCapacity">The array's first size.</param>
     /// <param name="retainedCapacity">An array grown past this size is given up at the next <see cref="Reset"/>, so one huge write does not pin its memory.</param>
     public ReusableBufferWriter(int initialCapacity, int retainedCapacity)
@@ -29,6 +30,7 @@ internal sealed class ReusableBufferWriter : IBufferWriter<byte>
     /// <summary>The bytes written since the last <see cref="Reset"/>.</summary>
     public Span<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
+    /// <summary>How many bytes were written since the last <see cref="Reset"/>.</summary>
     public int WrittenCount => _written;
 
     /// <summary>The current array's size.</summary>
@@ -44,6 +46,7 @@ internal sealed class ReusableBufferWriter : IBufferWriter<byte>
         }
     }
 
+    /// <inheritdoc />
     public void Advance(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
@@ -55,12 +58,14 @@ internal sealed class ReusableBufferWriter : IBufferWriter<byte>
         _written += count;
     }
 
+    /// <inheritdoc />
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
         Ensure(sizeHint);
         return _buffer.AsMemory(_written);
     }
 
+    /// <inheritdoc />
     public Span<byte> GetSpan(int sizeHint = 0)
     {
         Ensure(sizeHint);
