@@ -25,6 +25,12 @@ internal sealed class KernelRuntime : IAsyncDisposable
 
     public PluginManager Plugins { get; }
 
+    /// <summary>The services loaded plugins offer the host (see <see cref="PluginServices"/>).</summary>
+    public PluginServices Services => Plugins.Services;
+
+    /// <summary>A resolver of strategies by <c>category/name</c> for one of the kernel's own holders (<c>node runtime (consensus/raft)</c>).</summary>
+    public StrategyResolver ResolverFor(string holder) => Plugins.ResolverFor(holder);
+
     /// <summary>
     /// Strategy entries of the configuration that no loaded plugin offers while some plugin is disabled (they may be its):
     /// not checked, and listed as such.

@@ -3,6 +3,7 @@ using Kernel.Host.Registry;
 using Kernel.Sdk.Messaging;
 using Kernel.Sdk.Plugins;
 using Kernel.Sdk.Strategies;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Kernel.Host.Plugins;
@@ -15,12 +16,13 @@ internal sealed class PluginContext : IPluginContext, IStrategyRegistrar, IMessa
     private readonly List<IStrategy> _pending = [];
     private volatile bool _closed;
 
-    public PluginContext(string pluginId, StrategyRegistry registry, MessageBus bus, ILoggerFactory loggerFactory)
+    public PluginContext(string pluginId, StrategyRegistry registry, MessageBus bus, ILoggerFactory loggerFactory, IStrategyResolver resolver)
     {
         PluginId = pluginId;
         _registry = registry;
         _bus = bus;
         LoggerFactory = loggerFactory;
+        Resolver = resolver;
     }
 
     public string PluginId { get; }
@@ -30,6 +32,13 @@ internal sealed class PluginContext : IPluginContext, IStrategyRegistrar, IMessa
     public IMessageBus Bus => this;
 
     public ILoggerFactory LoggerFactory { get; }
+
+    public IStrategyResolver Resolver { get; }
+
+    public IServiceCollection Services => ServiceCollection;
+
+    /// <summary>What the plugin added in <c>Register</c>; made read-only once it returns.</summary>
+    public ServiceCollection ServiceCollection { get; } = [];
 
     public IReadOnlyList<IStrategy> Pending => _pending;
 
