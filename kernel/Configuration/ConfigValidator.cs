@@ -92,7 +92,7 @@ internal static class ConfigValidator
                     continue;
                 }
 
-                errors.Add($"{strategy.Origin}: strategies.{category.Key}.{strategy.Key} names no registered strategy; {parsed.ToName()} strategies: {List(names)} (for a named instance of one, add \"strategy\": \"NAME\").");
+                errors.Add($"{strategy.Origin}: strategies.{category.Key}.{strategy.Key} names no registered strategy; {parsed.ToName()} strategies: {List(names)}.");
             }
         }
 
