@@ -110,7 +110,8 @@ internal sealed class StrategyResolver : IStrategyResolver
             throw new StrategyResolutionException($"cannot make {key}: {ex.Message}", ex);
         }
 
-        var inner = new StrategyResolver(_config, _registry, _holds, $"{key} (plugin {instance.Registration.PluginId})", null, [.. _chain, key]);
+        // The owner carries down: what a plugin's own lease makes in turn is still on that plugin's behalf.
+        var inner = new StrategyResolver(_config, _registry, _holds, $"{key} (plugin {instance.Registration.PluginId})", _owner, [.. _chain, key]);
         T? value;
         try
         {

@@ -84,6 +84,10 @@ public sealed class StrategyTests
 
         public ILoggerFactory LoggerFactory => NullLoggerFactory.Instance;
 
+        public IStrategyResolver Resolver => throw new NotSupportedException();
+
+        public Microsoft.Extensions.DependencyInjection.IServiceCollection Services => throw new NotSupportedException();
+
         public void Add(IStrategy strategy) => Added.Add(strategy);
     }
 }
