@@ -22,7 +22,7 @@ public sealed class ThirdPartyPluginTests
         var feed = Path.Combine(work, "feed");
         var source = Path.Combine(work, "SamplePlugin");
         Directory.CreateDirectory(source);
-        foreach (var file in new[] { "SamplePlugin.csproj", "SamplePlugin.cs", "plugin.json" })
+        foreach (var file in new[] { "SamplePlugin.csproj", "SamplePlugin.cs", "HighestTimestampWins.cs", "SampleLwwOptions.cs", "plugin.json" })
         {
             File.Copy(Path.Combine(repo, "samples", "SamplePlugin", file), Path.Combine(source, file));
         }
