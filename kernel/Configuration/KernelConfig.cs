@@ -137,6 +137,9 @@ internal sealed class KernelConfig
 
     public bool IsStrategyEnabled(string category, string name) => Enabled(StrategyEntry(category, name));
 
+    /// <summary>The registered strategy a named instance is made by (its <c>strategy</c> setting), or null for a strategy's own entry.</summary>
+    public string? InstanceStrategy(string category, string name) => StrategyEntry(category, name)?.Child("strategy")?.Value;
+
     /// <summary>A strategy's options as an <see cref="IConfiguration"/> (empty when none are given).</summary>
     public IConfiguration StrategyOptions(string category, string name)
     {
@@ -230,11 +233,15 @@ internal sealed class KernelConfig
                     {
                         foreach (var category in child.Children)
                         {
-                            if (category.Kind != ConfigKind.Null && ExpectObject(category, "mapping strategy names to { \"enabled\": ..., \"options\": { ... } }", errors))
+                            if (category.Kind != ConfigKind.Null && ExpectObject(category, "mapping strategy or instance names to { \"strategy\": ..., \"enabled\": ..., \"options\": { ... } }", errors))
                             {
                                 foreach (var strategy in category.Children)
                                 {
-                                    CheckEntry(strategy, ["enabled", "options"], "{ \"enabled\": true|false, \"options\": { ... } }", errors);
+                                    CheckEntry(strategy, ["strategy", "enabled", "options"], "{ \"strategy\": \"NAME\" (for a named instance), \"enabled\": true|false, \"options\": { ... } }", errors);
+                                    if (!Kernel.Sdk.Strategies.StrategyNames.IsValid(strategy.Key) && strategy.Child("strategy") is not null)
+                                    {
+                                        errors.Add($"{strategy.Origin}: {strategy.Path}: instance name '{strategy.Key}' is invalid; use {Kernel.Sdk.Strategies.StrategyNames.Rule}.");
+                                    }
                                 }
                             }
                         }
@@ -282,6 +289,14 @@ internal sealed class KernelConfig
             else if (string.Equals(setting.Key, "options", StringComparison.OrdinalIgnoreCase) && allowed.Contains("options"))
             {
                 ExpectObject(setting, "of option names and values", errors);
+            }
+            else if (string.Equals(setting.Key, "strategy", StringComparison.OrdinalIgnoreCase) && allowed.Contains("strategy"))
+            {
+                if (ExpectScalar(setting, "the name of a registered strategy of the same category", errors)
+                    && (setting.Kind is not (ConfigKind.String or ConfigKind.Text) || !Kernel.Sdk.Strategies.StrategyNames.IsValid(setting.Value)))
+                {
+                    errors.Add($"{setting.Origin}: {setting.Path} is {setting.Describe()}; expected the name of a registered strategy of the same category ({Kernel.Sdk.Strategies.StrategyNames.Rule}).");
+                }
             }
             else
             {

@@ -37,6 +37,11 @@ internal sealed class KernelRuntime : IAsyncDisposable
 
     /// <summary>The named pipelines of the <c>resilience</c> section and the predicates they may name.</summary>
     public ResilienceRuntime Resilience { get; }
+    /// <summary>The services loaded plugins offer the host (see <see cref="PluginServices"/>).</summary>
+    public PluginServices Services => Plugins.Services;
+
+    /// <summary>A resolver of strategies by <c>category/name</c> for one of the kernel's own holders (<c>node runtime (consensus/raft)</c>).</summary>
+    public StrategyResolver ResolverFor(string holder) => Plugins.ResolverFor(holder);
 
     /// <summary>
     /// Strategy entries of the configuration that no loaded plugin offers while some plugin is disabled (they may be its):

@@ -5,7 +5,9 @@ namespace Kernel.Host.Hosting;
 
 /// <summary>
 /// Hot reload: watches the plugins folder and reloads a plugin's folder once its files have been quiet for a moment
-/// (a copy in progress produces many events; the debounce waits for the last).
+/// (a copy in progress produces many events; the debounce waits for the last). A plugin that is in use is not reloaded
+/// or unloaded under its users: the change is deferred, logged with what holds the plugin, and carried out once the last
+/// hold is released.
 /// </summary>
 internal sealed class PluginWatcher : IDisposable
 {
@@ -14,6 +16,7 @@ internal sealed class PluginWatcher : IDisposable
     private readonly ILogger _logger;
     private static readonly TimeSpan FolderPoll = TimeSpan.FromSeconds(1);
     private readonly Dictionary<string, Timer> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _deferred = new(StringComparer.OrdinalIgnoreCase);
     private readonly object _gate = new();
     private FileSystemWatcher? _watcher;
     private Timer? _folderPoll;
@@ -23,6 +26,7 @@ internal sealed class PluginWatcher : IDisposable
     {
         _manager = manager;
         _logger = logger;
+        _manager.Released += OnReleased;
         if (Directory.Exists(manager.Folder))
         {
             Watch();
@@ -75,9 +79,11 @@ internal sealed class PluginWatcher : IDisposable
 
     public void Dispose()
     {
+        _manager.Released -= OnReleased;
         lock (_gate)
         {
             _disposed = true;
+            _deferred.Clear();
             foreach (var t in _pending.Values)
             {
                 t.Dispose();
@@ -100,7 +106,27 @@ internal sealed class PluginWatcher : IDisposable
             return;
         }
 
-        var folder = Path.Combine(_manager.Folder, top);
+        Schedule(Path.Combine(_manager.Folder, top));
+    }
+
+    /// <summary>The last hold on a plugin went: a change deferred for it is carried out now (after the usual quiet).</summary>
+    private void OnReleased(string id)
+    {
+        string? folder;
+        lock (_gate)
+        {
+            if (!_deferred.Remove(id, out folder))
+            {
+                return;
+            }
+        }
+
+        _logger.LogInformation("Plugin {Id} is no longer in use; carrying out the deferred hot reload of {Folder}", id, folder);
+        Schedule(folder);
+    }
+
+    private void Schedule(string folder)
+    {
         lock (_gate)
         {
             if (_disposed)
@@ -129,6 +155,25 @@ internal sealed class PluginWatcher : IDisposable
             }
 
             timer.Dispose();
+        }
+
+        var current = _manager.Plugins.FirstOrDefault(p => p.Folder == Path.GetFullPath(folder) && p.Status == PluginStatus.Loaded);
+        if (current is not null && _manager.InUse(current.Id) is { } holders)
+        {
+            lock (_gate)
+            {
+                _deferred[current.Id] = folder;
+            }
+
+            _logger.LogWarning("Hot reload of {Folder} deferred until the plugin is released: {Reason}", folder, holders);
+
+            // Released may have fired between the check and the record: look again.
+            if (_manager.InUse(current.Id) is null)
+            {
+                OnReleased(current.Id);
+            }
+
+            return;
         }
 
         try

@@ -4,6 +4,7 @@ using Kernel.Sdk.Messaging;
 using Kernel.Sdk.Plugins;
 using Kernel.Sdk.Resilience;
 using Kernel.Sdk.Strategies;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Kernel.Host.Plugins;
@@ -16,13 +17,14 @@ internal sealed class PluginContext : IPluginContext, IStrategyRegistrar, IMessa
     private readonly List<IStrategy> _pending = [];
     private volatile bool _closed;
 
-    public PluginContext(string pluginId, StrategyRegistry registry, MessageBus bus, ILoggerFactory loggerFactory, Resilience.PluginResilience resilience)
+    public PluginContext(string pluginId, StrategyRegistry registry, MessageBus bus, ILoggerFactory loggerFactory, Resilience.PluginResilience resilience, IStrategyResolver resolver)
     {
         PluginResilience = resilience;
         PluginId = pluginId;
         _registry = registry;
         _bus = bus;
         LoggerFactory = loggerFactory;
+        Resolver = resolver;
     }
 
     public string PluginId { get; }
@@ -37,6 +39,12 @@ internal sealed class PluginContext : IPluginContext, IStrategyRegistrar, IMessa
 
     /// <summary>The plugin's predicates, committed with its strategies.</summary>
     public Resilience.PluginResilience PluginResilience { get; }
+    public IStrategyResolver Resolver { get; }
+
+    public IServiceCollection Services => ServiceCollection;
+
+    /// <summary>What the plugin added in <c>Register</c>; made read-only once it returns.</summary>
+    public ServiceCollection ServiceCollection { get; } = [];
 
     public IReadOnlyList<IStrategy> Pending => _pending;
 

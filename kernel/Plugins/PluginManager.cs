@@ -12,6 +12,7 @@ using Kernel.Storage.Records;
 using McMaster.NETCore.Plugins;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Polly;
 
@@ -21,7 +22,12 @@ namespace Kernel.Host.Plugins;
 /// Discovers plugin folders, loads each enabled, compatible plugin in its own collectible load context, registers its
 /// strategies, and unloads or reloads it on demand. A plugin that fails at any step is marked and skipped; the rest go on.
 /// </summary>
-internal sealed class PluginManager : IAsyncDisposable
+/// <remarks>
+/// Every load, unload and reload runs alone (an async gate, never a blocking lock); state is read and changed under a
+/// short lock that is never held across a wait. A plugin whose strategies are in use (<see cref="Hold"/>: a running
+/// node, a built pipeline, a resolver another plugin's strategy holds) is not unloaded: unload says what holds it.
+/// </remarks>
+internal sealed class PluginManager : IAsyncDisposable, IPluginHolds
 {
     /// <summary>Types whose assemblies every plugin shares with the host (the contract and the abstractions it uses).</summary>
     internal static readonly Type[] SharedTypes =
@@ -37,6 +43,7 @@ internal sealed class PluginManager : IAsyncDisposable
     ];
 
     private readonly object _gate = new();
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly Dictionary<string, Slot> _slots = new(StringComparer.OrdinalIgnoreCase);
     private readonly StrategyRegistry _registry;
     private readonly MessageBus _bus;
@@ -53,7 +60,14 @@ internal sealed class PluginManager : IAsyncDisposable
         _bus = bus;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("Kernel.Plugins");
+        Services = new PluginServices(this);
     }
+
+    /// <summary>Raised (outside any lock) when the last hold on a plugin is released, with the plugin's id.</summary>
+    public event Action<string>? Released;
+
+    /// <summary>The services loaded plugins offer the host, resolved at each call (see <see cref="PluginServices"/>).</summary>
+    public PluginServices Services { get; }
 
     public KernelConfig Config { get; }
 
@@ -77,7 +91,10 @@ internal sealed class PluginManager : IAsyncDisposable
     }
 
     /// <summary>Discovers and loads every plugin folder.</summary>
-    public void LoadAll()
+    public void LoadAll() => LoadAllAsync().GetAwaiter().GetResult();
+
+    /// <summary>Discovers and loads every plugin folder.</summary>
+    public async Task LoadAllAsync()
     {
         if (!Directory.Exists(Folder))
         {
@@ -87,45 +104,102 @@ internal sealed class PluginManager : IAsyncDisposable
 
         foreach (var dir in Directory.EnumerateDirectories(Folder).Order(StringComparer.Ordinal))
         {
-            LoadFolder(dir);
+            await LoadFolderAsync(dir).ConfigureAwait(false);
         }
     }
 
     /// <summary>Loads (or reloads) the plugin in one folder.</summary>
-    public PluginInfo LoadFolder(string dir)
+    public PluginInfo LoadFolder(string dir) => LoadFolderAsync(dir).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Loads (or reloads) the plugin in one folder. A loaded plugin that is in use is not reloaded: its info comes back
+    /// unchanged and the reason is logged (hot reload defers it until it is released).
+    /// </summary>
+    public async Task<PluginInfo> LoadFolderAsync(string dir)
     {
         dir = Path.GetFullPath(dir);
-        lock (_gate)
+        await _lifecycle.WaitAsync().ConfigureAwait(false);
+        try
         {
-            var existing = _slots.Values.FirstOrDefault(s => string.Equals(s.Info.Folder, dir, StringComparison.Ordinal));
-            if (existing is not null)
+            Slot? existing;
+            lock (_gate)
             {
-                UnloadSlot(existing, PluginStatus.Unloaded);
-                _slots.Remove(existing.Info.Id);
+                existing = _slots.Values.FirstOrDefault(s => string.Equals(s.Info.Folder, dir, StringComparison.Ordinal));
+                if (existing is not null && InUseLocked(existing) is { } holders)
+                {
+                    _logger.LogWarning("Plugin {Id} is not reloaded: {Reason}", existing.Info.Id, holders);
+                    return existing.Info;
+                }
+
+                if (existing is not null)
+                {
+                    existing.Closing = true;
+                }
             }
 
-            var slot = Load(dir);
-            _slots[slot.Info.Status == PluginStatus.Failed && _slots.ContainsKey(slot.Info.Id) ? $"{slot.Info.Id}@{dir}" : slot.Info.Id] = slot;
+            if (existing is not null)
+            {
+                await DetachAsync(existing, PluginStatus.Unloaded).ConfigureAwait(false);
+                lock (_gate)
+                {
+                    _slots.Remove(existing.Info.Id);
+                }
+            }
+
+            var slot = await LoadAsync(dir).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _slots[slot.Info.Status == PluginStatus.Failed && _slots.ContainsKey(slot.Info.Id) ? $"{slot.Info.Id}@{dir}" : slot.Info.Id] = slot;
+            }
+
             LogOutcome(slot.Info);
             Changed?.Invoke();
             return slot.Info;
         }
+        finally
+        {
+            _lifecycle.Release();
+        }
     }
 
-    /// <summary>Unloads a plugin: its strategies leave the registry, its bus subscriptions end, its load context is released.</summary>
-    public bool Unload(string id)
+    /// <summary>Unloads a plugin; false when it is not loaded or is in use (see <see cref="UnloadAsync"/> for why).</summary>
+    public bool Unload(string id) => UnloadAsync(id).GetAwaiter().GetResult() is null;
+
+    /// <summary>
+    /// Unloads a plugin: its strategies leave the registry, its bus subscriptions end, its services are disposed, the
+    /// leases it took are released, its load context is released. Returns null when done, else why not:
+    /// <c>ID is not loaded</c>, or <c>ID is in use by: HOLDER, ...</c>.
+    /// </summary>
+    public async Task<string?> UnloadAsync(string id)
     {
-        lock (_gate)
+        await _lifecycle.WaitAsync().ConfigureAwait(false);
+        try
         {
-            if (!_slots.TryGetValue(id, out var slot) || slot.Info.Status != PluginStatus.Loaded)
+            Slot? slot;
+            lock (_gate)
             {
-                return false;
+                if (!_slots.TryGetValue(id, out slot) || slot.Info.Status != PluginStatus.Loaded)
+                {
+                    return $"{id} is not loaded";
+                }
+
+                if (InUseLocked(slot) is { } holders)
+                {
+                    _logger.LogWarning("Plugin {Id} is not unloaded: {Reason}", id, holders);
+                    return holders;
+                }
+
+                slot.Closing = true;
             }
 
-            UnloadSlot(slot, PluginStatus.Unloaded);
+            await DetachAsync(slot, PluginStatus.Unloaded).ConfigureAwait(false);
             _logger.LogInformation("Plugin {Id} unloaded", id);
             Changed?.Invoke();
-            return true;
+            return null;
+        }
+        finally
+        {
+            _lifecycle.Release();
         }
     }
 
@@ -139,6 +213,83 @@ internal sealed class PluginManager : IAsyncDisposable
         }
 
         return folder is null ? null : LoadFolder(folder);
+    }
+
+    /// <summary>
+    /// Holds a loaded plugin for <paramref name="holder"/> (say <c>node runtime (consensus/raft)</c>) until the returned
+    /// handle is disposed: meanwhile the plugin is neither unloaded nor reloaded. Throws <see cref="InvalidOperationException"/>
+    /// when the plugin is not loaded or is unloading. For the node runtime, resilience pipelines and leases.
+    /// </summary>
+    public IDisposable Hold(string pluginId, string holder) => Hold(pluginId, holder, null);
+
+    /// <inheritdoc cref="Hold(string, string)"/>
+    /// <param name="pluginId">The plugin to hold.</param>
+    /// <param name="holder">Who holds it, for messages.</param>
+    /// <param name="owner">The plugin on whose behalf the hold is taken (its own leases), or null: a plugin's holds on itself do not keep it from unloading.</param>
+    public IDisposable Hold(string pluginId, string holder, string? owner)
+    {
+        ArgumentNullException.ThrowIfNull(holder);
+        lock (_gate)
+        {
+            if (!_slots.TryGetValue(pluginId, out var slot) || slot.Info.Status != PluginStatus.Loaded || slot.Closing)
+            {
+                throw new InvalidOperationException($"plugin {pluginId} is not loaded");
+            }
+
+            var hold = new PluginHold(this, slot, holder, owner);
+            slot.Holds.Add(hold);
+            return hold;
+        }
+    }
+
+    /// <summary>Who holds a plugin (<c>ID is in use by: ...</c>), or null when nothing does.</summary>
+    public string? InUse(string id)
+    {
+        lock (_gate)
+        {
+            return _slots.TryGetValue(id, out var slot) ? InUseLocked(slot) : null;
+        }
+    }
+
+    /// <summary>A resolver of strategies by reference for a holder of the kernel's own (a node runtime, a pipeline, a test).</summary>
+    public StrategyResolver ResolverFor(string holder) => new(Config, _registry, this, holder);
+
+    /// <summary>The service providers of the loaded plugins, ordered by plugin id.</summary>
+    internal IReadOnlyList<IServiceProvider> ServiceProviders()
+    {
+        lock (_gate)
+        {
+            return _slots.Values
+                .Where(s => s.Info.Status == PluginStatus.Loaded && !s.Closing && s.Services is not null)
+                .OrderBy(s => s.Info.Id, StringComparer.OrdinalIgnoreCase)
+                .Select(s => (IServiceProvider)s.Services!)
+                .ToArray();
+        }
+    }
+
+    private static string? InUseLocked(Slot slot)
+    {
+        var holders = slot.Holds.Where(h => !string.Equals(h.Owner, slot.Info.Id, StringComparison.OrdinalIgnoreCase)).Select(h => h.Holder).ToArray();
+        return holders.Length == 0 ? null : $"{slot.Info.Id} is in use by: {string.Join(", ", holders)}";
+    }
+
+    private void Release(PluginHold hold)
+    {
+        bool free;
+        lock (_gate)
+        {
+            if (!hold.Slot.Holds.Remove(hold))
+            {
+                return;
+            }
+
+            free = InUseLocked(hold.Slot) is null;
+        }
+
+        if (free)
+        {
+            Released?.Invoke(hold.Slot.Info.Id);
+        }
     }
 
     /// <summary>A weak reference to a loaded plugin's load context, for tests that prove it is collected after unload.</summary>
@@ -155,30 +306,71 @@ internal sealed class PluginManager : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _lifecycle.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await DetachAllAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    private async Task DetachAllAsync()
+    {
         string[] ids;
         lock (_gate)
         {
             ids = _slots.Keys.ToArray();
         }
 
+        // At shutdown nothing runs any more: every plugin goes, held or not.
         foreach (var id in ids)
         {
-            Unload(id);
-        }
+            Slot? slot;
+            lock (_gate)
+            {
+                if (!_slots.TryGetValue(id, out slot) || slot.Info.Status != PluginStatus.Loaded)
+                {
+                    continue;
+                }
 
-        await ValueTask.CompletedTask.ConfigureAwait(false);
+                slot.Closing = true;
+            }
+
+            await DetachAsync(slot, PluginStatus.Unloaded).ConfigureAwait(false);
+        }
     }
 
-    private void UnloadSlot(Slot slot, PluginStatus status)
+    /// <summary>
+    /// Takes a closing plugin apart: registry entries, the leases it took, bus subscriptions, services, load context.
+    /// The caller has set <see cref="Slot.Closing"/> under the lock; nothing here holds it while waiting.
+    /// </summary>
+    private async Task DetachAsync(Slot slot, PluginStatus status)
     {
         _registry.RemovePlugin(slot.Info.Id);
         _resilience.Predicates.RemovePlugin(slot.Info.Id);
-        _bus.RemoveOwnerAsync(slot.Info.Id).AsTask().GetAwaiter().GetResult();
-        slot.Loader?.Dispose();
-        slot.Loader = null;
-        if (slot.Info.Status == PluginStatus.Loaded)
+        slot.Resolver?.ReleaseAll();
+        await _bus.RemoveOwnerAsync(slot.Info.Id).ConfigureAwait(false);
+        if (slot.Services is { } services)
         {
-            slot.Info = slot.Info with { Status = status, Reason = status == PluginStatus.Unloaded ? "unloaded on request" : slot.Info.Reason };
+            slot.Services = null;
+            await services.DisposeAsync().ConfigureAwait(false);
+        }
+
+        lock (_gate)
+        {
+            slot.Holds.Clear();
+            slot.Resolver = null;
+            slot.Loader?.Dispose();
+            slot.Loader = null;
+            if (slot.Info.Status == PluginStatus.Loaded)
+            {
+                slot.Info = slot.Info with { Status = status, Reason = status == PluginStatus.Unloaded ? "unloaded on request" : slot.Info.Reason };
+            }
+
+            slot.Closing = false;
         }
     }
 
@@ -198,7 +390,7 @@ internal sealed class PluginManager : IAsyncDisposable
         }
     }
 
-    private Slot Load(string dir)
+    private async Task<Slot> LoadAsync(string dir)
     {
         var folderName = Path.GetFileName(dir);
         var manifestPath = Path.Combine(dir, PluginManifest.FileName);
@@ -212,7 +404,13 @@ internal sealed class PluginManager : IAsyncDisposable
             return Fail(dir, folderName, manifestError, null);
         }
 
-        if (_slots.TryGetValue(manifest.Id, out var holder) && holder.Info.Folder != dir)
+        Slot? holder;
+        lock (_gate)
+        {
+            _slots.TryGetValue(manifest.Id, out holder);
+        }
+
+        if (holder is not null && holder.Info.Folder != dir)
         {
             return Fail(dir, manifest.Id, $"plugin id {manifest.Id} is already used by the plugin in {holder.Info.Folder}", manifest);
         }
@@ -281,12 +479,32 @@ internal sealed class PluginManager : IAsyncDisposable
                 return Fail(dir, manifest.Id, why, manifest, loader);
             }
 
-            var context = new PluginContext(manifest.Id, _registry, _bus, _loggerFactory, _resilience.HostFor(manifest.Id));
-            if (Register(entryTypes[0], context) is { } registerError)
+            var resolver = new StrategyResolver(Config, _registry, this, $"plugin {manifest.Id}", manifest.Id);
+            var context = new PluginContext(manifest.Id, _registry, _bus, _loggerFactory, _resilience.HostFor(manifest.Id), resolver);
+            if (await RegisterAsync(entryTypes[0], context).ConfigureAwait(false) is { } registerError)
             {
                 context.Close();
-                _bus.RemoveOwnerAsync(manifest.Id).AsTask().GetAwaiter().GetResult();
+                resolver.ReleaseAll();
+                await _bus.RemoveOwnerAsync(manifest.Id).ConfigureAwait(false);
                 return Fail(dir, manifest.Id, registerError, manifest, loader);
+            }
+
+            context.ServiceCollection.MakeReadOnly();
+            ServiceProvider? services = null;
+            if (context.ServiceCollection.Count > 0)
+            {
+                var collection = new ServiceCollection { context.ServiceCollection };
+                collection.TryAddSingleton(_loggerFactory);
+                try
+                {
+                    services = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+                }
+                catch (Exception ex) when (ex is AggregateException or InvalidOperationException or ArgumentException)
+                {
+                    resolver.ReleaseAll();
+                    await _bus.RemoveOwnerAsync(manifest.Id).ConfigureAwait(false);
+                    return Fail(dir, manifest.Id, $"the services it adds cannot be built: {ex.Message}", manifest, loader);
+                }
             }
 
             var strategies = context.Pending
@@ -295,14 +513,20 @@ internal sealed class PluginManager : IAsyncDisposable
             var enabled = context.Pending.Where((_, i) => strategies[i].Enabled).ToArray();
             if (!_registry.TryAddAll(manifest.Id, enabled, out var clash))
             {
-                _bus.RemoveOwnerAsync(manifest.Id).AsTask().GetAwaiter().GetResult();
+                resolver.ReleaseAll();
+                await _bus.RemoveOwnerAsync(manifest.Id).ConfigureAwait(false);
+                if (services is not null)
+                {
+                    await services.DisposeAsync().ConfigureAwait(false);
+                }
+
                 return Fail(dir, manifest.Id, clash, manifest, loader);
             }
 
             context.PluginResilience.Commit();
 
             var info = new PluginInfo(manifest.Id, manifest.Version, manifest.SdkRange.Text, dir, PluginStatus.Loaded, null, strategies);
-            return new Slot(info, manifest) { Loader = loader };
+            return new Slot(info, manifest) { Loader = loader, Resolver = resolver, Services = services };
         }
         catch (Exception ex) when (ex is FileLoadException or FileNotFoundException or BadImageFormatException or ReflectionTypeLoadException or IOException or InvalidOperationException or TypeLoadException or MissingMethodException)
         {
@@ -315,7 +539,7 @@ internal sealed class PluginManager : IAsyncDisposable
     /// why the plugin failed, or null. A <c>Register</c> that does not return in time cannot be stopped (no thread can be
     /// aborted in .NET): its thread is left running, its context is closed so that nothing it registers later counts.
     /// </summary>
-    private string? Register(Type entryType, PluginContext context)
+    private async Task<string?> RegisterAsync(Type entryType, PluginContext context)
     {
         var task = Task.Factory.StartNew(
             () => ((IPlugin)Activator.CreateInstance(entryType)!).Register(context),
@@ -324,15 +548,16 @@ internal sealed class PluginManager : IAsyncDisposable
             TaskScheduler.Default);
         try
         {
-            if (task.Wait(Config.RegisterTimeout))
-            {
-                return null;
-            }
+            await task.WaitAsync(Config.RegisterTimeout).ConfigureAwait(false);
+            return null;
         }
-        catch (AggregateException ex)
+        catch (TimeoutException)
         {
-            var inner = ex.InnerException ?? ex;
-            inner = inner is TargetInvocationException { InnerException: { } i } ? i : inner;
+            // Falls through: the plugin is marked failed below.
+        }
+        catch (Exception ex)
+        {
+            var inner = ex is TargetInvocationException { InnerException: { } i } ? i : ex;
             return $"Register threw {inner.GetType().Name}: {inner.Message}";
         }
 
@@ -361,19 +586,37 @@ internal sealed class PluginManager : IAsyncDisposable
     }
 
     /// <summary>Marks a loaded plugin failed (say its option validation threw): its strategies and subscriptions go.</summary>
-    public void MarkFailed(string id, string reason)
+    public void MarkFailed(string id, string reason) => MarkFailedAsync(id, reason).GetAwaiter().GetResult();
+
+    /// <summary>Marks a loaded plugin failed (say its option validation threw): its strategies and subscriptions go.</summary>
+    public async Task MarkFailedAsync(string id, string reason)
     {
-        lock (_gate)
+        await _lifecycle.WaitAsync().ConfigureAwait(false);
+        try
         {
-            if (!_slots.TryGetValue(id, out var slot) || slot.Info.Status != PluginStatus.Loaded)
+            Slot? slot;
+            lock (_gate)
             {
-                return;
+                if (!_slots.TryGetValue(id, out slot) || slot.Info.Status != PluginStatus.Loaded)
+                {
+                    return;
+                }
+
+                slot.Closing = true;
             }
 
-            UnloadSlot(slot, PluginStatus.Failed);
-            slot.Info = slot.Info with { Status = PluginStatus.Failed, Reason = reason, Strategies = [] };
+            await DetachAsync(slot, PluginStatus.Failed).ConfigureAwait(false);
+            lock (_gate)
+            {
+                slot.Info = slot.Info with { Status = PluginStatus.Failed, Reason = reason, Strategies = [] };
+            }
+
             _logger.LogWarning("Plugin {Id} failed: {Reason}", id, reason);
             Changed?.Invoke();
+        }
+        finally
+        {
+            _lifecycle.Release();
         }
     }
 
@@ -402,5 +645,36 @@ internal sealed class PluginManager : IAsyncDisposable
         public PluginManifest? Manifest { get; } = manifest;
 
         public PluginLoader? Loader { get; set; }
+
+        /// <summary>The resolver the plugin's context hands out leases from; they are released when it unloads.</summary>
+        public StrategyResolver? Resolver { get; set; }
+
+        /// <summary>The provider of the services the plugin added, or null when it added none.</summary>
+        public ServiceProvider? Services { get; set; }
+
+        /// <summary>Who holds the plugin (changed under the manager's lock).</summary>
+        public List<PluginHold> Holds { get; } = [];
+
+        /// <summary>Set while the plugin is being taken apart: no new hold is granted.</summary>
+        public bool Closing { get; set; }
+    }
+
+    private sealed class PluginHold(PluginManager manager, Slot slot, string holder, string? owner) : IDisposable
+    {
+        private int _released;
+
+        public Slot Slot { get; } = slot;
+
+        public string Holder { get; } = holder;
+
+        public string? Owner { get; } = owner;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                manager.Release(this);
+            }
+        }
     }
 }

@@ -1,10 +1,9 @@
-using System.Text.RegularExpressions;
 using Kernel.Sdk.Strategies;
 
 namespace Kernel.Host.Registry;
 
 /// <summary>The central registry: <c>category/name</c> to strategy. Thread-safe; changes are atomic per plugin.</summary>
-internal sealed partial class StrategyRegistry : IStrategyRegistry
+internal sealed class StrategyRegistry : IStrategyRegistry
 {
     private readonly object _gate = new();
     private SortedDictionary<string, StrategyRegistration> _entries = new(StringComparer.Ordinal);
@@ -30,9 +29,9 @@ internal sealed partial class StrategyRegistry : IStrategyRegistry
             return $"strategy '{strategy.Name}' has category {(int)strategy.Category}, which is not one of {string.Join(", ", StrategyCategories.All.Select(c => c.ToName()))}";
         }
 
-        if (strategy.Name is null || !NamePattern().IsMatch(strategy.Name))
+        if (!StrategyNames.IsValid(strategy.Name))
         {
-            return $"strategy name '{strategy.Name}' in category {strategy.Category.ToName()} is invalid: use lower-case letters, digits and '-', starting with a letter";
+            return $"strategy name '{strategy.Name}' in category {strategy.Category.ToName()} is invalid: use {StrategyNames.Rule}";
         }
 
         return null;
@@ -98,7 +97,4 @@ internal sealed partial class StrategyRegistry : IStrategyRegistry
             _entries = next;
         }
     }
-
-    [GeneratedRegex("^[a-z][a-z0-9-]*$")]
-    private static partial Regex NamePattern();
 }

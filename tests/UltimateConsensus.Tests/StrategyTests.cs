@@ -86,6 +86,9 @@ public sealed class StrategyTests
         public ILoggerFactory LoggerFactory => NullLoggerFactory.Instance;
 
         public Kernel.Sdk.Resilience.IResilienceHost Resilience => throw new NotSupportedException();
+        public IStrategyResolver Resolver => throw new NotSupportedException();
+
+        public Microsoft.Extensions.DependencyInjection.IServiceCollection Services => throw new NotSupportedException();
 
         public void Add(IStrategy strategy) => Added.Add(strategy);
     }

@@ -1,29 +1,33 @@
-using Kernel.Sdk.Strategies;
+using Kernel.Sdk.Cluster;
 
 namespace Kernel.Sdk.Crdt;
 
 /// <summary>
-/// A state-based CRDT value: merge is commutative, associative and idempotent, so replicas that have seen the same
-/// updates hold equal states whatever the order.
+/// A configured CRDT type as bytes: what a replication strategy uses when it replicates a <c>crdt/NAME</c> by name
+/// without knowing its C# type. Every state and delta is a canonical encoding (equal states, equal bytes), so replicas
+/// compare states by their bytes. Implement it with <see cref="CrdtType{T, TDelta}"/>.
 /// </summary>
-public interface ICrdt
+public interface ICrdtType
 {
-    /// <summary>Merges another replica's state of the same type into this one.</summary>
-    void Merge(ICrdt other);
+    /// <summary>The empty state's encoding.</summary>
+    byte[] Empty();
 
-    /// <summary>Encodes the state.</summary>
-    byte[] Encode();
+    /// <summary>The merge of two states.</summary>
+    byte[] Merge(ReadOnlySpan<byte> state, ReadOnlySpan<byte> other);
 
-    /// <summary>The value a reader sees, as a plain object (a number, a set, ...).</summary>
-    object? Value { get; }
-}
+    /// <summary>A state with a delta (or delta group) merged in.</summary>
+    byte[] MergeDelta(ReadOnlySpan<byte> state, ReadOnlySpan<byte> delta);
 
-/// <summary>A CRDT type registered as a strategy (G-Counter, PN-Counter, OR-Set, LWW-Register, ...).</summary>
-public interface ICrdtType : IStrategy
-{
-    /// <summary>Creates an empty value owned by a replica.</summary>
-    ICrdt Create(string replicaId);
+    /// <summary>Two deltas merged into one delta group.</summary>
+    byte[] MergeDeltas(ReadOnlySpan<byte> delta, ReadOnlySpan<byte> other);
 
-    /// <summary>Decodes a state written by <see cref="ICrdt.Encode"/>.</summary>
-    ICrdt Decode(string replicaId, ReadOnlySpan<byte> state);
+    /// <summary>
+    /// Applies a client's operation, written as text (for example <c>inc 3</c>, <c>add x</c>, <c>remove x</c>; each type
+    /// documents its own), made by <paramref name="replica"/>. A malformed operation throws <see cref="FormatException"/>
+    /// naming the operations the type accepts.
+    /// </summary>
+    CrdtUpdate Update(ReadOnlySpan<byte> state, NodeId replica, string operation);
+
+    /// <summary>The value a reader sees, as text (a number, a sorted set <c>[a, b]</c>, ...).</summary>
+    string Read(ReadOnlySpan<byte> state);
 }

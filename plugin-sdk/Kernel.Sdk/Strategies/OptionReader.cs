@@ -12,12 +12,54 @@ public sealed class OptionReader
     private readonly IConfiguration _options;
     private readonly List<string> _errors = [];
     private readonly HashSet<string> _known = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<StrategyReference> _references = [];
 
     /// <summary>Creates a reader over an options section.</summary>
     public OptionReader(IConfiguration options) => _options = options;
 
     /// <summary>The problems found so far.</summary>
     public IReadOnlyList<string> Errors => _errors;
+
+    /// <summary>The references to other strategies read so far (see <see cref="Reference"/>).</summary>
+    public IReadOnlyList<StrategyReference> References => _references;
+
+    /// <summary>
+    /// Reads options once into a typed options object: runs <paramref name="read"/>, rejects unknown options and throws
+    /// <see cref="StrategyOptionsException"/> with every problem at once. Use it in a factory's <c>Create</c>.
+    /// </summary>
+    public static T Bind<T>(IConfiguration options, Func<OptionReader, T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var reader = new OptionReader(options);
+        var value = read(reader);
+        reader.RejectUnknown();
+        reader.ThrowIfInvalid();
+        return value;
+    }
+
+    /// <summary>
+    /// Every problem of the options that <paramref name="read"/> reads, unknown options included: the body of an
+    /// <see cref="IStrategy.ValidateOptions"/> that shares its reading with <see cref="Bind"/>.
+    /// </summary>
+    public static IReadOnlyList<string> Validate<T>(IConfiguration options, Func<OptionReader, T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var reader = new OptionReader(options);
+        read(reader);
+        reader.RejectUnknown();
+        return reader.Errors;
+    }
+
+    /// <summary>
+    /// The references <paramref name="read"/> makes, for <see cref="IReferencingStrategy.GetReferences"/>.
+    /// </summary>
+    public static IReadOnlyList<StrategyReference> ReferencesOf<T>(IConfiguration options, Func<OptionReader, T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var reader = new OptionReader(options);
+        read(reader);
+        return reader.References;
+    }
 
     /// <summary>
     /// The option's text, or null when it is absent. An object or array where a single value is expected is a problem
@@ -164,6 +206,38 @@ public sealed class OptionReader
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// Reads an option that names another strategy or named instance of <paramref name="category"/>, written
+    /// <c>category/name</c> or just <c>name</c>; absent gives <paramref name="defaultValue"/> (null: no reference). The
+    /// reference is recorded in <see cref="References"/>; whether it names something that exists is the kernel's check.
+    /// </summary>
+    public StrategyReference? Reference(string name, StrategyCategory category, string? defaultValue = null)
+    {
+        var expected = $"a {category.ToName()} strategy, written {category.ToName()}/NAME";
+        var raw = Raw(name, expected) ?? defaultValue;
+        if (raw is null)
+        {
+            return null;
+        }
+
+        var parsed = StrategyNames.Parse(raw, category);
+        if (parsed is null)
+        {
+            _errors.Add($"Option '{name}' is '{raw}', which is not a strategy reference; expected {expected} (names use {StrategyNames.Rule}).");
+            return null;
+        }
+
+        if (parsed.Value.Category != category)
+        {
+            _errors.Add($"Option '{name}' is '{raw}', a {parsed.Value.Category.ToName()} strategy; expected {expected}.");
+            return null;
+        }
+
+        var reference = new StrategyReference(name, category, parsed.Value.Name);
+        _references.Add(reference);
+        return reference;
     }
 
     /// <summary>Adds a problem that involves several options (for example min greater than max).</summary>

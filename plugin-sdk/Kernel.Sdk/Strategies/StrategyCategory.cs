@@ -12,7 +12,7 @@ public enum StrategyCategory
     /// <summary><c>conflict</c>: conflict resolution, see <see cref="Conflict.IConflictResolutionStrategy"/>.</summary>
     Conflict,
 
-    /// <summary><c>crdt</c>: convergent replicated data types, see <see cref="Crdt.ICrdtType"/>.</summary>
+    /// <summary><c>crdt</c>: convergent replicated data types, see <see cref="Crdt.ICrdtStrategy"/>.</summary>
     Crdt,
 
     /// <summary><c>resilience</c>: Polly v8 strategies, see <see cref="Resilience.IResilienceStrategy"/>.</summary>

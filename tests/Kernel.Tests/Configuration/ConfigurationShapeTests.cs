@@ -12,7 +12,7 @@ public sealed class ConfigurationShapeTests
 
     [Theory]
     [InlineData("""{"plugins":"UltimateConsensus"}""", "line 1: plugins is a string (\"UltimateConsensus\"); expected an object mapping plugin ids to")]
-    [InlineData("""{"strategies":{"consensus":{"raft":"on"}}}""", "line 1: strategies.consensus.raft is a string (\"on\"); expected an object { \"enabled\": true|false, \"options\": { ... } }.")]
+    [InlineData("""{"strategies":{"consensus":{"raft":"on"}}}""", "line 1: strategies.consensus.raft is a string (\"on\"); expected an object { \"strategy\": \"NAME\" (for a named instance), \"enabled\": true|false, \"options\": { ... } }.")]
     [InlineData("""{"pluginsFolder":["a","b"]}""", "line 1: pluginsFolder is an array; expected a folder path.")]
     [InlineData("""{"pluginsFolder":""}""", "line 1: pluginsFolder is empty; expected a folder path")]
     [InlineData("""{"pluginsFolder":3}""", "line 1: pluginsFolder is a number (3); expected a string (a folder path).")]

@@ -1,7 +1,9 @@
 using System.Runtime.CompilerServices;
 using Kernel.Host.Hosting;
 using Kernel.Host.Plugins;
+using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Conflict;
+using Kernel.Sdk.Crdt;
 using Kernel.Sdk.Messaging;
 
 namespace Kernel.Tests.Plugins;
@@ -11,15 +13,17 @@ public sealed class PluginManagerTests
     private static PluginInfo Plugin(KernelRuntime runtime, string id) =>
         Assert.Single(runtime.Plugins.Plugins, p => string.Equals(p.Id, id, StringComparison.OrdinalIgnoreCase));
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void AssertSampleWorks(KernelRuntime runtime)
     {
         Assert.Contains(runtime.Plugins.Plugins, p => p.Id == "SamplePlugin" && p.Status == PluginStatus.Loaded);
         Assert.True(runtime.Registry.TryGet("conflict/sample-lww", out var registration));
-        var strategy = Assert.IsAssignableFrom<IConflictResolutionStrategy>(registration.Strategy);
-        var older = new VersionedValue("a", new byte[] { 1 }, 10, new Dictionary<string, long>());
-        var newer = new VersionedValue("b", new byte[] { 2 }, 20, new Dictionary<string, long>());
-        var resolution = strategy.Resolve(new Conflict("k", [older, newer], null));
-        Assert.Equal("b", resolution.Resolved!.Replica);
+        Assert.IsAssignableFrom<IConflictResolutionStrategy>(registration.Strategy);
+        using var lease = runtime.ResolverFor("test").GetConflictResolver("conflict/sample-lww");
+        var older = new VersionedValue(new NodeId(1), new byte[] { 1 }, 10, VersionVector.Empty);
+        var newer = new VersionedValue(new NodeId(2), new byte[] { 2 }, 20, VersionVector.Empty);
+        var resolution = lease.Value.Resolve(new Conflict("k", [older, newer], null));
+        Assert.Equal(new NodeId(2), resolution.Resolved!.Replica);
     }
 
     [Fact]
@@ -161,9 +165,11 @@ public sealed class PluginManagerTests
         Assert.True(runtime.Registry.TryGet("conflict/json-v13-probe", out var v13));
         Assert.Equal("Newtonsoft.Json 12.0.0.0", v12.Strategy.Description);
         Assert.Equal("Newtonsoft.Json 13.0.0.0", v13.Strategy.Description);
-        var sample = new Conflict("k", [new VersionedValue("a", Array.Empty<byte>(), 1, new Dictionary<string, long>())], null);
-        Assert.Equal("{\"seen\":\"12.0.0.0\"}", ((IConflictResolutionStrategy)v12.Strategy).Resolve(sample).Explanation);
-        Assert.Equal("{\"seen\":\"13.0.0.0\"}", ((IConflictResolutionStrategy)v13.Strategy).Resolve(sample).Explanation);
+        var sample = new Conflict("k", [new VersionedValue(new NodeId(1), Array.Empty<byte>(), 1, VersionVector.Empty)], null);
+        var resolver = runtime.ResolverFor("test");
+        Assert.Equal("{\"seen\":\"12.0.0.0\"}", resolver.GetConflictResolver("conflict/json-v12-probe").Value.Resolve(sample).Explanation);
+        Assert.Equal("{\"seen\":\"13.0.0.0\"}", resolver.GetConflictResolver("conflict/json-v13-probe").Value.Resolve(sample).Explanation);
+        resolver.ReleaseAll();
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Kernel.Host.Plugins;
+using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Conflict;
+using Kernel.Sdk.Crdt;
 
 namespace Kernel.Tests.Plugins;
 
@@ -20,7 +22,7 @@ public sealed class ThirdPartyPluginTests
         var feed = Path.Combine(work, "feed");
         var source = Path.Combine(work, "SamplePlugin");
         Directory.CreateDirectory(source);
-        foreach (var file in new[] { "SamplePlugin.csproj", "SamplePlugin.cs", "plugin.json" })
+        foreach (var file in new[] { "SamplePlugin.csproj", "SamplePlugin.cs", "HighestTimestampWins.cs", "SampleLwwOptions.cs", "plugin.json" })
         {
             File.Copy(Path.Combine(repo, "samples", "SamplePlugin", file), Path.Combine(source, file));
         }
@@ -37,12 +39,13 @@ public sealed class ThirdPartyPluginTests
         var info = Assert.Single(runtime.Plugins.Plugins);
         Assert.Equal(PluginStatus.Loaded, info.Status);
         Assert.True(runtime.Registry.TryGet("conflict/sample-lww", out var registration));
-        var strategy = Assert.IsAssignableFrom<IConflictResolutionStrategy>(registration.Strategy);
-        var resolution = strategy.Resolve(new Conflict("k", [
-            new VersionedValue("a", new byte[] { 1 }, 5, new Dictionary<string, long>()),
-            new VersionedValue("b", new byte[] { 2 }, 5, new Dictionary<string, long>()),
+        Assert.IsAssignableFrom<IConflictResolutionStrategy>(registration.Strategy);
+        using var lease = runtime.ResolverFor("test").GetConflictResolver("conflict/sample-lww");
+        var resolution = lease.Value.Resolve(new Conflict("k", [
+            new VersionedValue(new NodeId(1), new byte[] { 1 }, 5, VersionVector.Empty),
+            new VersionedValue(new NodeId(2), new byte[] { 2 }, 5, VersionVector.Empty),
         ], null));
-        Assert.Equal("b", resolution.Resolved!.Replica); // equal timestamps: the greater replica id wins
+        Assert.Equal(new NodeId(2), resolution.Resolved!.Replica); // equal timestamps: the greater replica id wins
     }
 
     private static string RepoRoot()

@@ -20,6 +20,6 @@ public sealed class BadOptionsPlugin : IPlugin
 
         public IReadOnlyList<string> ValidateOptions(IConfiguration options) => throw new NotSupportedException("validation is broken");
 
-        public Resolution Resolve(Conflict conflict) => new(conflict.Versions[0], "first");
+        public IConflictResolver Create(StrategyInstanceContext context) => throw new NotSupportedException("never made: its options never validate");
     }
 }

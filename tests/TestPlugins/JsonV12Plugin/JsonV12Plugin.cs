@@ -21,7 +21,12 @@ public sealed class JsonV12Plugin : IPlugin
 
         public IReadOnlyList<string> ValidateOptions(IConfiguration options) => [];
 
-        public Resolution Resolve(Conflict conflict) =>
-            new(conflict.Versions[0], JsonConvert.SerializeObject(new { seen = typeof(JsonConvert).Assembly.GetName().Version!.ToString() }));
+        public IConflictResolver Create(StrategyInstanceContext context) => new Resolver();
+
+        private sealed class Resolver : IConflictResolver
+        {
+            public Resolution Resolve(Conflict conflict) =>
+                Resolution.Winner(conflict.Versions[0], JsonConvert.SerializeObject(new { seen = typeof(JsonConvert).Assembly.GetName().Version!.ToString() }));
+        }
     }
 }

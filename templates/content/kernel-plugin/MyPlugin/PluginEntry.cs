@@ -12,7 +12,7 @@ public sealed class PluginEntry : IPlugin
 #if (isConflict)
         var strategy = new LastWriterWins();
 #elif (isCrdt)
-        var strategy = new GCounterType();
+        var strategy = new GCounterStrategy();
 #elif (isResilience)
         var strategy = new ConstantRetry();
 #elif (isConsensus)

@@ -1,4 +1,6 @@
+using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Conflict;
+using Kernel.Sdk.Crdt;
 using Kernel.Sdk.Strategies;
 using Microsoft.Extensions.Configuration;
 
@@ -6,34 +8,36 @@ namespace MyPlugin.Tests;
 
 public sealed class LastWriterWinsTests
 {
+    private static readonly NodeId A = new(1), B = new(2), C = new(3);
+
     [Fact]
     public void The_latest_timestamp_wins_whatever_the_order()
     {
-        var a = Version("a", 7);
-        var b = Version("b", 9);
-        var c = Version("c", 8);
-        var strategy = new LastWriterWins();
-        Assert.Same(b, strategy.Resolve(new Conflict("k", [a, b, c], null)).Resolved);
-        Assert.Same(b, strategy.Resolve(new Conflict("k", [c, b, a], null)).Resolved);
+        var a = Version(A, 7);
+        var b = Version(B, 9);
+        var c = Version(C, 8);
+        var resolver = Create();
+        Assert.Same(b, resolver.Resolve(new Conflict("k", [a, b, c], null)).Resolved);
+        Assert.Same(b, resolver.Resolve(new Conflict("k", [c, b, a], null)).Resolved);
     }
 
     [Fact]
     public void A_tie_goes_to_the_greater_replica_id_by_default()
     {
-        var strategy = new LastWriterWins();
-        var resolution = strategy.Resolve(new Conflict("k", [Version("b", 5), Version("a", 5)], null));
-        Assert.Equal("b", resolution.Resolved!.Replica);
-        Assert.Equal("b", strategy.Resolve(new Conflict("k", [Version("a", 5), Version("b", 5)], null)).Resolved!.Replica);
+        var resolver = Create();
+        Assert.Equal(B, resolver.Resolve(new Conflict("k", [Version(B, 5), Version(A, 5)], null)).Resolved!.Replica);
+        Assert.Equal(B, resolver.Resolve(new Conflict("k", [Version(A, 5), Version(B, 5)], null)).Resolved!.Replica);
     }
 
     [Fact]
-    public void With_tieBreak_none_a_tie_is_left_unresolved()
+    public void With_tieBreak_none_a_tie_is_kept_as_siblings()
     {
-        var strategy = LastWriterWins.FromOptions(Options(("tieBreak", "none")));
-        var resolution = strategy.Resolve(new Conflict("k", [Version("a", 5), Version("b", 5), Version("c", 4)], null));
+        var resolver = Create(("tieBreak", "none"));
+        var resolution = resolver.Resolve(new Conflict("k", [Version(A, 5), Version(B, 5), Version(C, 4)], null));
         Assert.Null(resolution.Resolved);
+        Assert.Equal([B, A], resolution.Kept.Select(v => v.Replica));
         Assert.Contains("2 versions", resolution.Explanation, StringComparison.Ordinal);
-        Assert.Equal("a", strategy.Resolve(new Conflict("k", [Version("a", 6), Version("b", 5)], null)).Resolved!.Replica);
+        Assert.Equal(A, resolver.Resolve(new Conflict("k", [Version(A, 6), Version(B, 5)], null)).Resolved!.Replica);
     }
 
     [Fact]
@@ -51,12 +55,23 @@ public sealed class LastWriterWinsTests
         Assert.Equal(2, errors.Count);
         Assert.Contains("Option 'tieBreak' is 'coin'; allowed values replica-id, none.", errors);
         Assert.Contains("Option 'colour' is not known; known options: tieBreak.", errors);
-        Assert.Throws<StrategyOptionsException>(() => LastWriterWins.FromOptions(Options(("tieBreak", "coin"))));
+        Assert.Throws<StrategyOptionsException>(() => Create(("tieBreak", "coin")));
     }
 
-    private static VersionedValue Version(string replica, long timestamp) =>
-        new(replica, new byte[] { (byte)timestamp }, timestamp, new Dictionary<string, long>());
+    private static IConflictResolver Create(params (string Key, string Value)[] options) =>
+        new LastWriterWins().Create(new StrategyInstanceContext { Name = "last-writer-wins", Options = Options(options), Strategies = new NoStrategies() });
+
+    private static VersionedValue Version(NodeId replica, long timestamp) =>
+        new(replica, new byte[] { (byte)timestamp }, timestamp, VersionVector.Empty);
 
     private static IConfiguration Options(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
+
+    /// <summary>This strategy references no other; a resolver that has none.</summary>
+    private sealed class NoStrategies : IStrategyResolver
+    {
+        public StrategyLease<IConflictResolver> GetConflictResolver(string reference) => throw new StrategyResolutionException($"{reference}: no strategies here");
+
+        public StrategyLease<ICrdtType> GetCrdtType(string reference) => throw new StrategyResolutionException($"{reference}: no strategies here");
+    }
 }

@@ -1,95 +1,65 @@
+using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Crdt;
+using Kernel.Sdk.Strategies;
 using Microsoft.Extensions.Configuration;
 
 namespace MyPlugin.Tests;
 
 public sealed class GCounterTests
 {
-    private readonly GCounterType _type = new();
+    private static readonly NodeId A = new(1), B = new(2), C = new(3);
+    private readonly ICrdtType _type = new GCounterType();
 
     [Fact]
-    public void Replicas_that_exchange_states_in_any_order_read_the_same_count()
+    public void Replicas_that_exchange_states_in_any_order_read_the_same_count_and_bytes()
     {
-        var a = Counter("a", 3);
-        var b = Counter("b", 5);
-        var c = Counter("c", 2);
-
-        var abc = Copy(a, "x");
-        abc.Merge(b);
-        abc.Merge(c);
-        var cba = Copy(c, "y");
-        cba.Merge(b);
-        cba.Merge(a);
-
-        Assert.Equal(10L, abc.Value);
-        Assert.Equal(10L, cba.Value);
-        Assert.Equal(abc.Encode(), cba.Encode());
+        var a = Counter(A, 3);
+        var b = Counter(B, 5);
+        var c = Counter(C, 2);
+        var abc = _type.Merge(_type.Merge(a, b), c);
+        var cba = _type.Merge(_type.Merge(c, b), a);
+        Assert.Equal("10", _type.Read(abc));
+        Assert.Equal(abc, cba);
     }
 
     [Fact]
-    public void Merge_is_idempotent_and_keeps_the_maximum_per_replica()
+    public void Merge_is_idempotent_and_a_delta_merges_like_the_whole_state()
     {
-        var a = Counter("a", 4);
-        var stale = Copy(a, "a");
-        a.Merge(stale);
-        a.Merge(stale);
-        Assert.Equal(4L, a.Value);
-
-        ((GCounter)a).Increment(2);
-        stale.Merge(a);
-        Assert.Equal(6L, stale.Value);
-        a.Merge(Counter("a", 1)); // an older state of the same replica changes nothing
-        Assert.Equal(6L, a.Value);
+        var a = Counter(A, 4);
+        Assert.Equal(a, _type.Merge(a, a));
+        var update = _type.Update(a, A, "inc 2");
+        var elsewhere = _type.Merge(Counter(B, 1), a);
+        Assert.Equal(_type.Merge(elsewhere, update.State), _type.MergeDelta(elsewhere, update.Delta));
+        Assert.Equal("7", _type.Read(_type.MergeDelta(elsewhere, update.Delta)));
     }
 
     [Fact]
     public void A_state_round_trips_and_garbage_is_refused()
     {
-        var a = Counter("a", 7);
-        a.Merge(Counter("b", 2));
-        var decoded = _type.Decode("a", a.Encode());
-        Assert.Equal(9L, decoded.Value);
-        Assert.Equal(a.Encode(), decoded.Encode());
-        Assert.Throws<FormatException>(() => _type.Decode("a", new byte[] { 1, 0 }));
-        Assert.Throws<FormatException>(() => _type.Decode("a", new byte[] { 255, 255, 255, 127 }));
+        var a = _type.Merge(Counter(A, 7), Counter(B, 2));
+        Assert.Equal(a, _type.Merge(a, _type.Empty()));
+        Assert.Throws<FormatException>(() => _type.Read([1, 0]));
+        Assert.Throws<FormatException>(() => _type.Read([.. a, 0]));
     }
 
     [Fact]
-    public void Increments_are_never_negative_and_merge_refuses_other_types()
+    public void Increments_are_positive_and_unknown_operations_are_refused()
     {
-        var a = (GCounter)_type.Create("a");
-        Assert.Throws<ArgumentOutOfRangeException>(() => a.Increment(-1));
-        Assert.Throws<ArgumentException>(() => a.Merge(new OtherCrdt()));
+        Assert.Throws<FormatException>(() => _type.Update(_type.Empty(), A, "inc -1"));
+        var error = Assert.Throws<FormatException>(() => _type.Update(_type.Empty(), A, "dec"));
+        Assert.Contains("operations: inc, inc N", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void No_options_are_valid_and_any_option_is_reported()
     {
-        Assert.Empty(_type.ValidateOptions(Options()));
-        var errors = _type.ValidateOptions(Options(("max", "3")));
-        Assert.Equal(["Option 'max' is not known; known options: none."], errors);
+        var strategy = new GCounterStrategy();
+        Assert.Empty(strategy.ValidateOptions(Options()));
+        Assert.Equal(["Option 'max' is not known; known options: none."], strategy.ValidateOptions(Options(("max", "3"))));
     }
 
-    private ICrdt Counter(string replica, long count)
-    {
-        var counter = (GCounter)_type.Create(replica);
-        counter.Increment(count);
-        return counter;
-    }
-
-    private ICrdt Copy(ICrdt counter, string replica) => _type.Decode(replica, counter.Encode());
+    private byte[] Counter(NodeId replica, long count) => _type.Update(_type.Empty(), replica, $"inc {count}").State;
 
     private static IConfiguration Options(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
-
-    private sealed class OtherCrdt : ICrdt
-    {
-        public object? Value => null;
-
-        public void Merge(ICrdt other)
-        {
-        }
-
-        public byte[] Encode() => [];
-    }
 }

@@ -6,21 +6,12 @@ namespace MyPlugin;
 
 /// <summary>
 /// conflict/last-writer-wins: the version with the highest timestamp wins. Versions with equal highest timestamps are
-/// ordered by replica id (option <c>tieBreak</c> = <c>replica-id</c>, the default), or left to a person (<c>none</c>).
+/// ordered by replica id (option <c>tieBreak</c> = <c>replica-id</c>, the default), or kept as siblings (<c>none</c>).
+/// A factory: each entry of <c>plugins.json</c> naming it gets a resolver of its own options.
 /// Deterministic: every replica resolving the same conflict gets the same result, whatever the order of the versions.
 /// </summary>
 public sealed class LastWriterWins : IConflictResolutionStrategy
 {
-    private readonly bool _breakTies;
-
-    /// <summary>Creates the strategy with its default options (ties broken by replica id).</summary>
-    public LastWriterWins()
-        : this(breakTies: true)
-    {
-    }
-
-    private LastWriterWins(bool breakTies) => _breakTies = breakTies;
-
     /// <inheritdoc />
     public StrategyCategory Category => StrategyCategory.Conflict;
 
@@ -28,49 +19,31 @@ public sealed class LastWriterWins : IConflictResolutionStrategy
     public string Name => "last-writer-wins";
 
     /// <inheritdoc />
-    public string Description => "Last writer wins by timestamp; ties broken by replica id, or left unresolved";
-
-    /// <summary>A strategy configured from validated options (throws <see cref="StrategyOptionsException"/> on invalid ones).</summary>
-    public static LastWriterWins FromOptions(IConfiguration options)
-    {
-        var reader = new OptionReader(options);
-        var tieBreak = Read(reader);
-        reader.ThrowIfInvalid();
-        return new LastWriterWins(tieBreak == "replica-id");
-    }
+    public string Description => "Last writer wins by timestamp; ties broken by replica id, or kept as siblings";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> ValidateOptions(IConfiguration options)
-    {
-        var reader = new OptionReader(options);
-        Read(reader);
-        return reader.Errors;
-    }
+    public IReadOnlyList<string> ValidateOptions(IConfiguration options) => OptionReader.Validate(options, LastWriterWinsOptions.Read);
 
     /// <inheritdoc />
-    public Resolution Resolve(Conflict conflict)
+    public IConflictResolver Create(StrategyInstanceContext context)
     {
-        ArgumentNullException.ThrowIfNull(conflict);
-        if (conflict.Versions.Count == 0)
-        {
-            return new Resolution(null, "no versions to choose from");
-        }
-
-        var latest = conflict.Versions.Max(v => v.Timestamp);
-        var candidates = conflict.Versions.Where(v => v.Timestamp == latest).ToList();
-        if (candidates.Count > 1 && !_breakTies)
-        {
-            return new Resolution(null, $"{candidates.Count} versions share timestamp {latest}; left to a person (tieBreak none)");
-        }
-
-        var winner = candidates.OrderByDescending(v => v.Replica, StringComparer.Ordinal).First();
-        return new Resolution(winner, $"timestamp {latest} from {winner.Replica} is the latest");
+        ArgumentNullException.ThrowIfNull(context);
+        return new Resolver(OptionReader.Bind(context.Options, LastWriterWinsOptions.Read));
     }
 
-    private static string Read(OptionReader reader)
+    private sealed class Resolver(LastWriterWinsOptions options) : IConflictResolver
     {
-        var tieBreak = reader.OneOf("tieBreak", "replica-id", "replica-id", "none");
-        reader.RejectUnknown();
-        return tieBreak;
+        public Resolution Resolve(Conflict conflict)
+        {
+            ArgumentNullException.ThrowIfNull(conflict);
+            var latest = conflict.Versions.Max(v => v.Timestamp);
+            var candidates = conflict.Versions.Where(v => v.Timestamp == latest).OrderByDescending(v => v.Replica).ToList();
+            if (candidates.Count > 1 && !options.BreakTiesByReplica)
+            {
+                return Resolution.Siblings(candidates, $"{candidates.Count} versions share timestamp {latest}; kept as siblings (tieBreak none)");
+            }
+
+            return Resolution.Winner(candidates[0], $"timestamp {latest} from {candidates[0].Replica} is the latest");
+        }
     }
 }

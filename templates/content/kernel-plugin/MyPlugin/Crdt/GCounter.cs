@@ -1,12 +1,13 @@
-using System.Text;
+using System.Globalization;
+using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Crdt;
 using Kernel.Sdk.Strategies;
 using Microsoft.Extensions.Configuration;
 
 namespace MyPlugin;
 
-/// <summary>crdt/g-counter: a grow-only counter. Each replica counts its own increments; merge takes the maximum per replica; the value is the sum.</summary>
-public sealed class GCounterType : ICrdtType
+/// <summary>crdt/g-counter: a grow-only counter, a factory of <see cref="GCounterType"/>. No options.</summary>
+public sealed class GCounterStrategy : ICrdtStrategy
 {
     /// <inheritdoc />
     public StrategyCategory Category => StrategyCategory.Crdt;
@@ -18,118 +19,68 @@ public sealed class GCounterType : ICrdtType
     public string Description => "Grow-only counter: per-replica counts merged by maximum, read as their sum";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> ValidateOptions(IConfiguration options)
-    {
-        // The counter has no options: anything set is a mistake worth reporting.
-        var reader = new OptionReader(options);
-        reader.RejectUnknown();
-        return reader.Errors;
-    }
+    public IReadOnlyList<string> ValidateOptions(IConfiguration options) => OptionReader.Validate(options, _ => 0); // anything set is reported
 
     /// <inheritdoc />
-    public ICrdt Create(string replicaId) => new GCounter(replicaId);
-
-    /// <inheritdoc />
-    public ICrdt Decode(string replicaId, ReadOnlySpan<byte> state) => GCounter.Decode(replicaId, state);
+    public ICrdtType Create(StrategyInstanceContext context) => new GCounterType();
 }
 
-/// <summary>A grow-only counter owned by one replica.</summary>
-public sealed class GCounter : ICrdt
+/// <summary>The counter as bytes, for replication strategies: operations <c>inc</c> and <c>inc N</c>; read as the count.</summary>
+public sealed class GCounterType : CrdtType<GCounter, GCounter>
 {
-    private readonly SortedDictionary<string, long> _counts = new(StringComparer.Ordinal);
-
-    /// <summary>Creates an empty counter owned by <paramref name="replicaId"/>.</summary>
-    public GCounter(string replicaId)
+    /// <inheritdoc />
+    protected override GCounter Mutate(GCounter state, NodeId replica, string operation)
     {
-        ArgumentException.ThrowIfNullOrEmpty(replicaId);
-        ReplicaId = replicaId;
+        var parts = operation.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts is ["inc"])
+        {
+            return state.IncrementDelta(replica, 1);
+        }
+
+        if (parts is ["inc", var n] && long.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var amount) && amount > 0)
+        {
+            return state.IncrementDelta(replica, amount);
+        }
+
+        throw new FormatException($"g-counter operation '{operation}' is not known; operations: inc, inc N (N a positive integer).");
     }
 
-    /// <summary>The replica whose increments this counter records.</summary>
-    public string ReplicaId { get; }
+    /// <inheritdoc />
+    protected override string Read(GCounter state) => state.Count.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// A grow-only counter: each replica counts its own increments; merge takes the maximum per replica; the value is the
+/// sum. Immutable; a delta is a counter with just the incrementing replica's new count.
+/// </summary>
+public sealed class GCounter : IDeltaReplicatedData<GCounter, GCounter>
+{
+    private readonly VersionVector _counts;
+
+    private GCounter(VersionVector counts) => _counts = counts;
+
+    /// <inheritdoc />
+    public static GCounter Empty { get; } = new(VersionVector.Empty);
 
     /// <summary>The count: the sum over every replica.</summary>
-    public long Count => _counts.Values.Sum();
+    public long Count => _counts.Entries.Sum(e => e.Value);
 
-    /// <inheritdoc />
-    public object? Value => Count;
-
-    /// <summary>Adds <paramref name="amount"/> (not negative: the counter only grows) to this replica's count.</summary>
-    public void Increment(long amount = 1)
+    /// <summary>The delta mutator: <paramref name="amount"/> (positive: the counter only grows) more for <paramref name="replica"/>.</summary>
+    public GCounter IncrementDelta(NodeId replica, long amount)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(amount);
-        _counts[ReplicaId] = checked(_counts.GetValueOrDefault(ReplicaId) + amount);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amount);
+        return new GCounter(VersionVector.Empty.With(replica, checked(_counts[replica] + amount)));
     }
 
     /// <inheritdoc />
-    public void Merge(ICrdt other)
-    {
-        if (other is not GCounter counter)
-        {
-            throw new ArgumentException($"A g-counter merges only with a g-counter, not {other?.GetType().Name ?? "null"}.", nameof(other));
-        }
-
-        foreach (var (replica, count) in counter._counts)
-        {
-            if (count > _counts.GetValueOrDefault(replica))
-            {
-                _counts[replica] = count;
-            }
-        }
-    }
+    public GCounter Merge(GCounter other) => new(_counts.Merge(other._counts));
 
     /// <inheritdoc />
-    public byte[] Encode()
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
-        {
-            writer.Write(_counts.Count);
-            foreach (var (replica, count) in _counts)
-            {
-                writer.Write(replica);
-                writer.Write(count);
-            }
-        }
+    public GCounter MergeDelta(GCounter delta) => Merge(delta);
 
-        return stream.ToArray();
-    }
+    /// <inheritdoc />
+    public void Encode(CrdtWriter writer) => _counts.Encode(writer); // a version vector is a canonical replica -> count map
 
-    /// <summary>Reads what <see cref="Encode"/> wrote; throws <see cref="FormatException"/> on malformed input.</summary>
-    public static GCounter Decode(string replicaId, ReadOnlySpan<byte> state)
-    {
-        var counter = new GCounter(replicaId);
-        try
-        {
-            using var reader = new BinaryReader(new MemoryStream(state.ToArray()), Encoding.UTF8);
-            var entries = reader.ReadInt32();
-            if (entries < 0 || entries > state.Length)
-            {
-                throw new FormatException($"A g-counter state claims {entries} replicas.");
-            }
-
-            for (var i = 0; i < entries; i++)
-            {
-                var replica = reader.ReadString();
-                var count = reader.ReadInt64();
-                if (count < 0)
-                {
-                    throw new FormatException($"A g-counter state holds a negative count for {replica}.");
-                }
-
-                counter._counts[replica] = count;
-            }
-
-            if (reader.BaseStream.Position != state.Length)
-            {
-                throw new FormatException("A g-counter state has trailing bytes.");
-            }
-        }
-        catch (EndOfStreamException ex)
-        {
-            throw new FormatException("A g-counter state is truncated.", ex);
-        }
-
-        return counter;
-    }
+    /// <inheritdoc />
+    public static GCounter Decode(ref CrdtReader reader) => new(VersionVector.Decode(ref reader));
 }
