@@ -10,7 +10,10 @@ public abstract class QuorumRule
     /// <summary>A majority of the voters: ⌊n/2⌋+1, tolerating ⌊(n-1)/2⌋ crashed voters.</summary>
     public static QuorumRule Majority { get; } = new MajorityRule();
 
-    /// <summary>Byzantine quorums: 2f+1 of n voters where f = ⌊(n-1)/3⌋ faulty ones are tolerated.</summary>
+    /// <summary>
+    /// Byzantine quorums: with f = ⌊(n-1)/3⌋ faulty voters tolerated, ⌈(n+f+1)/2⌉ voters, so that two quorums share at
+    /// least f+1 voters (one of them honest) and the n-f honest ones still make one: 2f+1 when n = 3f+1, as in PBFT.
+    /// </summary>
     public static QuorumRule Byzantine { get; } = new ByzantineRule();
 
     /// <summary>The rule's name, for listings and messages.</summary>
@@ -38,7 +41,7 @@ public abstract class QuorumRule
     {
         public override string Name => "byzantine (2f+1 of 3f+1)";
 
-        public override int Size(int voters) => (2 * FaultsTolerated(voters)) + 1;
+        public override int Size(int voters) => (voters + FaultsTolerated(voters) + 2) / 2;
 
         public override int FaultsTolerated(int voters) => Math.Max(0, (voters - 1) / 3);
     }
