@@ -146,6 +146,10 @@ internal static class ExtraCommands
                 }
 
                 var jsonOut = parse.GetValue(json);
+
+                // What the strategy's options name (a conflict resolver of another plugin) comes through the kernel's
+                // resolver; its leases hold those plugins until the run ends.
+                var resolver = runtime.ResolverFor($"verify ({key})");
                 var bar = !jsonOut && ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected ? new ProgressBar(error) : null;
                 var options = new VerifyOptions
                 {
@@ -164,11 +168,19 @@ internal static class ExtraCommands
                         Operations = operations,
                         SafetyDuration = safety,
                         StrategyOptions = runtime.Config.StrategyOptions(registration.Strategy.Category.ToName(), registration.Strategy.Name),
+                        Strategies = resolver,
                     },
                 };
-                var code = VerifyCommand.Run(registration.Strategy, options, output, jsonOut, key, ReplayArguments(parse), ct);
-                bar?.Done();
-                return code;
+                try
+                {
+                    var code = VerifyCommand.Run(registration.Strategy, options, output, jsonOut, key, ReplayArguments(parse), ct);
+                    bar?.Done();
+                    return code;
+                }
+                finally
+                {
+                    resolver.ReleaseAll();
+                }
             });
         });
         return command;

@@ -8,10 +8,11 @@ public sealed partial class SimCluster
 {
     /// <summary>
     /// Submits a client request to a replica and processes what follows (its <see cref="ReplicaReady"/>); the response
-    /// comes in a later batch, or never. Returns false, and submits nothing, when the replica is down or paused.
+    /// comes in a later batch, or never. Returns what the replica said (a refusal carries its reason), or null, and submits
+    /// nothing, when the replica is down or paused.
     /// </summary>
     /// <exception cref="InvalidOperationException">The cluster runs a consensus strategy (use <see cref="Propose"/>).</exception>
-    public bool Submit(NodeId node, long requestId, KvCommand command)
+    public SubmitResult? Submit(NodeId node, long requestId, KvCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         if (_replication is null)

@@ -143,6 +143,12 @@ public sealed record SimulationOptions
     /// <summary>The strategy's options section (null: empty).</summary>
     public IConfiguration? StrategyOptions { get; init; }
 
+    /// <summary>
+    /// Other strategies a replication strategy's options may name (<see cref="Replication.ReplicaOptions.Strategies"/>):
+    /// <c>kernel verify</c> hands in the kernel's resolver; null when there are none.
+    /// </summary>
+    public Kernel.Sdk.Strategies.IStrategyResolver? Strategies { get; init; }
+
     /// <summary>Virtual time between two ticks of a node (before clock drift).</summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 

@@ -249,8 +249,13 @@ internal sealed class Workload
         var command = c.Command!;
         if (_cluster.IsReplication)
         {
-            // No refusal: the response comes later or never (then the client times out: info).
-            _cluster.Submit(node.Id, RequestId(c.ClientId, seq), command);
+            // Taken: the response comes later or never (then the client times out: info). Refused by the replica: it
+            // says nothing happened, so the operation definitely failed. Not delivered (down, paused): the client times out.
+            if (_cluster.Submit(node.Id, RequestId(c.ClientId, seq), command) is { Accepted: false } refused && c.Waiting && c.Seq == seq)
+            {
+                Complete(c, Outcome.Fail, null, "refused: " + refused.Reason);
+            }
+
             return;
         }
 

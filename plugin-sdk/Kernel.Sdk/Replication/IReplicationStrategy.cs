@@ -48,6 +48,13 @@ public sealed class ReplicaOptions
 
     /// <summary>The strategy's options section, already validated.</summary>
     public required IConfiguration Options { get; init; }
+
+    /// <summary>
+    /// Other strategies by <c>category/name</c> (a <c>conflict/...</c> resolver, a <c>crdt/...</c> type), as the strategy's
+    /// options name them (declare them with <see cref="IReferencingStrategy"/> so the kernel checks them first); null
+    /// when the runtime offers none. A lease taken here lasts as long as the runtime that created the replica.
+    /// </summary>
+    public IStrategyResolver? Strategies { get; init; }
 }
 
 /// <summary>
@@ -65,8 +72,11 @@ public interface IReplicaNode
     /// <summary>Delivers a message from another replica.</summary>
     void Step(IProtocolMessage message);
 
-    /// <summary>Accepts a client request; its response comes in a later <see cref="ReplicaReady"/>, or never.</summary>
-    void Submit(long requestId, KvCommand command);
+    /// <summary>
+    /// Takes a client request: when accepted, its response comes in a later <see cref="ReplicaReady"/>, or never (the
+    /// client times out); when refused (backpressure, a replica that cannot serve now), nothing happened and the reason says why.
+    /// </summary>
+    SubmitResult Submit(long requestId, KvCommand command);
 
     /// <summary>True when <see cref="GetReady"/> has something to do.</summary>
     bool HasReady { get; }
@@ -81,11 +91,20 @@ public interface IReplicaNode
     IReadOnlyDictionary<string, string> Snapshot();
 }
 
-/// <summary>What a replica hands its runtime: persist (and sync if asked), then send, then answer clients.</summary>
+/// <summary>
+/// What a replica hands its runtime: persist (replace <see cref="Writes"/> atomically, append <see cref="Appends"/> and sync
+/// them, delete <see cref="Deletes"/>), then send, then answer clients.
+/// </summary>
 public sealed class ReplicaReady
 {
     /// <summary>Files to replace atomically in the replica's durable directory (name, content).</summary>
     public IReadOnlyList<KeyValuePair<string, ReadOnlyMemory<byte>>> Writes { get; init; } = [];
+
+    /// <summary>Bytes to append to files (name, bytes; a missing file is created), synced before any message is sent: a replica log's records.</summary>
+    public IReadOnlyList<KeyValuePair<string, ReadOnlyMemory<byte>>> Appends { get; init; } = [];
+
+    /// <summary>Files to delete once the writes and appends are durable (a log segment a snapshot covers).</summary>
+    public IReadOnlyList<string> Deletes { get; init; } = [];
 
     /// <summary>Messages to send once the writes are durable.</summary>
     public IReadOnlyList<IProtocolMessage> Messages { get; init; } = [];

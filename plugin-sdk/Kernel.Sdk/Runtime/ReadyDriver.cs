@@ -19,8 +19,9 @@ namespace Kernel.Sdk.Runtime;
 /// entries were applied since the last snapshot, a snapshot of the state machine is handed to <see cref="IConsensusNode.Compact"/>
 /// and the record it returns saved and synced.</para>
 /// <para>For a replica, each batch (<see cref="ReplicaReady"/>) goes: <see cref="ReadyStage.Received"/>;
-/// <see cref="ReadyStage.WritesStarting"/>; each file replaced atomically (<see cref="ReadyStage.Writing"/> before each);
-/// <see cref="ReadyStage.Written"/>; <see cref="ReadyStage.Synced"/> (atomic replacement is durable when it returns); the
+/// <see cref="ReadyStage.WritesStarting"/>; each file replaced atomically, then each record appended
+/// (<see cref="ReadyStage.Writing"/> before each, numbered on from the replacements), the appended files synced, the
+/// deletions done and the directory synced when a file was created or deleted; <see cref="ReadyStage.Written"/>; <see cref="ReadyStage.Synced"/> (atomic replacement is durable when it returns); the
 /// messages as above; the responses; <see cref="ReadyStage.Delivered"/>; <see cref="IReplicaNode.Advance"/>;
 /// <see cref="ReadyStage.Advanced"/>.</para>
 /// <para>Not thread-safe, like the node it drives: one thread calls it. Exceptions of the node and of storage end the
@@ -239,6 +240,7 @@ public sealed class ReadyDriver
 
             try
             {
+                var directory = _directory!;
                 for (var i = 0; i < writes.Count; i++)
                 {
                     if (!handler.Continue(ReadyStage.Writing, ready, i))
@@ -246,7 +248,15 @@ public sealed class ReadyDriver
                         return Stopped(batches);
                     }
 
-                    _directory!.WriteAtomic(writes[i].Key, writes[i].Value.Span);
+                    directory.WriteAtomic(writes[i].Key, writes[i].Value.Span);
+                }
+
+                if (ready.Appends.Count > 0 || ready.Deletes.Count > 0)
+                {
+                    if (!Persist(directory, ready, writes.Count, handler))
+                    {
+                        return Stopped(batches);
+                    }
                 }
             }
             catch (Exception ex)
@@ -302,6 +312,62 @@ public sealed class ReadyDriver
         }
 
         return Stopped(batches);
+    }
+
+    /// <summary>
+    /// Appends a replica's records (each file synced once, after its last append), deletes what it asked to, and syncs the
+    /// directory when a file was created or deleted; false when the handler stopped before append number <c>i</c>
+    /// (numbered after the atomic writes).
+    /// </summary>
+    private static bool Persist(IDurableDirectory directory, ReplicaReady ready, int firstIndex, IReplicaReadyHandler handler)
+    {
+        var appends = ready.Appends;
+        var created = false;
+        var open = new Dictionary<string, IDurableFile>(StringComparer.Ordinal);
+        try
+        {
+            for (var i = 0; i < appends.Count; i++)
+            {
+                if (!handler.Continue(ReadyStage.Writing, ready, firstIndex + i))
+                {
+                    return false;
+                }
+
+                var (name, bytes) = appends[i];
+                if (!open.TryGetValue(name, out var file))
+                {
+                    created |= !directory.Exists(name);
+                    file = directory.OpenAppend(name);
+                    open[name] = file;
+                }
+
+                file.Append(bytes.Span);
+            }
+
+            foreach (var file in open.Values)
+            {
+                file.Sync();
+            }
+        }
+        finally
+        {
+            foreach (var file in open.Values)
+            {
+                file.Dispose();
+            }
+        }
+
+        foreach (var name in ready.Deletes)
+        {
+            directory.Delete(name);
+        }
+
+        if (created || ready.Deletes.Count > 0)
+        {
+            directory.SyncDirectory();
+        }
+
+        return true;
     }
 
     private static ReadyDrain Stopped(int batches) => new(ReadyDrainOutcome.Stopped, batches, null, null);

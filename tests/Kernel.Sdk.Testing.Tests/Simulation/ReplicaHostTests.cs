@@ -19,7 +19,7 @@ public sealed class ReplicaHostTests
     {
         var cluster = SimCluster.Create(new ToyLwwStrategy(), Quiet);
         Assert.Equal(ReplicationGuarantee.Convergent, cluster.Guarantee);
-        Assert.True(cluster.Submit(N1, 42, new KvCommand(KvOp.Put, "k", "v1")));
+        Assert.Equal(SubmitResult.Ok, cluster.Submit(N1, 42, new KvCommand(KvOp.Put, "k", "v1")));
 
         var response = Assert.Single(cluster.Responses(N1));
         Assert.Equal(42, response.Key);
@@ -29,7 +29,7 @@ public sealed class ReplicaHostTests
         cluster.Crash(N1);
         Assert.False(cluster.IsUp(N1));
         Assert.Null(cluster.ReplicaContents(N1));
-        Assert.False(cluster.Submit(N1, 43, new KvCommand(KvOp.Get, "k")));
+        Assert.Null(cluster.Submit(N1, 43, new KvCommand(KvOp.Get, "k")));
         cluster.Restart(N1);
         Assert.Equal("v1", cluster.ReplicaContents(N1)!["k"]);
         Assert.Empty(cluster.Violations);

@@ -97,6 +97,32 @@ public sealed class VerifyTests
     }
 
     [Fact]
+    public async Task A_replication_strategy_uses_another_plugins_conflict_strategy_by_name()
+    {
+        using var folder = new TestPluginsFolder();
+        folder.Add("ToyReplicationPlugin");
+        folder.Add("SamplePlugin");
+
+        // replication/toy-lww (ToyReplicationPlugin) lets conflict/sample-lww (SamplePlugin) decide which version wins.
+        var (code, stdout, err) = await RunCli(With(folder, "verify", "--strategy", "replication/toy-lww", "--seeds", "3", "--json",
+            "--strategies:replication:toy-lww:options:resolver=conflict/sample-lww"));
+        Assert.True(code == 0, stdout + err);
+        using (var doc = JsonDocument.Parse(stdout))
+        {
+            Assert.Equal(0, doc.RootElement.GetProperty("violations").GetArrayLength());
+            Assert.True(doc.RootElement.GetProperty("operations").GetProperty("ok").GetInt32() > 100);
+            Assert.Contains("resolver=conflict/sample-lww", doc.RootElement.GetProperty("reproduce").GetString(), StringComparison.Ordinal);
+        }
+
+        // A reference to nothing is bad input before anything runs, naming the conflict strategies that exist.
+        var (badCode, badOut, badErr) = await RunCli(With(folder, "verify", "--strategy", "replication/toy-lww", "--seeds", "1",
+            "--strategies:replication:toy-lww:options:resolver=conflict/no-such"));
+        Assert.True(badCode == 2, badOut + badErr);
+        Assert.Contains("no-such", badErr, StringComparison.Ordinal);
+        Assert.Contains("sample-lww", badErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Verify_runs_a_replication_plugin_and_catches_its_broken_variant()
     {
         using var folder = new TestPluginsFolder();

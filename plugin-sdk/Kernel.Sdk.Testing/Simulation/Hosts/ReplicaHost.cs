@@ -24,6 +24,7 @@ internal sealed class ReplicaHost(SimCluster cluster, IReplicationStrategy strat
                 Directory = n.Disk,
                 Random = new DeterministicRandom(cluster.Random.Fork()),
                 Options = cluster.Options.StrategyOptions ?? EmptyConfiguration.Instance,
+                Strategies = cluster.Options.Strategies,
             });
             n.Replica = replica;
         }
@@ -56,27 +57,28 @@ internal sealed class ReplicaHost(SimCluster cluster, IReplicationStrategy strat
         }
     }
 
-    /// <summary>Submits a client request to a running replica and processes what follows.</summary>
-    public bool Submit(SimNode n, long requestId, KvCommand command)
+    /// <summary>Submits a client request to a running replica and processes what follows; null when it never got there (down, paused, crashed).</summary>
+    public SubmitResult? Submit(SimNode n, long requestId, KvCommand command)
     {
         if (!n.Up || n.Paused)
         {
-            return false;
+            return null;
         }
 
+        SubmitResult result;
         try
         {
-            n.Replica!.Submit(requestId, command);
+            result = n.Replica!.Submit(requestId, command);
         }
         catch (Exception ex)
         {
             cluster.NodeThrew(n, "Submit", ex);
-            return false;
+            return null;
         }
 
-        cluster.Trace.Record(cluster.NowMicros, TraceKind.Propose, n.Index, requestId, (long)command.Op);
+        cluster.Trace.Record(cluster.NowMicros, TraceKind.Propose, n.Index, requestId, result.Accepted ? (long)command.Op : -1);
         Process(n);
-        return true;
+        return result;
     }
 
     /// <summary>The simulator's side of one replica's <see cref="ReadyDriver"/>.</summary>
@@ -93,7 +95,7 @@ internal sealed class ReplicaHost(SimCluster cluster, IReplicationStrategy strat
                 case ReadyStage.Next:
                     return n.Up && !n.Paused;
                 case ReadyStage.WritesStarting:
-                    _writeBeforeCrash = n.ArmedCrash == CrashPoint.BeforeSync ? c.Random.Next(ready!.Writes.Count + 1) : -1;
+                    _writeBeforeCrash = n.ArmedCrash == CrashPoint.BeforeSync ? c.Random.Next(ready!.Writes.Count + ready.Appends.Count + 1) : -1;
                     return true;
                 case ReadyStage.Writing:
                     return !(index == _writeBeforeCrash && c.StrikeArmedCrash(n, CrashPoint.BeforeSync));
@@ -105,7 +107,7 @@ internal sealed class ReplicaHost(SimCluster cluster, IReplicationStrategy strat
                         return false;
                     }
 
-                    _delay = ready!.Writes.Count > 0 ? (long)c.Options.SyncLatency.TotalMicroseconds : 0;
+                    _delay = ready!.Writes.Count + ready.Appends.Count > 0 ? (long)c.Options.SyncLatency.TotalMicroseconds : 0;
                     return true;
                 case ReadyStage.SendingStarting:
                     _sendBeforeCrash = n.ArmedCrash == CrashPoint.MidSend ? c.Random.Next(ready!.Messages.Count + 1) : -1;

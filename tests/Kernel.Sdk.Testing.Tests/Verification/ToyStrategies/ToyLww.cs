@@ -1,5 +1,7 @@
 using System.Text;
 using Kernel.Sdk.Cluster;
+using Kernel.Sdk.Conflict;
+using Kernel.Sdk.Crdt;
 using Kernel.Sdk.Replication;
 using Kernel.Sdk.Storage;
 using Kernel.Sdk.Strategies;
@@ -25,8 +27,12 @@ public enum LwwFlaw
 /// (append and cas read the local value, so under concurrency they too are last-writer-wins), each changed key persisted
 /// in its own file with an atomic write before the request is acknowledged, and anti-entropy: every third tick the whole
 /// state goes to one random peer, which keeps whatever versions win. Correct with <see cref="LwwFlaw.None"/>.
+/// <para>With the option <c>resolver</c> (a <c>conflict/...</c> strategy of any plugin, by name), which version wins when
+/// two meet is that resolver's answer instead of the built-in rule: composition by name, through
+/// <see cref="ReplicaOptions.Strategies"/>. The resolver must be a deterministic, symmetric choice (last writer wins) for
+/// the replicas to converge; one that keeps siblings falls back to the built-in rule.</para>
 /// </summary>
-public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationStrategy
+public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationStrategy, IReferencingStrategy
 {
     public StrategyCategory Category => StrategyCategory.Replication;
 
@@ -38,9 +44,27 @@ public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationSt
 
     public IMessageCodec Codec => ToyReplicaCodec.Instance;
 
-    public IReadOnlyList<string> ValidateOptions(IConfiguration options) => [];
+    public IReadOnlyList<string> ValidateOptions(IConfiguration options) => OptionReader.Validate(options, ReadResolver);
 
-    public IReplicaNode CreateReplica(ReplicaOptions options) => new LwwReplica(options, flaw);
+    public IReadOnlyList<StrategyReference> GetReferences(IConfiguration options) => OptionReader.ReferencesOf(options, ReadResolver);
+
+    public IReplicaNode CreateReplica(ReplicaOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        IConflictResolver? resolver = null;
+        if (OptionReader.Bind(options.Options, ReadResolver) is { } reference)
+        {
+            var strategies = options.Strategies
+                ?? throw new InvalidOperationException($"Option 'resolver' names {reference.Key}, but the runtime offers no strategies to resolve it.");
+
+            // The lease lasts as long as the runtime that made the replica (the kernel releases its resolver's leases at the end).
+            resolver = strategies.GetConflictResolver(reference.Key).Value;
+        }
+
+        return new LwwReplica(options, flaw, resolver);
+    }
+
+    private static StrategyReference? ReadResolver(OptionReader reader) => reader.Reference("resolver", StrategyCategory.Conflict);
 
     private sealed class LwwReplica : IReplicaNode
     {
@@ -58,10 +82,13 @@ public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationSt
         private long _ticks;
         private bool _flushDue;
 
-        public LwwReplica(ReplicaOptions options, LwwFlaw flaw)
+        private readonly IConflictResolver? _resolver;
+
+        public LwwReplica(ReplicaOptions options, LwwFlaw flaw, IConflictResolver? resolver)
         {
             Id = options.Id;
             _flaw = flaw;
+            _resolver = resolver;
             _random = options.Random;
             _peers = [.. options.Replicas.Where(r => r != options.Id)];
             foreach (var name in options.Directory.List().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)))
@@ -102,7 +129,7 @@ public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationSt
             {
                 _clock = Math.Max(_clock, e.Timestamp);
                 _data.TryGetValue(e.Key, out var mine);
-                if (e.Beats(mine))
+                if (Wins(e, mine))
                 {
                     _data[e.Key] = e;
                     _dirty.Add(e.Key);
@@ -110,7 +137,7 @@ public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationSt
             }
         }
 
-        public void Submit(long requestId, KvCommand command)
+        public SubmitResult Submit(long requestId, KvCommand command)
         {
             _data.TryGetValue(command.Key, out var current);
             var value = current?.Value;
@@ -118,7 +145,7 @@ public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationSt
             {
                 case KvOp.Get:
                     Respond(requestId, true, value);
-                    return;
+                    return SubmitResult.Ok;
                 case KvOp.Put:
                     Write(command.Key, command.Value ?? string.Empty);
                     break;
@@ -127,14 +154,36 @@ public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationSt
                     break;
                 case KvOp.Cas when !string.Equals(value, command.Expected, StringComparison.Ordinal) || command.Value is null:
                     Respond(requestId, false, value);
-                    return;
+                    return SubmitResult.Ok;
                 default:
                     Write(command.Key, command.Value!);
                     break;
             }
 
             Respond(requestId, true, _data[command.Key].Value);
+
+            return SubmitResult.Ok;
         }
+
+        /// <summary>Whether a version that arrived replaces the one held: the resolver's choice when there is one.</summary>
+        private bool Wins(ToyEntry arrived, ToyEntry? mine)
+        {
+            if (_resolver is null || mine is null)
+            {
+                return arrived.Beats(mine);
+            }
+
+            var held = Version(mine);
+            var other = Version(arrived);
+            var resolution = _resolver.Resolve(new Kernel.Sdk.Conflict.Conflict(arrived.Key, [held, other], null));
+            return resolution.Resolved is { } winner
+                ? ReferenceEquals(winner, other) || (!ReferenceEquals(winner, held) && winner.Replica == other.Replica
+                    && winner.Timestamp == other.Timestamp && winner.Value.Span.SequenceEqual(other.Value.Span))
+                : arrived.Beats(mine);
+        }
+
+        private static VersionedValue Version(ToyEntry e) =>
+            new(new NodeId(e.Origin), Encoding.UTF8.GetBytes(e.Value), e.Timestamp, VersionVector.Empty);
 
         public ReplicaReady GetReady()
         {

@@ -110,7 +110,7 @@ public sealed class ToyPrimaryBackupStrategy(bool localReads = false) : IReplica
             }
         }
 
-        public void Submit(long requestId, KvCommand command)
+        public SubmitResult Submit(long requestId, KvCommand command)
         {
             if (IsPrimary)
             {
@@ -124,6 +124,8 @@ public sealed class ToyPrimaryBackupStrategy(bool localReads = false) : IReplica
             {
                 _messages.Add(new ToyReplicaMessage(ToyReplicaMessageType.Forward, Id, Primary) { RequestId = requestId, Command = command });
             }
+
+            return SubmitResult.Ok;
         }
 
         public ReplicaReady GetReady()

@@ -113,7 +113,7 @@ public sealed class LwwGossipStrategy : IReplicationStrategy
             }
         }
 
-        public void Submit(long requestId, KvCommand command)
+        public SubmitResult Submit(long requestId, KvCommand command)
         {
             _data.TryGetValue(command.Key, out var current);
             var value = current?.Value;
@@ -121,7 +121,7 @@ public sealed class LwwGossipStrategy : IReplicationStrategy
             {
                 case KvOp.Get:
                     Respond(requestId, true, value);
-                    return;
+                    return SubmitResult.Ok;
                 case KvOp.Put:
                     Write(command.Key, command.Value ?? string.Empty);
                     break;
@@ -130,13 +130,15 @@ public sealed class LwwGossipStrategy : IReplicationStrategy
                     break;
                 case KvOp.Cas when !string.Equals(value, command.Expected, StringComparison.Ordinal) || command.Value is null:
                     Respond(requestId, false, value);
-                    return;
+                    return SubmitResult.Ok;
                 default:
                     Write(command.Key, command.Value!);
                     break;
             }
 
             Respond(requestId, true, _data[command.Key].Value);
+
+            return SubmitResult.Ok;
         }
 
         public ReplicaReady GetReady()
