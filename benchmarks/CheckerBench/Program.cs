@@ -1,14 +1,8 @@
 // Checks every history of the verdict-labelled corpus in one process and prints the time per set and the slowest file.
 // Usage: dotnet run -c Release --project benchmarks/CheckerBench [HISTORIES_DIR] [--repeat N]
-//        dotnet run -c Release --project benchmarks/CheckerBench --check MODEL FILE   (what the kernel's check-history verb does)
 using System.Diagnostics;
 using System.Globalization;
 using Kernel.Sdk.Testing.Linearizability;
-
-if (args.Length == 3 && args[0] == "--check")
-{
-    return HistoryCheck.Run(args[1], args[2], Console.Out);
-}
 
 var repeat = 3;
 var r = Array.IndexOf(args, "--repeat");

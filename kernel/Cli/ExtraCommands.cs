@@ -126,7 +126,7 @@ internal static class ExtraCommands
                     error.WriteLine("error: " + problem);
                 }
 
-                return Task.FromResult(VerifyCommand.ExitBadInput);
+                return Task.FromResult(VerifyOutput.ExitBadInput);
             }
 
             return KernelCli.WithRuntime(parse, error, runtime =>
@@ -135,14 +135,13 @@ internal static class ExtraCommands
                 if (!runtime.Registry.TryGet(key, out var registration))
                 {
                     error.WriteLine("error: " + NotRegistered(runtime, key));
-                    return VerifyCommand.ExitBadInput;
+                    return VerifyOutput.ExitBadInput;
                 }
 
                 if (!Verifier.CanVerify(registration.Strategy))
                 {
-                    var category = registration.Strategy.Category.ToName();
-                    error.WriteLine($"error: {key} is a {category} strategy; verify runs consensus strategies and replication strategies only (a {category} strategy has no cluster to simulate).");
-                    return VerifyCommand.ExitBadInput;
+                    error.WriteLine("error: " + VerifyOutput.NotVerifiable(key, registration.Strategy));
+                    return VerifyOutput.ExitBadInput;
                 }
 
                 var jsonOut = parse.GetValue(json);
@@ -173,7 +172,7 @@ internal static class ExtraCommands
                 };
                 try
                 {
-                    var code = VerifyCommand.Run(registration.Strategy, options, output, jsonOut, key, ReplayArguments(parse), ct);
+                    var code = VerifyOutput.Run(registration.Strategy, options, output, jsonOut, key, ReplayArguments(parse), ct);
                     bar?.Done();
                     return code;
                 }
@@ -277,7 +276,7 @@ internal static class ExtraCommands
             if (!Models.TryGet(modelName, out _))
             {
                 error.WriteLine($"error: --model '{modelName}' is not a model; models: {string.Join(", ", Models.Names)}.");
-                return HistoryCheck.ExitUnknown;
+                return HistoryCheckOutput.ExitUnknown;
             }
 
             HistoryFormat? parsedFormat = null;
@@ -286,7 +285,7 @@ internal static class ExtraCommands
                 if (!HistoryCheck.TryParseFormat(f, out var hf))
                 {
                     error.WriteLine($"error: --format '{f}' is not a format; formats: {string.Join(", ", HistoryCheck.FormatNames)}.");
-                    return HistoryCheck.ExitUnknown;
+                    return HistoryCheckOutput.ExitUnknown;
                 }
 
                 parsedFormat = hf;
@@ -295,17 +294,17 @@ internal static class ExtraCommands
             if (parse.GetValue(maxSteps) is < 1 and var steps)
             {
                 error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"error: --max-steps is {steps}; allowed 1..{long.MaxValue} search steps per file."));
-                return HistoryCheck.ExitUnknown;
+                return HistoryCheckOutput.ExitUnknown;
             }
 
             if (SecondsProblem(parse, timeout, HistoryCheck.MaxTimeBudget, "seconds (the search budget per file)", out var budget) is { } problem)
             {
                 error.WriteLine("error: " + problem);
-                return HistoryCheck.ExitUnknown;
+                return HistoryCheckOutput.ExitUnknown;
             }
 
             var options = new CheckOptions { MaxSteps = parse.GetValue(maxSteps), TimeBudget = budget };
-            return HistoryCheck.RunAll(modelName, parse.GetValue(file)!, output, parsedFormat, options);
+            return HistoryCheckOutput.RunAll(modelName, parse.GetValue(file)!, output, parsedFormat, options);
         });
         return command;
     }

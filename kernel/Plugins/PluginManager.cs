@@ -424,7 +424,7 @@ internal sealed class PluginManager : IAsyncDisposable, IPluginHolds
         {
             return new Slot(
                 new PluginInfo(manifest.Id, manifest.Version, manifest.SdkRange.Text, dir, PluginStatus.Incompatible,
-                    $"plugin targets SDK {manifest.SdkRange.Text}; this kernel provides SDK {SdkVersion.Current}", []),
+                    $"needs Kernel.Sdk {manifest.SdkRange.Text}; this kernel has {SdkVersion.Current}", []),
                 manifest);
         }
 

@@ -6,5 +6,5 @@ public static class SdkVersion
     /// <summary>The SDK version the running kernel provides.</summary>
     public static Version Current { get; } = typeof(SdkVersion).Assembly.GetName().Version is { } v
         ? new Version(v.Major, v.Minor, v.Build)
-        : new Version(1, 0, 0);
+        : new Version(2, 0, 0);
 }

@@ -27,17 +27,6 @@ public sealed class CorpusTests
     public void Corpus_has_all_230_rows() => Assert.Equal(230, CorpusLocator.Rows().Count());
 
     [CorpusFact]
-    public void Cli_facade_exit_codes_on_corpus_files()
-    {
-        var folder = CorpusLocator.HistoriesFolder!;
-        var output = new StringWriter();
-        Assert.Equal(0, HistoryCheck.Run("etcd-register-with-cas", Path.Combine(folder, "porcupine/jepsen/etcd_002.log"), output));
-        Assert.Equal(1, HistoryCheck.Run("kv", Path.Combine(folder, "porcupine/kv/c01-bad.txt"), output));
-        Assert.Contains("partition:", output.ToString(), StringComparison.Ordinal);
-        Assert.Equal(1, HistoryCheck.Run("mutex", Path.Combine(folder, "knossos/mutex/bad/etcd.edn"), output));
-    }
-
-    [CorpusFact]
     public void Kv_violation_is_reported_for_one_key()
     {
         // The kv model is partitioned by key: the counterexample names the key that failed.

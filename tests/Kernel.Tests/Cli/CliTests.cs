@@ -40,7 +40,7 @@ public sealed class CliTests
         var (code, stdout, _) = await RunCli("plugins", "--config", path, "--plugins-dir", folder.Folder);
 
         Assert.Equal(0, code);
-        Assert.Contains("SamplePlugin 1.0.0  SDK [1.0.0, 2.0.0)  loaded", stdout);
+        Assert.Contains("SamplePlugin 1.0.0  SDK [2.0.0, 3.0.0)  loaded", stdout);
         Assert.Contains("conflict/sample-lww", stdout);
     }
 

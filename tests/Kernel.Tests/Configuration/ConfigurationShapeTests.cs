@@ -87,7 +87,7 @@ public sealed class ConfigurationShapeTests
         var (code, stdout, err) = await RunCli("plugins", "--config", path, "--plugins-dir", folder.Folder);
 
         Assert.Equal(0, code);
-        Assert.Contains("SamplePlugin 1.0.0  SDK [1.0.0, 2.0.0)  loaded", stdout + err);
+        Assert.Contains("SamplePlugin 1.0.0  SDK [2.0.0, 3.0.0)  loaded", stdout + err);
     }
 
     [Fact]
@@ -151,7 +151,7 @@ public sealed class ConfigurationShapeTests
         var (code, stdout, err) = await RunCli("plugins", "--config", path, "--plugins-dir", folder.Folder, "--plugins:UltimateConsensus:enabled=false");
 
         Assert.Equal(0, code);
-        Assert.Contains("UltimateConsensus 1.0.0  SDK [1.0.0, 2.0.0)  disabled", stdout);
+        Assert.Contains("UltimateConsensus 1.0.0  SDK [2.0.0, 3.0.0)  disabled", stdout);
         Assert.Contains("not checked, no loaded plugin offers them (plugins not loaded: UltimateConsensus): consensus/raft", stdout + err);
 
         var (jsonCode, json, _) = await RunCli("plugins", "--json", "--config", path, "--plugins-dir", folder.Folder, "--plugins:UltimateConsensus:enabled=false");

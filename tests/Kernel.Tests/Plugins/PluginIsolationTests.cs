@@ -22,8 +22,8 @@ public sealed class PluginIsolationTests
         var (code, stdout, err) = await RunCli("plugins", "--config", path, "--plugins-dir", folder.Folder);
 
         Assert.Equal(0, code);
-        Assert.Contains("BadOptionsPlugin 1.0.0  SDK [1.0.0, 2.0.0)  failed: ValidateOptions of conflict/bad-options threw NotSupportedException: validation is broken", stdout);
-        Assert.Contains("SamplePlugin 1.0.0  SDK [1.0.0, 2.0.0)  loaded", stdout);
+        Assert.Contains("BadOptionsPlugin 1.0.0  SDK [2.0.0, 3.0.0)  failed: ValidateOptions of conflict/bad-options threw NotSupportedException: validation is broken", stdout);
+        Assert.Contains("SamplePlugin 1.0.0  SDK [2.0.0, 3.0.0)  loaded", stdout);
         Assert.DoesNotContain("   at ", err);
     }
 

@@ -68,8 +68,8 @@ public sealed class PluginManagerTests
         { "missing entry assembly", dir => File.Delete(Path.Combine(dir, "SamplePlugin.dll")), "failed", "entry assembly SamplePlugin.dll not found" },
         { "corrupt entry assembly", dir => { File.WriteAllBytes(Path.Combine(dir, "SamplePlugin.dll"), [0x4d, 0x5a, 1, 2, 3, 4, 5]); RewriteManifest(dir, sha: null); }, "failed", "is not a valid .NET assembly" },
         { "sha-256 mismatch", dir => RewriteManifest(dir, sha: new string('0', 64)), "failed", "SHA-256 mismatch for SamplePlugin.dll: manifest says 0000" },
-        { "sdk out of range", dir => RewriteManifest(dir, sdk: "[2.0.0, 3.0.0)"), "incompatible", "plugin targets SDK [2.0.0, 3.0.0); this kernel provides SDK 1.0.0" },
-        { "bad sdk range", dir => RewriteManifest(dir, sdk: "[1.0.0, 2.0.0"), "failed", "opens an interval but does not close it" },
+        { "sdk out of range", dir => RewriteManifest(dir, sdk: "[3.0.0, 4.0.0)"), "incompatible", "needs Kernel.Sdk [3.0.0, 4.0.0); this kernel has 2.0.0" },
+        { "bad sdk range", dir => RewriteManifest(dir, sdk: "[2.0.0, 3.0.0"), "failed", "opens an interval but does not close it" },
     };
 
     [Theory]
@@ -88,6 +88,28 @@ public sealed class PluginManagerTests
         Assert.True(info.Status.ToString().ToLowerInvariant() == status, $"{caseName}: status {info.Status}, reason {info.Reason}");
         Assert.Contains(reason, info.Reason);
         Assert.Empty(info.Strategies);
+        AssertSampleWorks(runtime);
+    }
+
+    [Fact]
+    public async Task A_plugin_built_for_sdk_1_is_incompatible_with_both_versions_named_and_the_rest_load()
+    {
+        using var folder = new TestPluginsFolder();
+        folder.Add("SamplePlugin");
+        folder.Add("JsonV13Plugin");
+        var old = folder.Add("SamplePlugin", "SdkOnePlugin");
+        RewriteManifest(old, id: "SdkOnePlugin", sdk: "[1.0.0, 2.0.0)");
+        await using var runtime = folder.CreateRuntime();
+        runtime.Start();
+
+        var info = Plugin(runtime, "SdkOnePlugin");
+        Assert.Equal(PluginStatus.Incompatible, info.Status);
+        Assert.Equal("[1.0.0, 2.0.0)", info.SdkRange);
+        Assert.Equal("needs Kernel.Sdk [1.0.0, 2.0.0); this kernel has 2.0.0", info.Reason);
+        Assert.Empty(info.Strategies);
+        Assert.Equal(0, runtime.Bus.CountOwnedBy("SdkOnePlugin"));
+        Assert.Equal(PluginStatus.Loaded, Plugin(runtime, "JsonV13Plugin").Status);
+        Assert.True(runtime.Registry.TryGet("conflict/json-v13-probe", out _));
         AssertSampleWorks(runtime);
     }
 

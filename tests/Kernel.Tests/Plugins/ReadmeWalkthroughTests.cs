@@ -127,6 +127,6 @@ public sealed partial class ReadmeWalkthroughTests : IDisposable
         return path is not null && Directory.Exists(path) ? path : null;
     }
 
-    [GeneratedRegex(@"^\s+MyPlugin 1\.0\.0\s+SDK \[1\.0\.0, 2\.0\.0\)\s+loaded\s*$")]
+    [GeneratedRegex(@"^\s+MyPlugin 1\.0\.0\s+SDK \[2\.0\.0, 3\.0\.0\)\s+loaded\s*$")]
     private static partial Regex PluginLine();
 }

@@ -3,14 +3,16 @@ using System.Text;
 using System.Text.Json;
 using Kernel.Sdk.Strategies;
 using Kernel.Sdk.Testing.Simulation;
+using Kernel.Sdk.Testing.Verification;
+using Microsoft.Extensions.Configuration;
 
-namespace Kernel.Sdk.Testing.Verification;
+namespace Kernel.Host.Cli;
 
 /// <summary>
-/// The command-line face of <see cref="Verifier"/>, called by the kernel's <c>verify</c> verb: runs the seeds, prints a
-/// human report or one JSON object, and returns the exit code.
+/// The <c>verify</c> verb's output around the testing kit's <see cref="Verifier"/>: runs the seeds, prints a human
+/// report or one JSON object, and returns the exit code.
 /// </summary>
-public static class VerifyCommand
+internal static class VerifyOutput
 {
     /// <summary>Exit code: no violation.</summary>
     public const int ExitClean = 0;
@@ -31,7 +33,7 @@ public static class VerifyCommand
     /// <see cref="ExitViolations"/> or <see cref="ExitBadInput"/>.
     /// </summary>
     /// <param name="strategy">The strategy, already created by the caller from its options: a consensus or a replication
-    /// strategy (any other category is bad input, see <see cref="Verifier.CanVerify"/>).</param>
+    /// strategy (any other category is bad input, see <see cref="Verifier.CanVerify"/> and <see cref="NotVerifiable"/>).</param>
     /// <param name="options">Seeds and simulation options.</param>
     /// <param name="output">Where the report goes.</param>
     /// <param name="json">Print JSON instead of text.</param>
@@ -52,11 +54,11 @@ public static class VerifyCommand
         var errors = new List<string>();
         if (!Verifier.CanVerify(strategy))
         {
-            errors.Add(Verifier.CannotVerify(strategy));
+            errors.Add(NotVerifiable(strategyName ?? strategy.Name, strategy));
         }
 
         errors.AddRange(options.Validate());
-        errors.AddRange(strategy.ValidateOptions(options.Simulation.StrategyOptions ?? EmptyConfiguration.Instance));
+        errors.AddRange(strategy.ValidateOptions(options.Simulation.StrategyOptions ?? new ConfigurationBuilder().Build()));
         foreach (var (option, file) in new[] { ("--trace", options.TraceFile), ("--history", options.HistoryFile), ("--report", options.ReportFile) })
         {
             if (file is null)
@@ -128,6 +130,13 @@ public static class VerifyCommand
         }
 
         return summary.Clean ? ExitClean : ExitViolations;
+    }
+
+    /// <summary>Why <paramref name="strategy"/>, known as <paramref name="name"/>, cannot be verified (one line, for <c>error: </c>).</summary>
+    public static string NotVerifiable(string name, IStrategy strategy)
+    {
+        var category = strategy.Category.ToName();
+        return $"{name} is a {category} strategy; verify runs consensus strategies and replication strategies only (a {category} strategy has no cluster to simulate).";
     }
 
     /// <summary>
