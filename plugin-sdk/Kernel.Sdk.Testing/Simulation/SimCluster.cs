@@ -520,6 +520,29 @@ public sealed partial class SimCluster
         }
     }
 
+    /// <summary>
+    /// The armed crashes of the stages every kind of node shares, from the first message on: one armed to strike mid-send
+    /// picks the message it strikes before (<paramref name="sendBeforeCrash"/>, drawn at the first stage), or after the
+    /// last; one armed before advance strikes once the output was handed over. False when the node crashed here.
+    /// </summary>
+    internal bool SendStages(SimNode n, ReadyStage stage, int index, int messages, ref int sendBeforeCrash)
+    {
+        switch (stage)
+        {
+            case ReadyStage.SendingStarting:
+                sendBeforeCrash = n.ArmedCrash == CrashPoint.MidSend ? Random.Next(messages + 1) : -1;
+                return true;
+            case ReadyStage.Sending:
+                return !(index == sendBeforeCrash && StrikeArmedCrash(n, CrashPoint.MidSend));
+            case ReadyStage.Sent:
+                return !StrikeArmedCrash(n, CrashPoint.MidSend);
+            case ReadyStage.Delivered:
+                return !StrikeArmedCrash(n, CrashPoint.BeforeAdvance);
+            default:
+                return true;
+        }
+    }
+
     /// <summary>Crashes the node here if a crash is armed for this point of its Ready handling.</summary>
     internal bool StrikeArmedCrash(SimNode n, CrashPoint point)
     {

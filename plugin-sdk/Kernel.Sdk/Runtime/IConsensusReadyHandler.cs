@@ -1,4 +1,3 @@
-using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
 
 namespace Kernel.Sdk.Runtime;
@@ -7,14 +6,8 @@ namespace Kernel.Sdk.Runtime;
 /// What a runtime does with a consensus node's output when <see cref="ReadyDriver"/> hands it over: the network, the
 /// state machine and the stage points. Called on the driver's thread, in the order the driver documents.
 /// </summary>
-public interface IConsensusReadyHandler
+public interface IConsensusReadyHandler : IReadyHandler<Ready>
 {
-    /// <summary>Whether to go on at <paramref name="stage"/> of <paramref name="ready"/> (null at <see cref="ReadyStage.Next"/>); <paramref name="index"/> is the message number at <see cref="ReadyStage.Sending"/>.</summary>
-    bool Continue(ReadyStage stage, Ready? ready, int index);
-
-    /// <summary>Sends a message (the state it depends on is durable).</summary>
-    void Send(IProtocolMessage message);
-
     /// <summary>Replaces the state machine with a snapshot the node installed.</summary>
     void Restore(Snapshot snapshot);
 

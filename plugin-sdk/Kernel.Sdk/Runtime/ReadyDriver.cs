@@ -135,23 +135,7 @@ public sealed class ReadyDriver
                 return new ReadyDrain(ReadyDrainOutcome.Failed, batches, "storage", ex);
             }
 
-            if (!handler.Continue(ReadyStage.Synced, ready, 0) || !handler.Continue(ReadyStage.SendingStarting, ready, -1))
-            {
-                return Stopped(batches);
-            }
-
-            var messages = ready.Messages;
-            for (var i = 0; i < messages.Count; i++)
-            {
-                if (!handler.Continue(ReadyStage.Sending, ready, i))
-                {
-                    return Stopped(batches);
-                }
-
-                handler.Send(messages[i]);
-            }
-
-            if (!handler.Continue(ReadyStage.Sent, ready, messages.Count))
+            if (!handler.Continue(ReadyStage.Synced, ready, 0) || !SendAll(handler, ready, ready.Messages))
             {
                 return Stopped(batches);
             }
@@ -265,23 +249,7 @@ public sealed class ReadyDriver
             }
 
             if (!handler.Continue(ReadyStage.Written, ready, 0) || !handler.Continue(ReadyStage.Synced, ready, 0)
-                || !handler.Continue(ReadyStage.SendingStarting, ready, -1))
-            {
-                return Stopped(batches);
-            }
-
-            var messages = ready.Messages;
-            for (var i = 0; i < messages.Count; i++)
-            {
-                if (!handler.Continue(ReadyStage.Sending, ready, i))
-                {
-                    return Stopped(batches);
-                }
-
-                handler.Send(messages[i]);
-            }
-
-            if (!handler.Continue(ReadyStage.Sent, ready, messages.Count))
+                || !SendAll(handler, ready, ready.Messages))
             {
                 return Stopped(batches);
             }
@@ -368,6 +336,28 @@ public sealed class ReadyDriver
         }
 
         return true;
+    }
+
+    /// <summary>Sends a batch's messages with the stages around them; false when the handler stopped.</summary>
+    private static bool SendAll<TReady>(IReadyHandler<TReady> handler, TReady ready, IReadOnlyList<Cluster.IProtocolMessage> messages)
+        where TReady : class
+    {
+        if (!handler.Continue(ReadyStage.SendingStarting, ready, -1))
+        {
+            return false;
+        }
+
+        for (var i = 0; i < messages.Count; i++)
+        {
+            if (!handler.Continue(ReadyStage.Sending, ready, i))
+            {
+                return false;
+            }
+
+            handler.Send(messages[i]);
+        }
+
+        return handler.Continue(ReadyStage.Sent, ready, messages.Count);
     }
 
     private static ReadyDrain Stopped(int batches) => new(ReadyDrainOutcome.Stopped, batches, null, null);

@@ -273,15 +273,8 @@ internal sealed class ConsensusHost : ISimNodeHost
                 case ReadyStage.Synced:
                     _delay = ready!.MustSync ? (long)c.Options.SyncLatency.TotalMicroseconds : 0;
                     return !c.StrikeArmedCrash(n, CrashPoint.BeforeSend);
-                case ReadyStage.SendingStarting:
-                    _sendBeforeCrash = n.ArmedCrash == CrashPoint.MidSend ? c.Random.Next(ready!.Messages.Count + 1) : -1;
-                    return true;
-                case ReadyStage.Sending:
-                    return !(index == _sendBeforeCrash && c.StrikeArmedCrash(n, CrashPoint.MidSend));
-                case ReadyStage.Sent:
-                    return !c.StrikeArmedCrash(n, CrashPoint.MidSend);
-                case ReadyStage.Delivered:
-                    return !c.StrikeArmedCrash(n, CrashPoint.BeforeAdvance);
+                case ReadyStage.SendingStarting or ReadyStage.Sending or ReadyStage.Sent or ReadyStage.Delivered:
+                    return c.SendStages(n, stage, index, ready!.Messages.Count, ref _sendBeforeCrash);
                 case ReadyStage.Advanced:
                     if (_waiting is not null && n.Up)
                     {

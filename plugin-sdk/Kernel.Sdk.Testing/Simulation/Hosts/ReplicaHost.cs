@@ -109,15 +109,8 @@ internal sealed class ReplicaHost(SimCluster cluster, IReplicationStrategy strat
 
                     _delay = ready!.Writes.Count + ready.Appends.Count > 0 ? (long)c.Options.SyncLatency.TotalMicroseconds : 0;
                     return true;
-                case ReadyStage.SendingStarting:
-                    _sendBeforeCrash = n.ArmedCrash == CrashPoint.MidSend ? c.Random.Next(ready!.Messages.Count + 1) : -1;
-                    return true;
-                case ReadyStage.Sending:
-                    return !(index == _sendBeforeCrash && c.StrikeArmedCrash(n, CrashPoint.MidSend));
-                case ReadyStage.Sent:
-                    return !c.StrikeArmedCrash(n, CrashPoint.MidSend);
-                case ReadyStage.Delivered:
-                    return !c.StrikeArmedCrash(n, CrashPoint.BeforeAdvance);
+                case ReadyStage.SendingStarting or ReadyStage.Sending or ReadyStage.Sent or ReadyStage.Delivered:
+                    return c.SendStages(n, stage, index, ready!.Messages.Count, ref _sendBeforeCrash);
                 default:
                     return true;
             }
