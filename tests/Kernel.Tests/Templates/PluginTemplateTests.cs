@@ -57,7 +57,7 @@ public sealed partial class PluginTemplateTests(PluginTemplateTests.Feed feed) :
     private static partial Regex Summary();
 
     /// <summary>
-    /// Packs Kernel.Sdk, Kernel.Sdk.Testing and the template once for every category, installs the template into a
+    /// Packs Kernel.Sdk, Kernel.Storage, Kernel.Sdk.Testing and the template once for every category, installs the template into a
     /// hive of its own (DOTNET_CLI_HOME), and writes the nuget.config that makes the packages' folder a source.
     /// Restores go to a packages folder of their own, so a cached Kernel.Sdk of the same version never stands in.
     /// </summary>
@@ -77,8 +77,9 @@ public sealed partial class PluginTemplateTests(PluginTemplateTests.Feed feed) :
             var repo = DotnetCli.RepoRoot;
             DotnetCli.Dotnet(repo, Environment, "pack", Path.Combine(repo, "plugin-sdk", "Kernel.Sdk.Testing", "Kernel.Sdk.Testing.csproj"), "-c", "Release", "-o", packages, "-nodeReuse:false");
             DotnetCli.Dotnet(repo, Environment, "pack", Path.Combine(repo, "plugin-sdk", "Kernel.Sdk", "Kernel.Sdk.csproj"), "-c", "Release", "--no-build", "-o", packages, "-nodeReuse:false");
+            DotnetCli.Dotnet(repo, Environment, "pack", Path.Combine(repo, "plugin-sdk", "Kernel.Storage", "Kernel.Storage.csproj"), "-c", "Release", "-o", packages, "-nodeReuse:false");
             DotnetCli.Dotnet(repo, Environment, "pack", Path.Combine(repo, "templates", "Kernel.Templates.csproj"), "-c", "Release", "-o", packages, "-nodeReuse:false");
-            Assert.Equal(3, Directory.GetFiles(packages, "*.nupkg").Length);
+            Assert.Equal(4, Directory.GetFiles(packages, "*.nupkg").Length);
 
             DotnetCli.Dotnet(Work, Environment, "new", "install", Path.Combine(packages, "Kernel.Templates.1.0.0.nupkg"));
             File.WriteAllText(Path.Combine(Work, "nuget.config"), """

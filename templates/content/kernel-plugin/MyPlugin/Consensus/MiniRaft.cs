@@ -3,6 +3,7 @@ using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
 using Kernel.Sdk.Storage;
 using Kernel.Sdk.Strategies;
+using Kernel.Storage.Consensus;
 using Microsoft.Extensions.Configuration;
 
 namespace MyPlugin;
@@ -35,7 +36,8 @@ public sealed class MiniRaftStrategy : IConsensusStrategy
     public IReadOnlyList<string> ValidateOptions(IConfiguration options) => MiniRaftTimings.Read(options, out _).Errors;
 
     /// <inheritdoc />
-    public IConsensusStorage OpenStorage(IDurableDirectory directory) => new MiniRaftWal(directory);
+    /// <summary>The storage library's write-ahead log (CRC-checked records, torn-tail truncation): no WAL of our own to get wrong.</summary>
+    public IConsensusStorage OpenStorage(IDurableDirectory directory) => WalStorage.Open(directory);
 
     /// <inheritdoc />
     public IConsensusNode CreateNode(ConsensusNodeOptions options)
