@@ -24,6 +24,7 @@ internal sealed class KernelRuntime : IAsyncDisposable
         Bus = new MessageBus(loggerFactory.CreateLogger<MessageBus>());
         Resilience = new ResilienceRuntime(Registry, timeProvider ?? TimeProvider.System, loggerFactory);
         Plugins = new PluginManager(config, Registry, Bus, loggerFactory, Resilience);
+        Resilience.Holds = Plugins; // a built pipeline holds the plugins of its strategies
         Plugins.Changed += OnPluginsChanged;
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Kernel.Host.Configuration;
+using Kernel.Host.Registry;
 using Kernel.Sdk.Resilience;
 using Kernel.Sdk.Strategies;
 using Microsoft.Extensions.Logging;
@@ -268,15 +269,27 @@ internal sealed class ResilienceRuntime : IAsyncDisposable
     }
 
     /// <summary>
-    /// SEAM for plugin holds. A built pipeline runs code of each entry's plugin, so that plugin must not unload under it. Once
-    /// PluginManager offers holds, acquire one here per distinct <c>entry.Registration.PluginId</c> of
-    /// <paramref name="definition"/>, and release it in <c>context.OnPipelineDisposed</c> (Polly calls it when a reload
-    /// discards this build or the registry is disposed).
+    /// Where builds take their holds (the plugin manager); set once the manager exists, null in tests of the runtime alone.
     /// </summary>
-    private static void HoldPlugins(PipelineDefinition definition, ConfigureBuilderContext<string> context)
+    public IPluginHolds? Holds { get; set; }
+
+    /// <summary>
+    /// A built pipeline runs code of each entry's plugin, so that plugin must not unload under it: one hold per distinct
+    /// plugin of <paramref name="definition"/>, released when Polly discards this build (a reload replaced it, or the
+    /// registry was disposed). Unloading or reloading such a plugin is refused, naming the pipeline.
+    /// </summary>
+    private void HoldPlugins(PipelineDefinition definition, ConfigureBuilderContext<string> context)
     {
-        _ = definition;
-        _ = context;
+        if (Holds is not { } holds)
+        {
+            return;
+        }
+
+        foreach (var pluginId in definition.Entries.Select(e => e.Registration.PluginId).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            var hold = holds.Hold(pluginId, $"resilience pipeline '{definition.Name}'", null);
+            context.OnPipelineDisposed(hold.Dispose);
+        }
     }
 
     /// <summary>Builds the definition once outside the registry (non-generic, or for <c>object</c> results) to catch a strategy that throws.</summary>
