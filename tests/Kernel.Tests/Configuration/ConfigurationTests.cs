@@ -119,13 +119,15 @@ public sealed class ConfigurationTests
     public void Environment_variables_override_the_file()
     {
         using var folder = new TestPluginsFolder();
-        var path = folder.WriteConfig("""{ "plugins": { "SamplePlugin": { "enabled": true } } }""");
-        const string name = "KERNEL_plugins__SamplePlugin__enabled";
+        // The process's own environment is read here, and tests run in parallel in one process: the variable names a
+        // plugin no other test has, so no other test's kernel sees it (one naming SamplePlugin once disabled it in them).
+        var path = folder.WriteConfig("""{ "plugins": { "EnvironmentOnlyPlugin": { "enabled": true } } }""");
+        const string name = "KERNEL_plugins__EnvironmentOnlyPlugin__enabled";
         Environment.SetEnvironmentVariable(name, "false");
         try
         {
             var config = KernelConfig.Load(path, folder.Folder, []);
-            Assert.False(config.IsPluginEnabled("SamplePlugin"));
+            Assert.False(config.IsPluginEnabled("EnvironmentOnlyPlugin"));
         }
         finally
         {
