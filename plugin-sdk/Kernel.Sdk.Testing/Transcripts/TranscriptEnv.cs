@@ -374,7 +374,7 @@ internal sealed class TranscriptEnv
             Line($"{peer.Id}: applied={peer.AppliedIndex}{(peer.Node is null ? " (down)" : string.Empty)}");
             foreach (var e in peer.Applied)
             {
-                Line("  " + TranscriptFormat.Entry(e));
+                Line("  " + e.ToString());
             }
         }
     }
@@ -417,10 +417,10 @@ internal sealed class TranscriptEnv
             Line(inner + "snapshot: " + TranscriptFormat.Snapshot(snapshot));
         }
 
-        List(inner, "entries:", ready.Entries.Select(e => TranscriptFormat.Entry(e)));
-        List(inner, "committed:", ready.CommittedEntries.Select(e => TranscriptFormat.Entry(e)));
+        List(inner, "entries:", ready.Entries.Select(e => e.ToString()));
+        List(inner, "committed:", ready.CommittedEntries.Select(e => e.ToString()));
         List(inner, "messages:", ready.Messages.Select(m => m.ToString() ?? string.Empty));
-        List(inner, "read states:", ready.ReadStates.Select(r => string.Create(CultureInfo.InvariantCulture, $"index={r.Index} context={TranscriptFormat.Data(r.Context.Span)}")));
+        List(inner, "read states:", ready.ReadStates.Select(r => string.Create(CultureInfo.InvariantCulture, $"index={r.Index} context={Cluster.ByteText.Format(r.Context.Span)}")));
     }
 
     /// <summary>Queues a message as a network would carry it: through the strategy's codec.</summary>

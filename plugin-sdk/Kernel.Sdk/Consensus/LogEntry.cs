@@ -22,4 +22,31 @@ public readonly record struct LogEntry(long Index, long Term, EntryKind Kind, Re
 {
     /// <summary>Bytes the entry occupies on the wire and in the log, for flow control.</summary>
     public int Size => 17 + Data.Length;
+
+    /// <summary>
+    /// The entry as traces and transcripts print it: <c>term/index</c>, then <c>noop</c>, <c>config voters=(1,2,3)</c> or
+    /// the payload (<see cref="Cluster.ByteText.Format"/>).
+    /// </summary>
+    public override string ToString()
+    {
+        var position = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Term}/{Index}");
+        return Kind switch
+        {
+            EntryKind.Noop => position + " noop",
+            EntryKind.Membership => position + " config " + MembershipText(Data.Span),
+            _ => position + " " + Cluster.ByteText.Format(Data.Span),
+        };
+    }
+
+    private static string MembershipText(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            return Consensus.Membership.Decode(data).ToString();
+        }
+        catch (FormatException)
+        {
+            return Cluster.ByteText.Format(data);
+        }
+    }
 }

@@ -107,8 +107,12 @@ public sealed class Membership : IEquatable<Membership>
     }
 
     /// <inheritdoc />
-    public override string ToString() =>
-        $"voters [{string.Join(",", Voters)}]" + (Learners.Count > 0 ? $" learners [{string.Join(",", Learners)}]" : string.Empty);
+    /// <remarks>As traces and transcripts print it: <c>voters=(1,2,3) learners=(4)</c>.</remarks>
+    public override string ToString()
+    {
+        var text = "voters=(" + string.Join(",", Voters.Select(v => v.Value)) + ")";
+        return Learners.Count > 0 ? text + " learners=(" + string.Join(",", Learners.Select(l => l.Value)) + ")" : text;
+    }
 }
 
 /// <summary>A change to the membership, proposed through <see cref="IConsensusNode.ProposeMembershipChange"/>.</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
@@ -23,51 +22,6 @@ internal abstract record RaftMessage(NodeId From, NodeId To, long Term) : IProto
 
     /// <summary>A log position as <c>term/index</c>.</summary>
     private protected static string Position(long term, long index) => string.Create(CultureInfo.InvariantCulture, $"{term}/{index}");
-
-    /// <summary>An entry as <c>term/index</c> then <c>noop</c>, <c>config voters=(..)</c> or the quoted command.</summary>
-    internal static string FormatEntry(in LogEntry e)
-    {
-        var position = Position(e.Term, e.Index);
-        return e.Kind switch
-        {
-            EntryKind.Noop => position + " noop",
-            EntryKind.Membership => position + " config " + FormatMembership(e.Data.Span),
-            _ => position + " " + FormatData(e.Data.Span),
-        };
-    }
-
-    /// <summary>Bytes as a quoted string when printable ASCII, else as hex (at most 32 bytes shown).</summary>
-    internal static string FormatData(ReadOnlySpan<byte> data)
-    {
-        foreach (var b in data)
-        {
-            if (b is < 0x20 or > 0x7e or (byte)'"' or (byte)'\\')
-            {
-                var shown = Convert.ToHexStringLower(data[..Math.Min(data.Length, 32)]);
-                return data.Length > 32 ? string.Create(CultureInfo.InvariantCulture, $"0x{shown}... ({data.Length} bytes)") : "0x" + shown;
-            }
-        }
-
-        return "\"" + Encoding.ASCII.GetString(data) + "\"";
-    }
-
-    private protected static string FormatMembership(Membership m)
-    {
-        var text = "voters=(" + string.Join(",", m.Voters.Select(v => v.Value)) + ")";
-        return m.Learners.Count > 0 ? text + " learners=(" + string.Join(",", m.Learners.Select(l => l.Value)) + ")" : text;
-    }
-
-    private static string FormatMembership(ReadOnlySpan<byte> data)
-    {
-        try
-        {
-            return FormatMembership(Membership.Decode(data));
-        }
-        catch (FormatException)
-        {
-            return FormatData(data);
-        }
-    }
 }
 
 /// <summary>
@@ -102,7 +56,7 @@ internal sealed record AppendRequest(NodeId From, NodeId To, long Term, long Pre
     private protected override string Describe(out string details)
     {
         details = string.Create(CultureInfo.InvariantCulture, $"prev={Position(PrevLogTerm, PrevLogIndex)} commit={Commit}")
-            + (Entries.Count > 0 ? " entries=[" + string.Join(", ", Entries.Select(e => FormatEntry(e))) + "]" : string.Empty);
+            + (Entries.Count > 0 ? " entries=[" + string.Join(", ", Entries.Select(e => e.ToString())) + "]" : string.Empty);
         return "Append";
     }
 }
@@ -153,7 +107,7 @@ internal sealed record InstallSnapshot(NodeId From, NodeId To, long Term, Snapsh
 {
     private protected override string Describe(out string details)
     {
-        details = string.Create(CultureInfo.InvariantCulture, $"snapshot={Position(Snapshot.Term, Snapshot.Index)} {FormatMembership(Snapshot.Membership)} data={Snapshot.Data.Length} bytes");
+        details = string.Create(CultureInfo.InvariantCulture, $"snapshot={Position(Snapshot.Term, Snapshot.Index)} {Snapshot.Membership} data={Snapshot.Data.Length} bytes");
         return "Snapshot";
     }
 }
@@ -186,7 +140,7 @@ internal sealed record ReadIndexRequest(NodeId From, NodeId To, long Term, ReadO
 {
     private protected override string Describe(out string details)
     {
-        details = "context=" + FormatData(Context.Span);
+        details = "context=" + ByteText.Format(Context.Span);
         return "ReadIndex";
     }
 }
@@ -197,7 +151,7 @@ internal sealed record ReadIndexResponse(NodeId From, NodeId To, long Term, long
 {
     private protected override string Describe(out string details)
     {
-        details = string.Create(CultureInfo.InvariantCulture, $"index={Index} context={FormatData(Context.Span)}");
+        details = string.Create(CultureInfo.InvariantCulture, $"index={Index} context={ByteText.Format(Context.Span)}");
         return "ReadIndexResponse";
     }
 }
