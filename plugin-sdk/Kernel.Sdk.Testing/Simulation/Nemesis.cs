@@ -81,8 +81,8 @@ internal sealed class Nemesis
             _faults.HasFlag(SimFaults.Duplicate) ? _cluster.Options.DuplicateProbability : 0);
         if (_faults.HasFlag(SimFaults.Reorder))
         {
-            _cluster.LongDelayProbability = _cluster.Options.ReorderProbability;
-            _cluster.LongDelayMax = Math.Max(_cluster.LongDelayMax, 300_000);
+            _cluster.Network.LongDelayProbability = _cluster.Options.ReorderProbability;
+            _cluster.Network.LongDelayMax = Math.Max(_cluster.Network.LongDelayMax, 300_000);
         }
 
         if (_actions.Count > 0)
@@ -96,8 +96,8 @@ internal sealed class Nemesis
         _running = false;
         _cluster.Trace.Record(_cluster.NowMicros, TraceKind.Nemesis, 0, "heal all: liveness phase");
         _cluster.SetLossAndDuplication(0, 0);
-        _cluster.LongDelayProbability = _cluster.Options.LongDelayProbability;
-        _cluster.LongDelayMax = (long)_cluster.Options.LongDelayMax.TotalMicroseconds;
+        _cluster.Network.LongDelayProbability = _cluster.Options.LongDelayProbability;
+        _cluster.Network.LongDelayMax = (long)_cluster.Options.LongDelayMax.TotalMicroseconds;
         _cluster.Heal();
         foreach (var n in _cluster.AllNodes)
         {

@@ -93,8 +93,6 @@ public sealed partial class SimCluster
 
         var membership = new Membership(_nodes.Skip(1).Select(n => n.Id));
         Nodes = membership.Voters;
-        LongDelayProbability = options.LongDelayProbability;
-        LongDelayMax = (long)options.LongDelayMax.TotalMicroseconds;
         if (consensus is not null)
         {
             _host = _consensus = new ConsensusHost(this, consensus, membership);
@@ -151,18 +149,6 @@ public sealed partial class SimCluster
     internal bool Stopped => _options.StopOnViolation && _violations.Count > 0;
 
     internal SimNetwork Network { get; }
-
-    internal double LongDelayProbability
-    {
-        get => Network.LongDelayProbability;
-        set => Network.LongDelayProbability = value;
-    }
-
-    internal long LongDelayMax
-    {
-        get => Network.LongDelayMax;
-        set => Network.LongDelayMax = value;
-    }
 
     internal DiskCrashMode CrashMode => _options.Faults.HasFlag(SimFaults.Disk) ? DiskCrashMode.Tear : DiskCrashMode.LoseUnsynced;
 

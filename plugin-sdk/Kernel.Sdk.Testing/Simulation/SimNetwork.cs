@@ -30,6 +30,8 @@ internal sealed class SimNetwork
         _disconnected = new bool[_size];
         _linkMessages = new long[_size, _size];
         _linkBytes = new long[_size, _size];
+        LongDelayProbability = cluster.Options.LongDelayProbability;
+        LongDelayMax = (long)cluster.Options.LongDelayMax.TotalMicroseconds;
     }
 
     public IMessageCodec Codec => _codec;
@@ -38,8 +40,10 @@ internal sealed class SimNetwork
 
     public double DuplicateRate { get; set; }
 
+    /// <summary>Probability of a long-tail delay (the options' value; the reorder nemesis raises it for a while).</summary>
     public double LongDelayProbability { get; set; }
 
+    /// <summary>The longest long-tail delay in µs (the options' value; the reorder nemesis raises it for a while).</summary>
     public long LongDelayMax { get; set; }
 
     public bool Reliable => _reliable;

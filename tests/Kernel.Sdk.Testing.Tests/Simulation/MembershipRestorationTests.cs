@@ -91,7 +91,7 @@ public sealed class MembershipRestorationTests
 
         public IReadOnlyList<string> ValidateOptions(IConfiguration options) => [];
 
-        public IConsensusStorage OpenStorage(IDurableDirectory directory) => new NoStorage();
+        public IConsensusStorage OpenStorage(IDurableDirectory directory) => new PingStrategy.NoStorage();
 
         public IConsensusNode CreateNode(ConsensusNodeOptions options)
         {
@@ -177,30 +177,5 @@ public sealed class MembershipRestorationTests
             throw new NotSupportedException("scripted nodes send nothing");
 
         public IProtocolMessage Decode(ReadOnlySpan<byte> input) => throw new NotSupportedException("scripted nodes send nothing");
-    }
-
-    private sealed class NoStorage : IConsensusStorage
-    {
-        public RecoveredState Recovered => RecoveredState.Empty;
-
-        public void SaveHardState(ReadOnlyMemory<byte> hardState)
-        {
-        }
-
-        public void Append(IReadOnlyList<LogEntry> entries)
-        {
-        }
-
-        public void SaveSnapshot(Snapshot snapshot)
-        {
-        }
-
-        public void Sync()
-        {
-        }
-
-        public void Dispose()
-        {
-        }
     }
 }

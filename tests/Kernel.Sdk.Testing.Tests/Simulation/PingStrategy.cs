@@ -47,7 +47,8 @@ internal sealed class PingStrategy : IConsensusStrategy
                 BinaryPrimitives.ReadInt64LittleEndian(input[8..]));
     }
 
-    private sealed class NoStorage : IConsensusStorage
+    /// <summary>Storage that keeps nothing, for strategies whose tests never restart a node.</summary>
+    internal sealed class NoStorage : IConsensusStorage
     {
         public RecoveredState Recovered => RecoveredState.Empty;
 

@@ -168,17 +168,17 @@ public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationSt
         /// <summary>Whether a version that arrived replaces the one held: the resolver's choice when there is one.</summary>
         private bool Wins(ToyEntry arrived, ToyEntry? mine)
         {
-            if (_resolver is null || mine is null)
+            if (_resolver is null || mine is null || arrived == mine)
             {
-                return arrived.Beats(mine);
+                return arrived.Beats(mine); // an equal version never replaces the one held
             }
 
             var held = Version(mine);
             var other = Version(arrived);
             var resolution = _resolver.Resolve(new Kernel.Sdk.Conflict.Conflict(arrived.Key, [held, other], null));
+            // The arrived version wins when the resolver picked it (by what it holds: a resolver may return a copy).
             return resolution.Resolved is { } winner
-                ? ReferenceEquals(winner, other) || (!ReferenceEquals(winner, held) && winner.Replica == other.Replica
-                    && winner.Timestamp == other.Timestamp && winner.Value.Span.SequenceEqual(other.Value.Span))
+                ? winner.Replica == other.Replica && winner.Timestamp == other.Timestamp && winner.Value.Span.SequenceEqual(other.Value.Span)
                 : arrived.Beats(mine);
         }
 
