@@ -188,7 +188,7 @@ public sealed class RaftFlowLimitTests
     [Fact]
     public void RestartedNodeReappliesItsLogInBoundedReadies()
     {
-        var cluster = new TestCluster(3, Plain with { MaxCommittedBytesPerReady = 200 }, wal: true, segmentBytes: 1 << 20);
+        var cluster = new TestCluster(3, Plain with { MaxCommittedBytesPerReady = 200 }, segmentBytes: 1 << 20);
         cluster.Elect(1);
         for (var i = 0; i < 30; i++)
         {

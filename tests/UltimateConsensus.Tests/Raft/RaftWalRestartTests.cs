@@ -15,7 +15,7 @@ public sealed class RaftWalRestartTests
     public void RestartsOverTornLogsLoseNoCommittedEntry(int seed)
     {
         var options = new RaftOptions { HeartbeatIntervalTicks = 1 };
-        var cluster = new TestCluster(3, options, seed, wal: true, segmentBytes: 512);
+        var cluster = new TestCluster(3, options, seed, segmentBytes: 512);
         var rng = new Random(seed * 7919);
         var committed = new Dictionary<long, (long Term, string Data)>();
         var proposals = 0;
@@ -84,7 +84,7 @@ public sealed class RaftWalRestartTests
     [Fact]
     public void RestartedNodeRecoversTermVoteAndLog()
     {
-        var cluster = new TestCluster(3, new RaftOptions { HeartbeatIntervalTicks = 1 }, wal: true);
+        var cluster = new TestCluster(3, new RaftOptions { HeartbeatIntervalTicks = 1 });
         cluster.Tick(1);
         var leader = cluster.Elect(1);
         for (var i = 0; i < 10; i++)

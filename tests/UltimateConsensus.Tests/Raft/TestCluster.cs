@@ -25,12 +25,11 @@ internal sealed class TestCluster
     private readonly Queue<IProtocolMessage> _queue = new();
     private int _seed;
 
-    public TestCluster(int voters, RaftOptions? options = null, int seed = 1, bool wal = false, long segmentBytes = 4096)
+    public TestCluster(int voters, RaftOptions? options = null, int seed = 1, long segmentBytes = 4096)
     {
         var opts = options ?? new RaftOptions();
         _options = () => opts;
         _seed = seed;
-        UseWal = wal;
         SegmentBytes = segmentBytes;
         Membership = new Membership(Enumerable.Range(1, voters).Select(i => new NodeId(i)));
         foreach (var id in Membership.Voters)
@@ -38,9 +37,6 @@ internal sealed class TestCluster
             Start(id, Membership);
         }
     }
-
-    /// <summary>True when a node may be restarted from its WAL (every node writes one either way).</summary>
-    public bool UseWal { get; }
 
     public long SegmentBytes { get; }
 
