@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Kernel.Sdk.Cluster;
+using Kernel.Sdk.Replication;
 
 namespace Kernel.Sdk.Testing.Simulation;
 
@@ -8,83 +9,30 @@ namespace Kernel.Sdk.Testing.Simulation;
 internal readonly record struct KvRequest(long ClientId, long Seq, KvCommand Command)
 {
     private const byte Magic = 0x4B; // 'K'
+    private const int Header = 17;
 
+    /// <summary>The magic byte, client id and sequence number, then the command as <see cref="KvModel"/> encodes it.</summary>
     public byte[] Encode()
     {
-        var size = 1 + 8 + 8 + 1 + Size(Command.Key) + Size(Command.Value) + Size(Command.Expected);
-        var buffer = new byte[size];
+        var command = KvModel.Command(Command).Payload.Span;
+        var buffer = new byte[Header + command.Length];
         var span = buffer.AsSpan();
         span[0] = Magic;
         BinaryPrimitives.WriteInt64LittleEndian(span[1..], ClientId);
         BinaryPrimitives.WriteInt64LittleEndian(span[9..], Seq);
-        span[17] = (byte)Command.Op;
-        var offset = 18;
-        Write(span, ref offset, Command.Key);
-        Write(span, ref offset, Command.Value);
-        Write(span, ref offset, Command.Expected);
+        command.CopyTo(span[Header..]);
         return buffer;
     }
 
     public static bool TryDecode(ReadOnlySpan<byte> data, out KvRequest request)
     {
         request = default;
-        if (data.Length < 18 || data[0] != Magic || data[17] > (byte)KvOp.Cas)
+        if (data.Length <= Header || data[0] != Magic || !KvModel.TryReadCommand(data[Header..], out var command))
         {
             return false;
         }
 
-        var offset = 18;
-        if (!TryRead(data, ref offset, out var key) || key is null
-            || !TryRead(data, ref offset, out var value) || !TryRead(data, ref offset, out var expected) || offset != data.Length)
-        {
-            return false;
-        }
-
-        request = new KvRequest(
-            BinaryPrimitives.ReadInt64LittleEndian(data[1..]),
-            BinaryPrimitives.ReadInt64LittleEndian(data[9..]),
-            new KvCommand((KvOp)data[17], key, value, expected));
-        return true;
-    }
-
-    private static int Size(string? s) => 4 + (s is null ? 0 : Encoding.UTF8.GetByteCount(s));
-
-    private static void Write(Span<byte> span, ref int offset, string? s)
-    {
-        if (s is null)
-        {
-            BinaryPrimitives.WriteInt32LittleEndian(span[offset..], -1);
-            offset += 4;
-            return;
-        }
-
-        var n = Encoding.UTF8.GetBytes(s, span[(offset + 4)..]);
-        BinaryPrimitives.WriteInt32LittleEndian(span[offset..], n);
-        offset += 4 + n;
-    }
-
-    private static bool TryRead(ReadOnlySpan<byte> data, ref int offset, out string? s)
-    {
-        s = null;
-        if (data.Length - offset < 4)
-        {
-            return false;
-        }
-
-        var n = BinaryPrimitives.ReadInt32LittleEndian(data[offset..]);
-        offset += 4;
-        if (n == -1)
-        {
-            return true;
-        }
-
-        if (n < 0 || n > data.Length - offset)
-        {
-            return false;
-        }
-
-        s = Encoding.UTF8.GetString(data.Slice(offset, n));
-        offset += n;
+        request = new KvRequest(BinaryPrimitives.ReadInt64LittleEndian(data[1..]), BinaryPrimitives.ReadInt64LittleEndian(data[9..]), command);
         return true;
     }
 }
@@ -130,40 +78,20 @@ internal sealed class KvStateMachine
         return result;
     }
 
-    /// <summary>Applies one command.</summary>
+    /// <summary>Applies one command (<see cref="KvModel.Apply(KvCommand, string?, out string?)"/>'s semantics).</summary>
     public KvResult Apply(KvCommand command)
     {
-        var current = Get(command.Key);
-        switch (command.Op)
+        var result = KvModel.Apply(command, Get(command.Key), out var next);
+        if (next is null)
         {
-            case KvOp.Get:
-                return new KvResult(true, current);
-            case KvOp.Put:
-                _data[command.Key] = command.Value ?? string.Empty;
-                return new KvResult(true, command.Value ?? string.Empty);
-            case KvOp.Append:
-                var appended = string.Concat(current, command.Value);
-                _data[command.Key] = appended;
-                return new KvResult(true, appended);
-            case KvOp.Cas:
-                if (!string.Equals(current, command.Expected, StringComparison.Ordinal))
-                {
-                    return new KvResult(false, current);
-                }
-
-                if (command.Value is null)
-                {
-                    _data.Remove(command.Key);
-                }
-                else
-                {
-                    _data[command.Key] = command.Value;
-                }
-
-                return new KvResult(true, command.Value);
-            default:
-                throw new ArgumentOutOfRangeException(nameof(command), command.Op, "Unknown operation.");
+            _data.Remove(command.Key);
         }
+        else
+        {
+            _data[command.Key] = next;
+        }
+
+        return result;
     }
 
     /// <summary>Encodes the whole state (keys and sessions, sorted, so equal states give equal bytes).</summary>

@@ -26,8 +26,17 @@ public sealed partial class SimCluster
     /// <summary>The running replica a strategy-specific test may inspect, or null when down (always on a consensus cluster).</summary>
     public IReplicaNode? GetReplica(NodeId node) => _nodes[IndexOf(node)].Replica;
 
-    /// <summary>The replica's key-value contents (<see cref="IReplicaNode.Snapshot"/>), or null when it is down or the cluster runs consensus.</summary>
-    public IReadOnlyDictionary<string, string>? ReplicaContents(NodeId node) => _nodes[IndexOf(node)].Replica?.Snapshot();
+    /// <summary>
+    /// The replica's contents as text (<see cref="IReplicaNode.Contents"/> read with <see cref="KvModel.Text"/>): each key's
+    /// value, or its siblings' values sorted and joined by <c>" | "</c>; null when the replica is down or the cluster runs consensus.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? ReplicaContents(NodeId node) =>
+        _nodes[IndexOf(node)].Replica?.Contents() is { } contents
+            ? ReplicaTexts.Of(contents).ToDictionary(p => p.Key, p => string.Join(" | ", p.Value), StringComparer.Ordinal)
+            : null;
+
+    /// <summary>The replica's versions of every key as it keeps them (<see cref="IReplicaNode.Contents"/>), or null when it is down or the cluster runs consensus.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<Kernel.Sdk.Conflict.VersionedValue>>? ReplicaVersions(NodeId node) => _nodes[IndexOf(node)].Replica?.Contents();
 
     /// <summary>Responses the replica gave to client requests since the cluster was created, oldest first (when applied entries are recorded).</summary>
     public IReadOnlyList<KeyValuePair<long, KvResult>> Responses(NodeId node) => _nodes[IndexOf(node)].Responses;

@@ -183,12 +183,12 @@ public static class Simulator
     /// Gives the replicas a quiet period (checking every 50 ms, up to the liveness timeout) until their contents are equal;
     /// returns the converged contents, or null after recording a violation.
     /// </summary>
-    private static IReadOnlyDictionary<string, string>? CheckConvergence(SimCluster cluster, SimulationOptions options)
+    private static SortedDictionary<string, string[]>? CheckConvergence(SimCluster cluster, SimulationOptions options)
     {
         var nodes = cluster.AllNodes;
         var start = cluster.NowMicros;
         var deadline = start + (long)options.LivenessTimeout.TotalMicroseconds;
-        var contents = new IReadOnlyDictionary<string, string>?[nodes.Count];
+        var contents = new SortedDictionary<string, string[]>?[nodes.Count];
         while (true)
         {
             for (var i = 0; i < nodes.Count; i++)
@@ -196,11 +196,11 @@ public static class Simulator
                 var replica = nodes[i].Replica;
                 try
                 {
-                    contents[i] = replica?.Snapshot();
+                    contents[i] = replica?.Contents() is { } held ? ReplicaTexts.Of(held) : null;
                 }
                 catch (Exception ex)
                 {
-                    cluster.NodeThrew(nodes[i], "Snapshot", ex);
+                    cluster.NodeThrew(nodes[i], "Contents", ex);
                     return null;
                 }
             }
@@ -224,7 +224,7 @@ public static class Simulator
     }
 
     /// <summary>The first difference between the replicas' contents (down replicas included), or null when all are equal.</summary>
-    private static string? Difference(IReadOnlyList<SimNode> nodes, IReadOnlyDictionary<string, string>?[] contents)
+    private static string? Difference(IReadOnlyList<SimNode> nodes, SortedDictionary<string, string[]>?[] contents)
     {
         for (var i = 0; i < contents.Length; i++)
         {
@@ -242,9 +242,9 @@ public static class Simulator
             {
                 first.TryGetValue(key, out var a);
                 other.TryGetValue(key, out var b);
-                if (!string.Equals(a, b, StringComparison.Ordinal))
+                if (!ReplicaTexts.Same(a, b))
                 {
-                    return $"{key} is {Show(a)} on {nodes[0].Id} but {Show(b)} on {nodes[i].Id} ({first.Count} and {other.Count} keys)";
+                    return $"{key} is {ReplicaTexts.Show(a)} on {nodes[0].Id} but {ReplicaTexts.Show(b)} on {nodes[i].Id} ({first.Count} and {other.Count} keys)";
                 }
             }
         }
@@ -252,10 +252,8 @@ public static class Simulator
         return null;
     }
 
-    private static string Show(string? value) => value is null ? "absent" : "\"" + (value.Length > 60 ? value[..57] + "..." : value) + "\"";
-
     /// <summary>The lost-acknowledged-write rule for convergent strategies (see <see cref="Run(IReplicationStrategy, SimulationOptions)"/>).</summary>
-    private static void CheckWritesReflected(SimCluster cluster, Workload workload, IReadOnlyDictionary<string, string> converged)
+    private static void CheckWritesReflected(SimCluster cluster, Workload workload, SortedDictionary<string, string[]> converged)
     {
         foreach (var (key, what) in workload.AcknowledgedWrites)
         {
@@ -266,14 +264,17 @@ public static class Simulator
             }
         }
 
-        foreach (var (key, value) in converged.OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (key, values) in converged)
         {
             workload.Written.TryGetValue(key, out var written);
-            if (Unwritten(value, written) is { } why)
+            foreach (var value in values)
             {
-                cluster.Violate(ViolationKinds.LostAcknowledgedWrite,
-                    $"every replica converged on {key} = {Show(value)}, which is not made of writes clients sent to {key}: {why}");
-                return;
+                if (Unwritten(value, written) is { } why)
+                {
+                    cluster.Violate(ViolationKinds.LostAcknowledgedWrite,
+                        $"every replica converged on {key} = {ReplicaTexts.Show(values)}, and \"{value}\" is not made of writes clients sent to {key}: {why}");
+                    return;
+                }
             }
         }
     }

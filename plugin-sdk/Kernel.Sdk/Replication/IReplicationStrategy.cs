@@ -1,4 +1,5 @@
 using Kernel.Sdk.Cluster;
+using Kernel.Sdk.Conflict;
 using Kernel.Sdk.Storage;
 using Kernel.Sdk.Strategies;
 using Microsoft.Extensions.Configuration;
@@ -16,8 +17,9 @@ public enum ReplicationGuarantee
 }
 
 /// <summary>
-/// A data replication scheme over the key-value state machine. Like consensus, each replica is a pure state machine
-/// (<see cref="IReplicaNode"/>) driven by the simulator or the node runtime.
+/// A data replication scheme: replicas that hold keys' values and versions and move them between each other. What a
+/// command does to a value is the group's <see cref="IReplicaModel"/> (<see cref="KvModel"/> by default). Like consensus,
+/// each replica is a pure state machine (<see cref="IReplicaNode"/>) driven by the simulator or the node runtime.
 /// </summary>
 public interface IReplicationStrategy : IStrategy
 {
@@ -55,6 +57,12 @@ public sealed class ReplicaOptions
     /// when the runtime offers none. A lease taken here lasts as long as the runtime that created the replica.
     /// </summary>
     public IStrategyResolver? Strategies { get; init; }
+
+    /// <summary>
+    /// What commands do to values: apply client commands with it and never interpret values otherwise. The simulator always
+    /// runs <see cref="KvModel"/> (its workload is key-value).
+    /// </summary>
+    public IReplicaModel Model { get; init; } = KvModel.Instance;
 }
 
 /// <summary>
@@ -74,9 +82,10 @@ public interface IReplicaNode
 
     /// <summary>
     /// Takes a client request: when accepted, its response comes in a later <see cref="ReplicaReady"/>, or never (the
-    /// client times out); when refused (backpressure, a replica that cannot serve now), nothing happened and the reason says why.
+    /// client times out); when refused (backpressure, a replica that cannot serve now, a command it cannot carry out), nothing
+    /// happened and the reason says why. Apply the command with <see cref="ReplicaOptions.Model"/>.
     /// </summary>
-    SubmitResult Submit(long requestId, KvCommand command);
+    SubmitResult Submit(long requestId, ReplicaCommand command);
 
     /// <summary>True when <see cref="GetReady"/> has something to do.</summary>
     bool HasReady { get; }
@@ -87,8 +96,12 @@ public interface IReplicaNode
     /// <summary>Tells the replica that the runtime did what the given batch asked for.</summary>
     void Advance(ReplicaReady ready);
 
-    /// <summary>The replica's current key-value contents, for convergence checks.</summary>
-    IReadOnlyDictionary<string, string> Snapshot();
+    /// <summary>
+    /// The replica's current contents, for convergence checks: each present key's versions as the replica keeps them (one,
+    /// or several siblings), with their writer, timestamp and version vector where the strategy keeps them. Deleted keys
+    /// (tombstones) are absent.
+    /// </summary>
+    IReadOnlyDictionary<string, IReadOnlyList<VersionedValue>> Contents();
 }
 
 /// <summary>
@@ -109,6 +122,6 @@ public sealed class ReplicaReady
     /// <summary>Messages to send once the writes are durable.</summary>
     public IReadOnlyList<IProtocolMessage> Messages { get; init; } = [];
 
-    /// <summary>Responses to client requests, by request id.</summary>
-    public IReadOnlyList<KeyValuePair<long, KvResult>> Responses { get; init; } = [];
+    /// <summary>Responses to client requests, by request id: the <see cref="ModelOutcome.Response"/> of the request's command.</summary>
+    public IReadOnlyList<KeyValuePair<long, ReadOnlyMemory<byte>>> Responses { get; init; } = [];
 }

@@ -36,6 +36,32 @@ public sealed class ReplicaHostTests
     }
 
     [Fact]
+    public void A_replica_shows_its_versions_and_refuses_what_it_cannot_carry_out()
+    {
+        var cluster = SimCluster.Create(new ToyLwwStrategy(), Quiet);
+        cluster.Submit(N2, 1, new KvCommand(KvOp.Put, "k", "v1"));
+        var version = Assert.Single(cluster.ReplicaVersions(N2)!["k"]);
+        Assert.Equal(N2, version.Replica);
+        Assert.Equal("v1"u8.ToArray(), version.Value.ToArray());
+        Assert.True(version.Timestamp > 0);
+
+        // A compare-and-set to null deletes under the key-value model; the toy keeps no tombstones, so it says no.
+        var refused = cluster.Submit(N2, 2, new KvCommand(KvOp.Cas, "k", null, "v1"));
+        Assert.False(refused!.Value.Accepted);
+        Assert.Contains("tombstones", refused.Value.Reason, StringComparison.Ordinal);
+        Assert.Equal("v1", cluster.ReplicaContents(N2)!["k"]);
+    }
+
+    [Fact]
+    public void A_response_that_is_not_the_models_is_a_violation()
+    {
+        var cluster = SimCluster.Create(new GarbledLwwStrategy(), Quiet);
+        cluster.Submit(N1, 7, new KvCommand(KvOp.Put, "k", "v1"));
+        var violation = Assert.Single(cluster.Violations);
+        Assert.Contains("answered request 7 with 3 byte(s) that are not a key-value response", violation.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_crash_loses_what_a_replica_acknowledged_without_writing()
     {
         var cluster = SimCluster.Create(new ToyLwwStrategy(LwwFlaw.AckBeforePersist), Quiet);
@@ -108,5 +134,53 @@ public sealed class ReplicaHostTests
         var written = new HashSet<string>(StringComparer.Ordinal) { "v3", "+4", "+5" };
         Assert.Equal(made, Simulator.Unwritten(value, written) is null);
         Assert.NotNull(Simulator.Unwritten("v3", null));
+    }
+}
+
+/// <summary>toy-lww whose replicas answer with bytes that are not the key-value model's responses.</summary>
+internal sealed class GarbledLwwStrategy : IReplicationStrategy
+{
+    private readonly ToyLwwStrategy _inner = new();
+
+    public Kernel.Sdk.Strategies.StrategyCategory Category => _inner.Category;
+
+    public string Name => "garbled-lww";
+
+    public string Description => "toy-lww with garbled responses";
+
+    public ReplicationGuarantee Guarantee => _inner.Guarantee;
+
+    public IMessageCodec Codec => _inner.Codec;
+
+    public IReadOnlyList<string> ValidateOptions(Microsoft.Extensions.Configuration.IConfiguration options) => [];
+
+    public IReplicaNode CreateReplica(ReplicaOptions options) => new Garbled(_inner.CreateReplica(options));
+
+    private sealed class Garbled(IReplicaNode inner) : IReplicaNode
+    {
+        public NodeId Id => inner.Id;
+
+        public bool HasReady => inner.HasReady;
+
+        public void Tick() => inner.Tick();
+
+        public void Step(IProtocolMessage message) => inner.Step(message);
+
+        public SubmitResult Submit(long requestId, ReplicaCommand command) => inner.Submit(requestId, command);
+
+        public ReplicaReady GetReady()
+        {
+            var ready = inner.GetReady();
+            return new ReplicaReady
+            {
+                Writes = ready.Writes,
+                Messages = ready.Messages,
+                Responses = [.. ready.Responses.Select(r => new KeyValuePair<long, ReadOnlyMemory<byte>>(r.Key, new byte[] { 7, 7, 7 }))],
+            };
+        }
+
+        public void Advance(ReplicaReady ready) => inner.Advance(ready);
+
+        public IReadOnlyDictionary<string, IReadOnlyList<Kernel.Sdk.Conflict.VersionedValue>> Contents() => inner.Contents();
     }
 }

@@ -6,7 +6,8 @@ using Kernel.Sdk.Runtime;
 namespace Kernel.Sdk.Testing.Simulation.Hosts;
 
 /// <summary>
-/// Runs the replicas of an <see cref="IReplicationStrategy"/>: each is created from its disk at every (re)start and its
+/// Runs the replicas of an <see cref="IReplicationStrategy"/> over the key-value model (<see cref="KvModel"/>, the
+/// workload's): each is created from its disk at every (re)start and its
 /// output goes through the <see cref="ReadyDriver"/> (replace each file atomically, send, answer clients, advance), with
 /// armed crashes between two writes, before sending, while sending and before advancing.
 /// </summary>
@@ -68,7 +69,7 @@ internal sealed class ReplicaHost(SimCluster cluster, IReplicationStrategy strat
         SubmitResult result;
         try
         {
-            result = n.Replica!.Submit(requestId, command);
+            result = n.Replica!.Submit(requestId, KvModel.Command(command));
         }
         catch (Exception ex)
         {
@@ -118,11 +119,16 @@ internal sealed class ReplicaHost(SimCluster cluster, IReplicationStrategy strat
 
         public void Send(IProtocolMessage message) => c.Network.Send(n, message, _delay);
 
-        public void Respond(long requestId, KvResult result)
+        public void Respond(long requestId, ReadOnlyMemory<byte> response)
         {
-            if (result is null)
+            KvResult result;
+            try
             {
-                c.Violate(ViolationKinds.Crash, $"{n.Id} answered request {requestId} with a null result", n.Index);
+                result = KvModel.ReadResult(response);
+            }
+            catch (FormatException)
+            {
+                c.Violate(ViolationKinds.Crash, $"{n.Id} answered request {requestId} with {response.Length} byte(s) that are not a key-value response (answer with the model's ModelOutcome.Response)", n.Index);
                 return;
             }
 

@@ -77,16 +77,18 @@ public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationSt
         private readonly Dictionary<string, ToyEntry> _data = new(StringComparer.Ordinal);
         private readonly SortedSet<string> _dirty = new(StringComparer.Ordinal);
         private List<IProtocolMessage> _messages = [];
-        private List<KeyValuePair<long, KvResult>> _responses = [];
+        private List<KeyValuePair<long, ReadOnlyMemory<byte>>> _responses = [];
         private long _clock;
         private long _ticks;
         private bool _flushDue;
 
         private readonly IConflictResolver? _resolver;
+        private readonly IReplicaModel _model;
 
         public LwwReplica(ReplicaOptions options, LwwFlaw flaw, IConflictResolver? resolver)
         {
             Id = options.Id;
+            _model = options.Model;
             _flaw = flaw;
             _resolver = resolver;
             _random = options.Random;
@@ -94,7 +96,7 @@ public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationSt
             foreach (var name in options.Directory.List().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)))
             {
                 using var r = new BinaryReader(new MemoryStream(options.Directory.ReadAll(name)), Encoding.UTF8);
-                var e = new ToyEntry(name[Prefix.Length..], r.ReadString(), r.ReadInt64(), r.ReadInt32());
+                var e = new ToyEntry(name[Prefix.Length..], ToyReplicaCodec.ReadBytes(r), r.ReadInt64(), r.ReadInt32());
                 _data[e.Key] = e;
                 _clock = Math.Max(_clock, e.Timestamp);
             }
@@ -137,31 +139,23 @@ public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationSt
             }
         }
 
-        public SubmitResult Submit(long requestId, KvCommand command)
+        public SubmitResult Submit(long requestId, ReplicaCommand command)
         {
             _data.TryGetValue(command.Key, out var current);
-            var value = current?.Value;
-            switch (command.Op)
+            var outcome = _model.Apply(command, current is null ? null : (ReadOnlyMemory<byte>?)current.Value);
+            if (outcome.Value is not { } value)
             {
-                case KvOp.Get:
-                    Respond(requestId, true, value);
-                    return SubmitResult.Ok;
-                case KvOp.Put:
-                    Write(command.Key, command.Value ?? string.Empty);
-                    break;
-                case KvOp.Append:
-                    Write(command.Key, value + command.Value);
-                    break;
-                case KvOp.Cas when !string.Equals(value, command.Expected, StringComparison.Ordinal) || command.Value is null:
-                    Respond(requestId, false, value);
-                    return SubmitResult.Ok;
-                default:
-                    Write(command.Key, command.Value!);
-                    break;
+                if (current is not null)
+                {
+                    return SubmitResult.Refused("toy-lww keeps no tombstones, so it cannot delete a key");
+                }
+            }
+            else if (current is null || !value.Span.SequenceEqual(current.Value))
+            {
+                Write(command.Key, value.ToArray()); // a new version only when the value changed (not for a read or a failed cas)
             }
 
-            Respond(requestId, true, _data[command.Key].Value);
-
+            _responses.Add(new(requestId, outcome.Response));
             return SubmitResult.Ok;
         }
 
@@ -183,7 +177,7 @@ public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationSt
         }
 
         private static VersionedValue Version(ToyEntry e) =>
-            new(new NodeId(e.Origin), Encoding.UTF8.GetBytes(e.Value), e.Timestamp, VersionVector.Empty);
+            new(new NodeId(e.Origin), e.Value, e.Timestamp, VersionVector.Empty);
 
         public ReplicaReady GetReady()
         {
@@ -215,9 +209,10 @@ public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationSt
             }
         }
 
-        public IReadOnlyDictionary<string, string> Snapshot() => _data.ToDictionary(p => p.Key, p => p.Value.Value, StringComparer.Ordinal);
+        public IReadOnlyDictionary<string, IReadOnlyList<VersionedValue>> Contents() =>
+            _data.ToDictionary(p => p.Key, p => (IReadOnlyList<VersionedValue>)[Version(p.Value)], StringComparer.Ordinal);
 
-        private void Write(string key, string value)
+        private void Write(string key, byte[] value)
         {
             var e = new ToyEntry(key, value, ++_clock, Id.Value);
             _data[key] = e;
@@ -231,14 +226,12 @@ public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationSt
             }
         }
 
-        private void Respond(long requestId, bool ok, string? value) => _responses.Add(new(requestId, new KvResult(ok, value)));
-
         private static byte[] Encode(ToyEntry e)
         {
             using var stream = new MemoryStream();
             using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
             {
-                w.Write(e.Value);
+                ToyReplicaCodec.WriteBytes(w, e.Value);
                 w.Write(e.Timestamp);
                 w.Write(e.Origin);
             }

@@ -1,5 +1,7 @@
 using System.Text;
 using Kernel.Sdk.Cluster;
+using Kernel.Sdk.Conflict;
+using Kernel.Sdk.Crdt;
 using Kernel.Sdk.Replication;
 using Kernel.Sdk.Strategies;
 using Microsoft.Extensions.Configuration;
@@ -36,11 +38,12 @@ public sealed class ToyPrimaryBackupStrategy(bool localReads = false) : IReplica
         private static readonly NodeId Primary = new(1);
         private readonly bool _localReads;
         private readonly IReadOnlyList<NodeId> _backups;
-        private readonly SortedDictionary<string, string> _state = new(StringComparer.Ordinal);
+        private readonly IReplicaModel _model;
+        private readonly SortedDictionary<string, byte[]> _state = new(StringComparer.Ordinal);
         private readonly Dictionary<long, KvResult> _done = [];
         private readonly Queue<long> _doneOrder = new();
         private List<IProtocolMessage> _messages = [];
-        private List<KeyValuePair<long, KvResult>> _responses = [];
+        private List<KeyValuePair<long, ReadOnlyMemory<byte>>> _responses = [];
         private bool _dirty;
         private long _version;
         private long _ticks;
@@ -48,6 +51,7 @@ public sealed class ToyPrimaryBackupStrategy(bool localReads = false) : IReplica
         public Replica(ReplicaOptions options, bool localReads)
         {
             Id = options.Id;
+            _model = options.Model;
             _localReads = localReads;
             _backups = [.. options.Replicas.Where(r => r != Primary)];
             if (IsPrimary && options.Directory.Exists(StateFile))
@@ -95,7 +99,7 @@ public sealed class ToyPrimaryBackupStrategy(bool localReads = false) : IReplica
                     _messages.Add(new ToyReplicaMessage(ToyReplicaMessageType.Reply, Id, m.From) { RequestId = m.RequestId, Result = result });
                     break;
                 case ToyReplicaMessageType.Reply when m.Result is { } reply:
-                    _responses.Add(new(m.RequestId, reply));
+                    _responses.Add(new(m.RequestId, KvModel.Response(reply)));
                     break;
                 case ToyReplicaMessageType.State when !IsPrimary && m.Version > _version:
                     // A backup's copy: a read cache only, never persisted.
@@ -110,19 +114,25 @@ public sealed class ToyPrimaryBackupStrategy(bool localReads = false) : IReplica
             }
         }
 
-        public SubmitResult Submit(long requestId, KvCommand command)
+        public SubmitResult Submit(long requestId, ReplicaCommand command)
         {
+            // The toy forwards requests in its own key-value message format.
+            if (!KvModel.TryReadCommand(command.Payload.Span, out var kv))
+            {
+                return SubmitResult.Refused("toy-primary-backup forwards key-value commands only");
+            }
+
             if (IsPrimary)
             {
-                _responses.Add(new(requestId, Execute(requestId, command)));
+                _responses.Add(new(requestId, KvModel.Response(Execute(requestId, kv))));
             }
-            else if (_localReads && command.Op == KvOp.Get)
+            else if (_localReads && command.ReadOnly)
             {
-                _responses.Add(new(requestId, new KvResult(true, _state.GetValueOrDefault(command.Key))));
+                _responses.Add(new(requestId, _model.Apply(command, Held(command.Key)).Response));
             }
             else
             {
-                _messages.Add(new ToyReplicaMessage(ToyReplicaMessageType.Forward, Id, Primary) { RequestId = requestId, Command = command });
+                _messages.Add(new ToyReplicaMessage(ToyReplicaMessageType.Forward, Id, Primary) { RequestId = requestId, Command = kv });
             }
 
             return SubmitResult.Ok;
@@ -149,7 +159,8 @@ public sealed class ToyPrimaryBackupStrategy(bool localReads = false) : IReplica
             }
         }
 
-        public IReadOnlyDictionary<string, string> Snapshot() => new Dictionary<string, string>(_state, StringComparer.Ordinal);
+        public IReadOnlyDictionary<string, IReadOnlyList<VersionedValue>> Contents() =>
+            _state.ToDictionary(p => p.Key, p => (IReadOnlyList<VersionedValue>)[new VersionedValue(Primary, p.Value, _version, VersionVector.Empty)], StringComparer.Ordinal);
 
         /// <summary>The primary applies a request once; a duplicate gets the first result.</summary>
         private KvResult Execute(long requestId, KvCommand command)
@@ -171,35 +182,24 @@ public sealed class ToyPrimaryBackupStrategy(bool localReads = false) : IReplica
             return result;
         }
 
-        /// <summary>The key-value semantics the kv-cas model checks against: append to absent appends to empty; a cas to null deletes.</summary>
+        /// <summary>A key's value, or null when absent (a null array would convert to an empty value, not to null).</summary>
+        private ReadOnlyMemory<byte>? Held(string key) => _state.TryGetValue(key, out var value) ? (ReadOnlyMemory<byte>?)value : null;
+
+        /// <summary>Applies a command with the group's model.</summary>
         private KvResult Apply(KvCommand command)
         {
-            var current = _state.GetValueOrDefault(command.Key);
-            switch (command.Op)
+            var c = KvModel.Command(command);
+            var outcome = _model.Apply(c, Held(command.Key));
+            if (outcome.Value is { } value)
             {
-                case KvOp.Get:
-                    return new KvResult(true, current);
-                case KvOp.Put:
-                    return new KvResult(true, _state[command.Key] = command.Value ?? string.Empty);
-                case KvOp.Append:
-                    return new KvResult(true, _state[command.Key] = current + command.Value);
-                default:
-                    if (!string.Equals(current, command.Expected, StringComparison.Ordinal))
-                    {
-                        return new KvResult(false, current);
-                    }
-
-                    if (command.Value is null)
-                    {
-                        _state.Remove(command.Key);
-                    }
-                    else
-                    {
-                        _state[command.Key] = command.Value;
-                    }
-
-                    return new KvResult(true, command.Value);
+                _state[command.Key] = value.ToArray();
             }
+            else
+            {
+                _state.Remove(command.Key);
+            }
+
+            return KvModel.ReadResult(outcome.Response);
         }
 
         private void Remember(long requestId, KvResult result)

@@ -19,8 +19,11 @@ internal enum ToyReplicaMessageType : byte
     State = 4,
 }
 
-/// <summary>A key's value with the version last-writer-wins orders it by: (timestamp, origin replica, value).</summary>
-internal sealed record ToyEntry(string Key, string Value, long Timestamp, int Origin)
+/// <summary>
+/// A key's value (the model's bytes) with the version last-writer-wins orders it by: (timestamp, origin replica, value).
+/// Encoded as a length-prefixed byte string, the same bytes a text value had when the toys kept text.
+/// </summary>
+internal sealed record ToyEntry(string Key, byte[] Value, long Timestamp, int Origin)
 {
     /// <summary>True when this version wins over <paramref name="other"/>'s; the value breaks ties so the order is total.</summary>
     public bool Beats(ToyEntry? other)
@@ -35,7 +38,7 @@ internal sealed record ToyEntry(string Key, string Value, long Timestamp, int Or
             return Timestamp > other.Timestamp;
         }
 
-        return Origin != other.Origin ? Origin > other.Origin : string.CompareOrdinal(Value, other.Value) > 0;
+        return Origin != other.Origin ? Origin > other.Origin : Value.AsSpan().SequenceCompareTo(other.Value) > 0;
     }
 }
 
@@ -140,7 +143,7 @@ internal sealed class ToyReplicaCodec : IMessageCodec
         foreach (var e in entries)
         {
             w.Write(e.Key);
-            w.Write(e.Value);
+            WriteBytes(w, e.Value);
             w.Write(e.Timestamp);
             w.Write(e.Origin);
         }
@@ -152,10 +155,24 @@ internal sealed class ToyReplicaCodec : IMessageCodec
         var entries = new List<ToyEntry>(Math.Min(count, 4096));
         for (var i = 0; i < count; i++)
         {
-            entries.Add(new ToyEntry(r.ReadString(), r.ReadString(), r.ReadInt64(), r.ReadInt32()));
+            entries.Add(new ToyEntry(r.ReadString(), ReadBytes(r), r.ReadInt64(), r.ReadInt32()));
         }
 
         return entries;
+    }
+
+    /// <summary>A length-prefixed byte string (7-bit encoded length, as BinaryWriter prefixes strings).</summary>
+    public static void WriteBytes(BinaryWriter w, byte[] bytes)
+    {
+        w.Write7BitEncodedInt(bytes.Length);
+        w.Write(bytes);
+    }
+
+    public static byte[] ReadBytes(BinaryReader r)
+    {
+        var n = r.Read7BitEncodedInt();
+        var bytes = r.ReadBytes(n);
+        return bytes.Length == n ? bytes : throw new EndOfStreamException();
     }
 
     private static void WriteNullable(BinaryWriter w, string? s)

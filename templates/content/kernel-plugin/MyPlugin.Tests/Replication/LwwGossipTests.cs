@@ -22,25 +22,27 @@ public sealed class LwwGossipTests
     [Fact]
     public void A_gossip_message_round_trips_through_the_codec()
     {
-        var message = new LwwGossipMessage(new NodeId(1), new NodeId(2), [new LwwEntry("k", "v", 7, 1), new LwwEntry("j", "", 3, 2)]);
+        var message = new LwwGossipMessage(new NodeId(1), new NodeId(2), [new LwwEntry("k", "v"u8.ToArray(), 7, 1), new LwwEntry("j", [], 3, 2)]);
         var buffer = new ArrayBufferWriter<byte>();
         _strategy.Codec.Encode(message, buffer);
         var decoded = Assert.IsType<LwwGossipMessage>(_strategy.Codec.Decode(buffer.WrittenSpan));
         Assert.Equal(message.From, decoded.From);
         Assert.Equal(message.To, decoded.To);
-        Assert.Equal(message.Entries, decoded.Entries);
+        Assert.Equal(message.Entries.Select(Show), decoded.Entries.Select(Show));
         Assert.Throws<FormatException>(() => _strategy.Codec.Decode(buffer.WrittenSpan[..^3]));
     }
+
+    private static string Show(LwwEntry e) => $"{e.Key}={Convert.ToHexString(e.Value)}@{e.Timestamp}/{e.Origin}";
 
     [Fact]
     public void The_later_version_wins_and_ties_are_broken_the_same_way_everywhere()
     {
-        var older = new LwwEntry("k", "a", 1, 3);
-        var newer = new LwwEntry("k", "b", 2, 1);
+        var older = new LwwEntry("k", "a"u8.ToArray(), 1, 3);
+        var newer = new LwwEntry("k", "b"u8.ToArray(), 2, 1);
         Assert.True(newer.Beats(older));
         Assert.False(older.Beats(newer));
-        var x = new LwwEntry("k", "x", 5, 1);
-        var y = new LwwEntry("k", "y", 5, 2);
+        var x = new LwwEntry("k", "x"u8.ToArray(), 5, 1);
+        var y = new LwwEntry("k", "y"u8.ToArray(), 5, 2);
         Assert.True(y.Beats(x) ^ x.Beats(y));
     }
 

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Text;
 using Kernel.Sdk.Cluster;
+using Kernel.Sdk.Conflict;
+using Kernel.Sdk.Crdt;
 using Kernel.Sdk.Replication;
 using Kernel.Sdk.Strategies;
 using Microsoft.Extensions.Configuration;
@@ -8,7 +10,9 @@ using Microsoft.Extensions.Configuration;
 namespace MyPlugin;
 
 /// <summary>
-/// replication/lww-gossip: a convergent key-value store. Every request is served by the replica that receives it;
+/// replication/lww-gossip: a convergent store of keys and values. Every request is served by the replica that receives it,
+/// which applies it with the group's model (<see cref="ReplicaOptions.Model"/>, key-value by default) and never looks
+/// inside values otherwise;
 /// each key keeps the version with the highest (Lamport timestamp, origin replica, value), so concurrent writes resolve
 /// the same way everywhere (append and compare-and-set read the local value, so under concurrency they too are
 /// last-writer-wins). A changed key is written to its own file, atomically, before the request is acknowledged, and
@@ -61,20 +65,22 @@ public sealed class LwwGossipStrategy : IReplicationStrategy
         private readonly Dictionary<string, LwwEntry> _data = new(StringComparer.Ordinal);
         private readonly SortedSet<string> _dirty = new(StringComparer.Ordinal);
         private List<IProtocolMessage> _messages = [];
-        private List<KeyValuePair<long, KvResult>> _responses = [];
+        private List<KeyValuePair<long, ReadOnlyMemory<byte>>> _responses = [];
+        private readonly IReplicaModel _model;
         private long _clock;
         private long _ticks;
 
         public LwwReplica(ReplicaOptions options, int gossipEvery)
         {
             Id = options.Id;
+            _model = options.Model;
             _gossipEvery = gossipEvery;
             _random = options.Random;
             _peers = [.. options.Replicas.Where(r => r != options.Id)];
             foreach (var name in options.Directory.List().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)))
             {
                 using var r = new BinaryReader(new MemoryStream(options.Directory.ReadAll(name)), Encoding.UTF8);
-                var e = new LwwEntry(name[Prefix.Length..], r.ReadString(), r.ReadInt64(), r.ReadInt32());
+                var e = new LwwEntry(name[Prefix.Length..], LwwGossipCodec.ReadBytes(r), r.ReadInt64(), r.ReadInt32());
                 _data[e.Key] = e;
                 _clock = Math.Max(_clock, e.Timestamp);
             }
@@ -113,31 +119,24 @@ public sealed class LwwGossipStrategy : IReplicationStrategy
             }
         }
 
-        public SubmitResult Submit(long requestId, KvCommand command)
+        public SubmitResult Submit(long requestId, ReplicaCommand command)
         {
             _data.TryGetValue(command.Key, out var current);
-            var value = current?.Value;
-            switch (command.Op)
+            var outcome = _model.Apply(command, current is null ? null : (ReadOnlyMemory<byte>?)current.Value);
+            if (outcome.Value is not { } value)
             {
-                case KvOp.Get:
-                    Respond(requestId, true, value);
-                    return SubmitResult.Ok;
-                case KvOp.Put:
-                    Write(command.Key, command.Value ?? string.Empty);
-                    break;
-                case KvOp.Append:
-                    Write(command.Key, value + command.Value);
-                    break;
-                case KvOp.Cas when !string.Equals(value, command.Expected, StringComparison.Ordinal) || command.Value is null:
-                    Respond(requestId, false, value);
-                    return SubmitResult.Ok;
-                default:
-                    Write(command.Key, command.Value!);
-                    break;
+                if (current is not null)
+                {
+                    // Deleting needs a tombstone that wins over older versions; this store keeps none, so it says no.
+                    return SubmitResult.Refused("lww-gossip keeps no tombstones, so it cannot delete a key");
+                }
+            }
+            else if (current is null || !value.Span.SequenceEqual(current.Value))
+            {
+                Write(command.Key, value.ToArray()); // a new version only when the value changed
             }
 
-            Respond(requestId, true, _data[command.Key].Value);
-
+            _responses.Add(new(requestId, outcome.Response));
             return SubmitResult.Ok;
         }
 
@@ -164,22 +163,23 @@ public sealed class LwwGossipStrategy : IReplicationStrategy
             }
         }
 
-        public IReadOnlyDictionary<string, string> Snapshot() => _data.ToDictionary(p => p.Key, p => p.Value.Value, StringComparer.Ordinal);
+        public IReadOnlyDictionary<string, IReadOnlyList<VersionedValue>> Contents() => _data.ToDictionary(
+            p => p.Key,
+            p => (IReadOnlyList<VersionedValue>)[new VersionedValue(new NodeId(p.Value.Origin), p.Value.Value, p.Value.Timestamp, VersionVector.Empty)],
+            StringComparer.Ordinal);
 
-        private void Write(string key, string value)
+        private void Write(string key, byte[] value)
         {
             _data[key] = new LwwEntry(key, value, ++_clock, Id.Value);
             _dirty.Add(key);
         }
-
-        private void Respond(long requestId, bool ok, string? value) => _responses.Add(new(requestId, new KvResult(ok, value)));
 
         private static byte[] Encode(LwwEntry e)
         {
             using var stream = new MemoryStream();
             using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
             {
-                w.Write(e.Value);
+                LwwGossipCodec.WriteBytes(w, e.Value);
                 w.Write(e.Timestamp);
                 w.Write(e.Origin);
             }
@@ -191,10 +191,10 @@ public sealed class LwwGossipStrategy : IReplicationStrategy
 
 /// <summary>A key's value with the version last-writer-wins orders it by: (timestamp, origin replica, value).</summary>
 /// <param name="Key">The key.</param>
-/// <param name="Value">Its value.</param>
+/// <param name="Value">Its value, as the model encodes it.</param>
 /// <param name="Timestamp">The Lamport timestamp of the write.</param>
 /// <param name="Origin">The replica that wrote it.</param>
-public sealed record LwwEntry(string Key, string Value, long Timestamp, int Origin)
+public sealed record LwwEntry(string Key, byte[] Value, long Timestamp, int Origin)
 {
     /// <summary>True when this version wins over <paramref name="other"/>; the value breaks the last ties so the order is total.</summary>
     public bool Beats(LwwEntry? other)
@@ -209,7 +209,7 @@ public sealed record LwwEntry(string Key, string Value, long Timestamp, int Orig
             return Timestamp > other.Timestamp;
         }
 
-        return Origin != other.Origin ? Origin > other.Origin : string.CompareOrdinal(Value, other.Value) > 0;
+        return Origin != other.Origin ? Origin > other.Origin : Value.AsSpan().SequenceCompareTo(other.Value) > 0;
     }
 }
 
@@ -239,7 +239,7 @@ public sealed class LwwGossipCodec : IMessageCodec
             foreach (var e in m.Entries)
             {
                 w.Write(e.Key);
-                w.Write(e.Value);
+                WriteBytes(w, e.Value);
                 w.Write(e.Timestamp);
                 w.Write(e.Origin);
             }
@@ -265,7 +265,7 @@ public sealed class LwwGossipCodec : IMessageCodec
             var entries = new List<LwwEntry>(count);
             for (var i = 0; i < count; i++)
             {
-                entries.Add(new LwwEntry(r.ReadString(), r.ReadString(), r.ReadInt64(), r.ReadInt32()));
+                entries.Add(new LwwEntry(r.ReadString(), ReadBytes(r), r.ReadInt64(), r.ReadInt32()));
             }
 
             return new LwwGossipMessage(from, to, entries);
@@ -274,5 +274,20 @@ public sealed class LwwGossipCodec : IMessageCodec
         {
             throw new FormatException("A gossip message is truncated.", ex);
         }
+    }
+
+    /// <summary>Writes a byte string with its length first (7-bit encoded, as BinaryWriter prefixes strings).</summary>
+    internal static void WriteBytes(BinaryWriter w, byte[] bytes)
+    {
+        w.Write7BitEncodedInt(bytes.Length);
+        w.Write(bytes);
+    }
+
+    /// <summary>Reads what <see cref="WriteBytes"/> wrote.</summary>
+    internal static byte[] ReadBytes(BinaryReader r)
+    {
+        var n = r.Read7BitEncodedInt();
+        var bytes = r.ReadBytes(n);
+        return bytes.Length == n ? bytes : throw new EndOfStreamException();
     }
 }
