@@ -1,12 +1,9 @@
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
-using Kernel.Sdk.Messaging;
-using Kernel.Sdk.Plugins;
 using Kernel.Sdk.Strategies;
+using Kernel.Sdk.Testing.Plugins;
 using Kernel.Storage.Tests;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace UltimateConsensus.Tests;
 
@@ -66,30 +63,5 @@ public sealed class StrategyTests
     }
 
     [Fact]
-    public void PluginRegistersRaft()
-    {
-        var context = new Context();
-        new UltimateConsensusPlugin().Register(context);
-        Assert.IsType<RaftStrategy>(Assert.Single(context.Added));
-    }
-
-    private sealed class Context : IPluginContext, IStrategyRegistrar
-    {
-        public List<IStrategy> Added { get; } = [];
-
-        public string PluginId => "ultimate-consensus";
-
-        public IStrategyRegistrar Strategies => this;
-
-        public IMessageBus Bus => throw new NotSupportedException();
-
-        public ILoggerFactory LoggerFactory => NullLoggerFactory.Instance;
-
-        public Kernel.Sdk.Resilience.IResilienceHost Resilience => throw new NotSupportedException();
-        public IStrategyResolver Resolver => throw new NotSupportedException();
-
-        public Microsoft.Extensions.DependencyInjection.IServiceCollection Services => throw new NotSupportedException();
-
-        public void Add(IStrategy strategy) => Added.Add(strategy);
-    }
+    public void PluginRegistersRaft() => Assert.IsType<RaftStrategy>(Assert.Single(PluginProbe.Register(new UltimateConsensusPlugin())));
 }

@@ -16,6 +16,9 @@ public interface IReplicaModel
     /// <exception cref="FormatException">The bytes are not a command of this model.</exception>
     ReplicaCommand Describe(ReadOnlyMemory<byte> command);
 
-    /// <summary>Applies a command to a key's current value (null when the key is absent).</summary>
+    /// <summary>
+    /// Applies a command to a key's current value (null when the key is absent). Pass null itself for an absent key: a
+    /// null <c>byte[]</c> converts to an empty value, not to null (write <c>held is { } v ? new ReadOnlyMemory&lt;byte&gt;(v) : null</c>).
+    /// </summary>
     ModelOutcome Apply(ReplicaCommand command, ReadOnlyMemory<byte>? current);
 }

@@ -33,7 +33,7 @@ public sealed class KvModel : IReplicaModel
         Write(span, ref offset, command.Key);
         Write(span, ref offset, command.Value);
         Write(span, ref offset, command.Expected);
-        return new ReplicaCommand(command.Key, command.Op == KvOp.Get, buffer);
+        return new ReplicaCommand(command.Key, command.Op == KvOp.Get, buffer) { Overwrites = command.Op == KvOp.Put };
     }
 
     /// <summary>Decodes a command's bytes; false when they are not one.</summary>
@@ -107,7 +107,7 @@ public sealed class KvModel : IReplicaModel
             throw new FormatException("Not a command of the key-value model.");
         }
 
-        return new ReplicaCommand(decoded.Key, decoded.Op == KvOp.Get, command);
+        return new ReplicaCommand(decoded.Key, decoded.Op == KvOp.Get, command) { Overwrites = decoded.Op == KvOp.Put };
     }
 
     /// <inheritdoc />

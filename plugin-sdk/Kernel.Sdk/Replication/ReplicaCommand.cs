@@ -8,4 +8,12 @@ namespace Kernel.Sdk.Replication;
 /// <param name="Key">The key the command reads or writes: replication (quorums, versions, conflicts) is per key.</param>
 /// <param name="ReadOnly">True when applying it never changes the key's value (a replica may serve it without replicating).</param>
 /// <param name="Payload">The command's bytes, as the model encodes them.</param>
-public sealed record ReplicaCommand(string Key, bool ReadOnly, ReadOnlyMemory<byte> Payload);
+public sealed record ReplicaCommand(string Key, bool ReadOnly, ReadOnlyMemory<byte> Payload)
+{
+    /// <summary>
+    /// True when the value afterwards does not depend on the value before (a put): a blind write. A strategy that cannot
+    /// apply a read-modify-write atomically (a quorum store without consensus) serves reads and blind writes and refuses
+    /// the rest.
+    /// </summary>
+    public bool Overwrites { get; init; }
+}

@@ -24,11 +24,22 @@ public static class ChecksummedFile
     public static void WriteAtomic(IDurableDirectory directory, string name, uint magic, ReadOnlySpan<byte> payload)
     {
         ArgumentNullException.ThrowIfNull(directory);
+        directory.WriteAtomic(name, Encode(magic, payload));
+    }
+
+    /// <summary>
+    /// The file's bytes (magic, CRC, payload) without writing them: for a pure state machine that hands its runtime files to
+    /// replace (a replica's <c>ReplicaReady.Writes</c>); <see cref="Read"/> checks them back.
+    /// </summary>
+    /// <param name="magic">Identifies the kind of file.</param>
+    /// <param name="payload">The content.</param>
+    public static byte[] Encode(uint magic, ReadOnlySpan<byte> payload)
+    {
         var bytes = new byte[HeaderBytes + payload.Length];
         BinaryPrimitives.WriteUInt32LittleEndian(bytes, magic);
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), Crc32C.Compute(payload));
         payload.CopyTo(bytes.AsSpan(HeaderBytes));
-        directory.WriteAtomic(name, bytes);
+        return bytes;
     }
 
     /// <summary>

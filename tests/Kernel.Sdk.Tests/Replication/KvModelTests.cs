@@ -29,6 +29,7 @@ public sealed class KvModelTests
         var encoded = KvModel.Command(command);
         Assert.Equal(command.Key, encoded.Key);
         Assert.Equal(command.Op == KvOp.Get, encoded.ReadOnly);
+        Assert.Equal(command.Op == KvOp.Put, encoded.Overwrites);
         Assert.True(KvModel.TryReadCommand(encoded.Payload.Span, out var decoded));
         Assert.Equal(command, decoded);
         Assert.Equal(encoded with { }, Model.Describe(encoded.Payload) with { Payload = encoded.Payload });

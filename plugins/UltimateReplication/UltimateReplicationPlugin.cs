@@ -1,0 +1,15 @@
+using Kernel.Sdk.Plugins;
+using UltimateReplication.SyncQuorum;
+
+namespace UltimateReplication;
+
+/// <summary>The UltimateReplication plugin: registers its <c>replication/...</c> strategies.</summary>
+public sealed class UltimateReplicationPlugin : IPlugin
+{
+    /// <inheritdoc />
+    public void Register(IPluginContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Strategies.Add(new SyncQuorumStrategy());
+    }
+}

@@ -1,0 +1,18 @@
+using Kernel.Sdk.Strategies;
+using Kernel.Sdk.Testing.Plugins;
+using UltimateReplication.SyncQuorum;
+using Xunit;
+
+namespace UltimateReplication.Tests;
+
+public sealed class UltimateReplicationPluginTests
+{
+    [Fact]
+    public void The_plugin_registers_its_replication_strategies()
+    {
+        var strategies = PluginProbe.Register(new UltimateReplicationPlugin());
+        Assert.IsType<SyncQuorumStrategy>(Assert.Single(strategies));
+        Assert.All(strategies, s => Assert.Equal(StrategyCategory.Replication, s.Category));
+        Assert.Equal("sync-quorum", strategies[0].Name);
+    }
+}
