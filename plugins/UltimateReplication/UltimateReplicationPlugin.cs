@@ -1,4 +1,5 @@
 using Kernel.Sdk.Plugins;
+using UltimateReplication.Async;
 using UltimateReplication.SyncQuorum;
 
 namespace UltimateReplication;
@@ -11,5 +12,6 @@ public sealed class UltimateReplicationPlugin : IPlugin
     {
         ArgumentNullException.ThrowIfNull(context);
         context.Strategies.Add(new SyncQuorumStrategy());
+        context.Strategies.Add(new AsyncStrategy());
     }
 }

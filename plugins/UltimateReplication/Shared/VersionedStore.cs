@@ -83,6 +83,9 @@ internal sealed class VersionedStore
     public IEnumerable<KeyValuePair<string, Cell>> All() =>
         _cells.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new KeyValuePair<string, Cell>(p.Key, p.Value.Cell));
 
+    /// <summary>Every key whose version's counter is above <paramref name="counter"/>, in key order: what a replica that has seen everything up to it lacks.</summary>
+    public IReadOnlyList<KeyValuePair<string, Cell>> Since(long counter) => [.. All().Where(p => p.Value.Stamp.Counter > counter)];
+
     /// <summary>The keys and versions of the given key ranges, in key order.</summary>
     public IReadOnlyList<KeyValuePair<string, Cell>> InRanges(IReadOnlyCollection<int> ranges)
     {
@@ -176,22 +179,17 @@ internal sealed class VersionedStore
     {
         var buffer = new ArrayBufferWriter<byte>();
         var w = new BinaryOut(buffer);
-        w.Bytes(Encoding.UTF8.GetBytes(key));
-        w.Varint(cell.Stamp.Counter);
-        w.Int(cell.Stamp.Node);
-        w.Bool(cell.Value is not null);
-        w.Bytes(cell.Value ?? []);
+        CellCodec.Key(w, key);
+        CellCodec.Cell(w, cell);
         return ChecksummedFile.Encode(Magic, buffer.WrittenSpan);
     }
 
     private static (string Key, Cell Cell) Decode(ReadOnlySpan<byte> payload)
     {
         var r = new BinaryIn(payload);
-        var key = Encoding.UTF8.GetString(r.BytesSpan());
-        var stamp = new Stamp(r.Varint(), r.Int());
-        var present = r.Bool();
-        var value = r.Bytes();
+        var key = CellCodec.Key(ref r);
+        var cell = CellCodec.Cell(ref r);
         r.End();
-        return (key, new Cell(stamp, present ? value : null));
+        return (key, cell);
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using Kernel.Sdk.Cluster;
 using Kernel.Storage.Codec;
 using UltimateReplication.Shared;
@@ -9,8 +8,6 @@ namespace UltimateReplication.SyncQuorum;
 /// <summary>The codec of <see cref="SyncQuorumMessage"/>: type, sender, receiver, then the fields of the type.</summary>
 internal sealed class SyncQuorumCodec : IMessageCodec
 {
-    private const int MaxItems = 1 << 20;
-
     public static SyncQuorumCodec Instance { get; } = new();
 
     public void Encode(IProtocolMessage message, IBufferWriter<byte> output)
@@ -37,19 +34,14 @@ internal sealed class SyncQuorumCodec : IMessageCodec
                     w.Int(r);
                 }
 
-                w.UVarint((ulong)m.Cells.Count);
-                foreach (var (key, cell) in m.Cells)
-                {
-                    WriteKey(w, key);
-                    WriteCell(w, cell);
-                }
+                CellCodec.Cells(w, m.Cells);
 
                 break;
             default:
                 w.Varint(m.Op);
-                WriteKey(w, m.Key);
+                CellCodec.Key(w, m.Key);
                 w.Bool(m.Found);
-                WriteCell(w, m.Cell);
+                CellCodec.Cell(w, m.Cell);
                 break;
         }
     }
@@ -64,7 +56,7 @@ internal sealed class SyncQuorumCodec : IMessageCodec
         switch (type)
         {
             case SyncQuorumMessageType.Digest:
-                var hashes = new ulong[Count(ref r)];
+                var hashes = new ulong[CellCodec.Count(ref r)];
                 for (var i = 0; i < hashes.Length; i++)
                 {
                     hashes[i] = r.UVarint();
@@ -73,22 +65,16 @@ internal sealed class SyncQuorumCodec : IMessageCodec
                 message = new SyncQuorumMessage(type, from, to) { RangeHashes = hashes };
                 break;
             case SyncQuorumMessageType.DigestReply or SyncQuorumMessageType.Entries:
-                var ranges = new int[Count(ref r)];
+                var ranges = new int[CellCodec.Count(ref r)];
                 for (var i = 0; i < ranges.Length; i++)
                 {
                     ranges[i] = r.Int();
                 }
 
-                var cells = new KeyValuePair<string, Cell>[Count(ref r)];
-                for (var i = 0; i < cells.Length; i++)
-                {
-                    cells[i] = new(ReadKey(ref r), ReadCell(ref r));
-                }
-
-                message = new SyncQuorumMessage(type, from, to) { Ranges = ranges, Cells = cells };
+                message = new SyncQuorumMessage(type, from, to) { Ranges = ranges, Cells = CellCodec.Cells(ref r) };
                 break;
             case >= SyncQuorumMessageType.Query and <= SyncQuorumMessageType.StoreAck:
-                message = new SyncQuorumMessage(type, from, to) { Op = r.Varint(), Key = ReadKey(ref r), Found = r.Bool(), Cell = ReadCell(ref r) };
+                message = new SyncQuorumMessage(type, from, to) { Op = r.Varint(), Key = CellCodec.Key(ref r), Found = r.Bool(), Cell = CellCodec.Cell(ref r) };
                 break;
             default:
                 throw new FormatException($"Unknown sync-quorum message type {(byte)type}.");
@@ -96,31 +82,5 @@ internal sealed class SyncQuorumCodec : IMessageCodec
 
         r.End();
         return message;
-    }
-
-    private static int Count(ref BinaryIn r)
-    {
-        var n = r.UVarint();
-        return n <= MaxItems && n <= (ulong)r.Remaining ? (int)n : throw new FormatException($"A sync-quorum message claims {n} items in {r.Remaining} bytes.");
-    }
-
-    private static void WriteKey(BinaryOut w, string key) => w.Bytes(Encoding.UTF8.GetBytes(key));
-
-    private static string ReadKey(ref BinaryIn r) => Encoding.UTF8.GetString(r.BytesSpan());
-
-    private static void WriteCell(BinaryOut w, Cell cell)
-    {
-        w.Varint(cell.Stamp.Counter);
-        w.Int(cell.Stamp.Node);
-        w.Bool(cell.Value is not null);
-        w.Bytes(cell.Value ?? []);
-    }
-
-    private static Cell ReadCell(ref BinaryIn r)
-    {
-        var stamp = new Stamp(r.Varint(), r.Int());
-        var present = r.Bool();
-        var value = r.Bytes();
-        return new Cell(stamp, present ? value : null);
     }
 }

@@ -1,0 +1,58 @@
+using System.Text;
+using Kernel.Storage.Codec;
+
+namespace UltimateReplication.Shared;
+
+/// <summary>The wire and file form of keys, versions and lists of them, shared by the modes' codecs and the store.</summary>
+internal static class CellCodec
+{
+    private const int MaxItems = 1 << 20;
+
+    public static void Key(BinaryOut w, string key) => w.Bytes(Encoding.UTF8.GetBytes(key));
+
+    public static string Key(ref BinaryIn r) => Encoding.UTF8.GetString(r.BytesSpan());
+
+    public static void Cell(BinaryOut w, Cell cell)
+    {
+        w.Varint(cell.Stamp.Counter);
+        w.Int(cell.Stamp.Node);
+        w.Bool(cell.Value is not null);
+        w.Bytes(cell.Value ?? []);
+    }
+
+    public static Cell Cell(ref BinaryIn r)
+    {
+        var stamp = new Stamp(r.Varint(), r.Int());
+        var present = r.Bool();
+        var value = r.Bytes();
+        return new Cell(stamp, present ? value : null);
+    }
+
+    public static void Cells(BinaryOut w, IReadOnlyList<KeyValuePair<string, Cell>> cells)
+    {
+        w.UVarint((ulong)cells.Count);
+        foreach (var (key, cell) in cells)
+        {
+            Key(w, key);
+            Cell(w, cell);
+        }
+    }
+
+    public static KeyValuePair<string, Cell>[] Cells(ref BinaryIn r)
+    {
+        var cells = new KeyValuePair<string, Cell>[Count(ref r)];
+        for (var i = 0; i < cells.Length; i++)
+        {
+            cells[i] = new(Key(ref r), Cell(ref r));
+        }
+
+        return cells;
+    }
+
+    /// <summary>A list's length, refused when it cannot fit in what is left (each item takes at least a byte).</summary>
+    public static int Count(ref BinaryIn r)
+    {
+        var n = r.UVarint();
+        return n <= MaxItems && n <= (ulong)r.Remaining ? (int)n : throw new FormatException($"A message claims {n} items in {r.Remaining} bytes.");
+    }
+}
