@@ -1,4 +1,6 @@
 using Kernel.Sdk.Strategies;
+using UltimateConflict.Conflict.VectorClock;
+using UltimateConflict.Conflict.WriterWins;
 
 namespace UltimateConflict.Conflict;
 
@@ -9,5 +11,8 @@ internal static class ConflictCatalog
     public static void Register(IStrategyRegistrar registrar)
     {
         ArgumentNullException.ThrowIfNull(registrar);
+        registrar.Add(WriterWinsStrategy.LastWriterWins);
+        registrar.Add(WriterWinsStrategy.FirstWriterWins);
+        registrar.Add(new VectorClockStrategy());
     }
 }
