@@ -1,4 +1,8 @@
 using Kernel.Sdk.Strategies;
+using UltimateConflict.Conflict.CrdtMerge;
+using UltimateConflict.Conflict.Custom;
+using UltimateConflict.Conflict.Priority;
+using UltimateConflict.Conflict.ThreeWay;
 using UltimateConflict.Conflict.VectorClock;
 using UltimateConflict.Conflict.WriterWins;
 
@@ -14,5 +18,9 @@ internal static class ConflictCatalog
         registrar.Add(WriterWinsStrategy.LastWriterWins);
         registrar.Add(WriterWinsStrategy.FirstWriterWins);
         registrar.Add(new VectorClockStrategy());
+        registrar.Add(new CrdtMergeStrategy());
+        registrar.Add(new ThreeWayMergeStrategy());
+        registrar.Add(new PriorityStrategy());
+        registrar.Add(new CustomStrategy());
     }
 }
