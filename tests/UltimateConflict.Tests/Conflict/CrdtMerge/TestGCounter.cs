@@ -31,12 +31,8 @@ internal sealed class TestGCounter : IDeltaReplicatedData<TestGCounter, TestGCou
 internal sealed class TestGCounterType : CrdtType<TestGCounter, TestGCounter>
 {
     protected override TestGCounter Mutate(TestGCounter state, NodeId replica, string operation) =>
-        operation == "inc" ? TestGCounter.Empty.Merge(new TestGCounterIncrement(state, replica).Delta) : throw new FormatException("operations: inc");
+        operation == "inc" ? TestGCounter.Of((replica.Value, state.Counts[replica] + 1)) : throw new FormatException("operations: inc");
 
     protected override string Read(TestGCounter state) => state.Counts.Entries.Sum(e => e.Value).ToString(CultureInfo.InvariantCulture);
 
-    private readonly record struct TestGCounterIncrement(TestGCounter State, NodeId Replica)
-    {
-        public TestGCounter Delta => TestGCounter.Of((Replica.Value, State.Counts[Replica] + 1));
-    }
 }
