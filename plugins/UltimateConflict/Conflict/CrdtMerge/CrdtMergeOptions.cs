@@ -22,12 +22,7 @@ public sealed class CrdtMergeOptions
     public static CrdtMergeOptions Read(OptionReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var type = reader.Reference("type", StrategyCategory.Crdt);
-        if (type is null && !reader.Errors.Any(e => e.Contains("'type'", StringComparison.Ordinal)))
-        {
-            reader.Fail("Option 'type' is required: the CRDT type of the values, written crdt/NAME.");
-        }
-
+        var type = reader.RequiredReference("type", StrategyCategory.Crdt, "the CRDT type of the values");
         var malformed = reader.OneOf("malformed", "fail", "fail", "skip");
         return new CrdtMergeOptions { Type = type, SkipMalformed = malformed == "skip" };
     }

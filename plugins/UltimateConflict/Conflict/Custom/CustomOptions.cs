@@ -29,12 +29,7 @@ public sealed class CustomOptions
     public static CustomOptions Read(OptionReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var resolver = reader.Reference("resolver", StrategyCategory.Conflict);
-        if (resolver is null && !reader.Errors.Any(e => e.Contains("'resolver'", StringComparison.Ordinal)))
-        {
-            reader.Fail("Option 'resolver' is required: the conflict strategy that resolves, written conflict/NAME.");
-        }
-
+        var resolver = reader.RequiredReference("resolver", StrategyCategory.Conflict, "the conflict strategy that resolves");
         var order = reader.OneOf("order", "canonical", "canonical", "as-given");
         var fallback = reader.Reference("fallback", StrategyCategory.Conflict);
         return new CustomOptions { Resolver = resolver, Canonical = order == "canonical", Fallback = fallback };
