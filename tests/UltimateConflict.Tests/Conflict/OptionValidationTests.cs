@@ -38,8 +38,21 @@ public sealed class OptionValidationTests
     [InlineData("vector-clock")]
     [InlineData("three-way-merge")]
     [InlineData("priority")]
+    [InlineData("crdt-merge")]
+    [InlineData("custom")]
     public void The_defaults_are_valid(string strategy) =>
         Assert.Empty(ConflictStrategies.Named(strategy).ValidateOptions(TestStrategies.Options()));
+
+    [Theory]
+    [InlineData("crdt-merge", "type")]
+    [InlineData("custom", "resolver")]
+    public void An_unconfigured_entry_is_accepted_but_makes_no_resolver(string strategy, string option)
+    {
+        var referencing = (Kernel.Sdk.Strategies.IReferencingStrategy)ConflictStrategies.Named(strategy);
+        Assert.Empty(referencing.GetReferences(TestStrategies.Options()));
+        var error = Assert.Throws<Kernel.Sdk.Strategies.StrategyOptionsException>(() => new TestStrategies().Create(ConflictStrategies.Named(strategy)));
+        Assert.StartsWith($"Option '{option}' is required", Assert.Single(error.Errors), StringComparison.Ordinal);
+    }
 
     [Fact]
     public void Creating_with_bad_options_throws_every_problem()

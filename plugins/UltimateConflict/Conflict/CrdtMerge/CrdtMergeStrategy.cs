@@ -23,10 +23,10 @@ public sealed class CrdtMergeStrategy : IConflictResolutionStrategy, IReferencin
     public string Description => "Merges the versions as states of the crdt/... type named by option 'type' (nothing is lost)";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> ValidateOptions(IConfiguration options) => OptionReader.Validate(options, CrdtMergeOptions.Read);
+    public IReadOnlyList<string> ValidateOptions(IConfiguration options) => OptionReader.Validate(options, r => CrdtMergeOptions.Read(r, OptionReads.IsConfigured(options)));
 
     /// <inheritdoc />
-    public IReadOnlyList<StrategyReference> GetReferences(IConfiguration options) => OptionReader.ReferencesOf(options, CrdtMergeOptions.Read);
+    public IReadOnlyList<StrategyReference> GetReferences(IConfiguration options) => OptionReader.ReferencesOf(options, r => CrdtMergeOptions.Read(r, OptionReads.IsConfigured(options)));
 
     /// <inheritdoc />
     public IConflictResolver Create(StrategyInstanceContext context)

@@ -7,7 +7,9 @@ public sealed class CustomOptions
 {
     /// <summary>
     /// Option <c>resolver</c> (required): the conflict strategy, or named instance, that resolves, written
-    /// <c>conflict/NAME</c>: any plugin's <c>IConflictResolutionStrategy</c> (the kernel checks it exists).
+    /// <c>conflict/NAME</c>: any plugin's <c>IConflictResolutionStrategy</c> (the kernel checks it exists). Every
+    /// configured entry needs it; the strategy's own entry without any options is accepted (the kernel enables every
+    /// registered strategy) but makes no resolver until configured.
     /// </summary>
     public StrategyReference? Resolver { get; init; }
 
@@ -26,10 +28,13 @@ public sealed class CustomOptions
     public StrategyReference? Fallback { get; init; }
 
     /// <summary>Reads the options (problems are collected in the reader, each naming the option and what is allowed).</summary>
-    public static CustomOptions Read(OptionReader reader)
+    public static CustomOptions Read(OptionReader reader) => Read(reader, required: true);
+
+    /// <summary>Reads the options; <c>resolver</c> is a problem when absent only if <paramref name="required"/>.</summary>
+    internal static CustomOptions Read(OptionReader reader, bool required)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var resolver = reader.RequiredReference("resolver", StrategyCategory.Conflict, "the conflict strategy that resolves");
+        var resolver = reader.RequiredReference("resolver", StrategyCategory.Conflict, "the conflict strategy that resolves", required);
         var order = reader.OneOf("order", "canonical", "canonical", "as-given");
         var fallback = reader.Reference("fallback", StrategyCategory.Conflict);
         return new CustomOptions { Resolver = resolver, Canonical = order == "canonical", Fallback = fallback };

@@ -24,10 +24,10 @@ public sealed class CustomStrategy : IConflictResolutionStrategy, IReferencingSt
     public string Description => "Resolves through a conflict strategy another plugin registers (option 'resolver'), in canonical order, with a fallback";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> ValidateOptions(IConfiguration options) => OptionReader.Validate(options, CustomOptions.Read);
+    public IReadOnlyList<string> ValidateOptions(IConfiguration options) => OptionReader.Validate(options, r => CustomOptions.Read(r, OptionReads.IsConfigured(options)));
 
     /// <inheritdoc />
-    public IReadOnlyList<StrategyReference> GetReferences(IConfiguration options) => OptionReader.ReferencesOf(options, CustomOptions.Read);
+    public IReadOnlyList<StrategyReference> GetReferences(IConfiguration options) => OptionReader.ReferencesOf(options, r => CustomOptions.Read(r, OptionReads.IsConfigured(options)));
 
     /// <inheritdoc />
     public IConflictResolver Create(StrategyInstanceContext context)
