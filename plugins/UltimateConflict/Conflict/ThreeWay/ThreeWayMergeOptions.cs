@@ -2,29 +2,6 @@ using Kernel.Sdk.Strategies;
 
 namespace UltimateConflict.Conflict.ThreeWay;
 
-/// <summary>What <c>conflict/three-way-merge</c> merges.</summary>
-public enum ThreeWayMode
-{
-    /// <summary><c>lines</c>: the values are UTF-8 text, merged line by line (diff3).</summary>
-    Lines,
-
-    /// <summary><c>fields</c>: the values are JSON objects, merged by their top-level fields.</summary>
-    Fields,
-}
-
-/// <summary>What <c>conflict/three-way-merge</c> does with a true conflict (both sides changed the same stretch differently).</summary>
-public enum ThreeWayConflictAction
-{
-    /// <summary><c>markers</c>: the merged value carries git-style conflict markers around each conflict.</summary>
-    Markers,
-
-    /// <summary><c>siblings</c>: the two versions are kept as siblings, unmerged.</summary>
-    Siblings,
-
-    /// <summary><c>fallback</c>: the conflict goes to the <see cref="ThreeWayMergeOptions.Fallback"/> strategy.</summary>
-    Fallback,
-}
-
 /// <summary>The options of <c>conflict/three-way-merge</c>, read once from an entry's <c>options</c> object.</summary>
 public sealed class ThreeWayMergeOptions
 {
