@@ -7,7 +7,8 @@ public sealed class Diff3Tests
 {
     // The example of Khanna, Kunal and Pierce, "A Formal Investigation of Diff3" (FSTTCS 2007), section 2:
     // O = 1 2 3 4 5 6, A = 1 4 5 2 3 6, B = 1 2 4 5 3 6. A moved 4 5 up; B moved 3 down. Stable chunks [1], [2], [6];
-    // A's insertion of 4 5 merges cleanly; the stretch A [3] / O [3 4 5] / B [4 5 3] is a true conflict.
+    // A's insertion of 4 5 merges cleanly; the stretch A [3] / O [3 4 5] / B [4 5 3] is a true conflict. GNU diffutils'
+    // `diff3 -m A O B` prints the same text as the expected output below.
     private const string O = "1\n2\n3\n4\n5\n6\n";
     private const string A = "1\n4\n5\n2\n3\n6\n";
     private const string B = "1\n2\n4\n5\n3\n6\n";
