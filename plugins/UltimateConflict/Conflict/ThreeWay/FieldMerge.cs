@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace UltimateConflict.Conflict.ThreeWay;
 
 /// <summary>The outcome of a field-wise three-way merge: the merged value (markers on true conflicts) and what changed.</summary>
-internal sealed record FieldMergeResult(byte[] Value, int Conflicts, IReadOnlyList<string> TakenLeft, IReadOnlyList<string> TakenRight);
+internal sealed record FieldMergeResult(byte[] Value, int Conflicts, IReadOnlyList<string> TakenLeft, IReadOnlyList<string> TakenRight, IReadOnlyList<string> Alike);
 
 /// <summary>
 /// A three-way merge of JSON objects field by field (top-level fields only; a field's value is compared whole, as JSON):
@@ -31,7 +31,7 @@ internal static class FieldMerge
 
         // Each entry: one field's value (null: absent), or a conflict of three.
         var merged = new List<(string Name, JsonElement? Value, (JsonElement? L, JsonElement? O, JsonElement? R)? Conflict)>();
-        List<string> takenLeft = [], takenRight = [];
+        List<string> takenLeft = [], takenRight = [], alike = [];
         foreach (var name in names)
         {
             JsonElement? lv = l.TryGetValue(name, out var x) ? x : null;
@@ -48,7 +48,7 @@ internal static class FieldMerge
             else if (Same(rv, ov) || Same(lv, rv))
             {
                 merged.Add((name, lv, null));
-                takenLeft.Add(name);
+                (Same(rv, ov) ? takenLeft : alike).Add(name);
             }
             else
             {
@@ -60,7 +60,7 @@ internal static class FieldMerge
         if (conflicts == 0)
         {
             var clean = merged.Where(m => m.Value is not null).Select(m => new KeyValuePair<string, JsonElement>(m.Name, m.Value!.Value));
-            return new FieldMergeResult(JsonFields.Encode(clean), 0, takenLeft, takenRight);
+            return new FieldMergeResult(JsonFields.Encode(clean), 0, takenLeft, takenRight, alike);
         }
 
         var present = merged.Where(m => m.Value is not null || m.Conflict is not null).ToArray();
@@ -83,7 +83,7 @@ internal static class FieldMerge
         }
 
         text.Append("}\n");
-        return new FieldMergeResult(Encoding.UTF8.GetBytes(text.ToString()), conflicts, takenLeft, takenRight);
+        return new FieldMergeResult(Encoding.UTF8.GetBytes(text.ToString()), conflicts, takenLeft, takenRight, alike);
     }
 
     private static bool Same(JsonElement? a, JsonElement? b) =>

@@ -67,7 +67,8 @@ internal sealed class ThreeWayMergeResolver(string instance, ThreeWayMergeOption
             var result = FieldMerge.Merge(l, o, r, leftLabel, baseLabel, rightLabel);
             merged = result.Value;
             conflicts = result.Conflicts;
-            detail = $"fields: [{string.Join(", ", result.TakenLeft)}] from {leftLabel}, [{string.Join(", ", result.TakenRight)}] from {rightLabel}";
+            detail = $"fields: [{string.Join(", ", result.TakenLeft)}] from {leftLabel}, [{string.Join(", ", result.TakenRight)}] from {rightLabel}, "
+                + $"[{string.Join(", ", result.Alike)}] changed alike";
         }
 
         var over = $"{leftLabel} and {rightLabel} over {baseLabel}";
