@@ -33,6 +33,9 @@ internal sealed class WinnerOrder : IComparer<VersionedValue>
         _rank = priority.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i);
     }
 
+    /// <summary>The latest version wins (highest timestamp, then the greater replica id): whom a merge is attributed to.</summary>
+    public static WinnerOrder Latest { get; } = new([], WinnerCriterion.Latest);
+
     /// <summary>Positive when <paramref name="x"/> beats <paramref name="y"/>, zero only for the same content.</summary>
     public int Compare(VersionedValue? x, VersionedValue? y)
     {

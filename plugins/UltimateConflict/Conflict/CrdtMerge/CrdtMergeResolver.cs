@@ -10,8 +10,6 @@ namespace UltimateConflict.Conflict.CrdtMerge;
 /// </summary>
 internal sealed class CrdtMergeResolver(string instance, string typeKey, ICrdtType type, bool skipMalformed) : IConflictResolver
 {
-    private static readonly WinnerOrder Latest = new([], WinnerCriterion.Latest);
-
     public Resolution Resolve(Kernel.Sdk.Conflict.Conflict conflict)
     {
         ArgumentNullException.ThrowIfNull(conflict);
@@ -47,7 +45,7 @@ internal sealed class CrdtMergeResolver(string instance, string typeKey, ICrdtTy
                 $"conflict/{instance}: no version holds a {typeKey} state; kept as they are{skippedText}");
         }
 
-        var result = Versions.Merged(merged, Latest.Rank(merged)[0], state);
+        var result = Versions.Merged(merged, WinnerOrder.Latest.Rank(merged)[0], state);
         return Resolution.Winner(
             result,
             $"conflict/{instance} merged {merged.Count} as {typeKey} into {Versions.Format(result)} (read: {type.Read(state)}): {Versions.FormatAll(merged)}{skippedText}");

@@ -12,8 +12,6 @@ internal sealed class ThreeWayMergeResolver(string instance, ThreeWayMergeOption
     : IConflictResolver
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-    private static readonly WinnerOrder Latest = new([], WinnerCriterion.Latest);
-
     public Resolution Resolve(Kernel.Sdk.Conflict.Conflict conflict)
     {
         ArgumentNullException.ThrowIfNull(conflict);
@@ -82,7 +80,7 @@ internal sealed class ThreeWayMergeResolver(string instance, ThreeWayMergeOption
             return Fallback(conflict, $"{conflicts} true conflicts merging {over}");
         }
 
-        var version = Versions.Merged(distinct, Latest.Rank(distinct)[0], merged);
+        var version = Versions.Merged(distinct, WinnerOrder.Latest.Rank(distinct)[0], merged);
         var marked = conflicts > 0 ? $", {conflicts} true conflicts between markers" : ", no true conflict";
         return Resolution.Winner(version, $"conflict/{instance} merged {over} by {detail}{marked}: {Versions.Format(version)}; from {Versions.FormatAll(distinct)}");
     }

@@ -17,15 +17,13 @@ internal sealed record VectorClockDecision(
 /// </summary>
 internal sealed class VectorClockResolver(string instance, VectorClockOptions options) : IConflictResolver
 {
-    private static readonly WinnerOrder Latest = new([], WinnerCriterion.Latest);
-
     public VectorClockDecision Decide(IReadOnlyList<VersionedValue> versions)
     {
         var byClock = new List<VersionedValue>();
         var sameClock = new List<VersionedValue>();
         foreach (var group in Versions.Distinct(versions).GroupBy(v => v.Clock))
         {
-            var ranked = Latest.Rank(group);
+            var ranked = WinnerOrder.Latest.Rank(group);
             byClock.Add(ranked[0]);
             sameClock.AddRange(ranked[1..]);
         }
@@ -40,7 +38,7 @@ internal sealed class VectorClockResolver(string instance, VectorClockOptions op
         var overLimit = new List<VersionedValue>();
         if (options.MaxSiblings > 0 && kept.Count > options.MaxSiblings)
         {
-            var ranked = Latest.Rank(kept);
+            var ranked = WinnerOrder.Latest.Rank(kept);
             overLimit.AddRange(ranked[options.MaxSiblings..]);
             kept = [.. ranked[..options.MaxSiblings]];
         }
