@@ -1,4 +1,10 @@
 using Kernel.Sdk.Strategies;
+using UltimateConflict.Conflict.CrdtMerge;
+using UltimateConflict.Conflict.Custom;
+using UltimateConflict.Conflict.Priority;
+using UltimateConflict.Conflict.ThreeWay;
+using UltimateConflict.Conflict.VectorClock;
+using UltimateConflict.Conflict.WriterWins;
 
 namespace UltimateConflict.Conflict;
 
@@ -9,5 +15,12 @@ internal static class ConflictCatalog
     public static void Register(IStrategyRegistrar registrar)
     {
         ArgumentNullException.ThrowIfNull(registrar);
+        registrar.Add(WriterWinsStrategy.LastWriterWins);
+        registrar.Add(WriterWinsStrategy.FirstWriterWins);
+        registrar.Add(new VectorClockStrategy());
+        registrar.Add(new CrdtMergeStrategy());
+        registrar.Add(new ThreeWayMergeStrategy());
+        registrar.Add(new PriorityStrategy());
+        registrar.Add(new CustomStrategy());
     }
 }
