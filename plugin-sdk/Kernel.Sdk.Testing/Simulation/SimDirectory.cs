@@ -27,6 +27,7 @@ public sealed class SimDirectory : IDurableDirectory
 {
     private readonly SortedDictionary<string, SimFile> _files = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, SimFile> _undurableDeletes = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _readErrors = new(StringComparer.Ordinal);
     private long _generation;
 
     /// <summary>Creates an empty directory.</summary>
@@ -53,11 +54,49 @@ public sealed class SimDirectory : IDurableDirectory
     /// <inheritdoc />
     public bool Exists(string name) => _files.ContainsKey(name);
 
+    /// <summary>Reads that failed on an injected latent sector error (<see cref="InjectReadError"/>) since the last <see cref="RepairReadErrors"/>.</summary>
+    public int ReadErrorsHit { get; private set; }
+
+    /// <summary>The files that fail to read now (<see cref="InjectReadError"/>), in name order.</summary>
+    public IReadOnlyList<string> UnreadableFiles => [.. _readErrors.Order(StringComparer.Ordinal)];
+
     /// <inheritdoc />
-    public byte[] ReadAll(string name) =>
-        _files.TryGetValue(name, out var file)
-            ? file.ReadAll()
-            : throw new FileNotFoundException($"{Location}/{name} does not exist.", name);
+    public byte[] ReadAll(string name)
+    {
+        if (!_files.TryGetValue(name, out var file))
+        {
+            throw new FileNotFoundException($"{Location}/{name} does not exist.", name);
+        }
+
+        if (_readErrors.Contains(name))
+        {
+            ReadErrorsHit++;
+            throw new IOException($"{Location}/{name}: read failed (latent sector error)");
+        }
+
+        return file.ReadAll();
+    }
+
+    /// <summary>
+    /// A latent sector error: reading <paramref name="name"/> fails with an <see cref="IOException"/> until the file is
+    /// rewritten, truncated or deleted (or <see cref="RepairReadErrors"/>). Appending to it still works.
+    /// </summary>
+    public void InjectReadError(string name)
+    {
+        if (!_files.ContainsKey(name))
+        {
+            throw new FileNotFoundException($"{Location}/{name} does not exist.", name);
+        }
+
+        _readErrors.Add(name);
+    }
+
+    /// <summary>Repairs every injected read error (the sectors are remapped).</summary>
+    public void RepairReadErrors()
+    {
+        _readErrors.Clear();
+        ReadErrorsHit = 0;
+    }
 
     /// <inheritdoc />
     public IDurableFile OpenAppend(string name)
@@ -77,6 +116,7 @@ public sealed class SimDirectory : IDurableDirectory
     public void WriteAtomic(string name, ReadOnlySpan<byte> content)
     {
         ValidateName(name);
+        _readErrors.Remove(name);
         var file = new SimFile { CreationDurable = true };
         file.Write(content);
         file.Synced = file.Length;
@@ -89,6 +129,7 @@ public sealed class SimDirectory : IDurableDirectory
     /// <inheritdoc />
     public void Delete(string name)
     {
+        _readErrors.Remove(name);
         if (_files.Remove(name, out var file) && file.CreationDurable)
         {
             _undurableDeletes[name] = file;
@@ -104,6 +145,7 @@ public sealed class SimDirectory : IDurableDirectory
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(length);
+        _readErrors.Remove(name);
         if (length < file.Length)
         {
             file.Length = length;

@@ -43,11 +43,18 @@ public enum SimFaults
     /// </summary>
     Membership = 512,
 
-    /// <summary>Every fault.</summary>
+    /// <summary>Every fault of the default set (latent sector errors are asked for by name: <c>all,sector</c>).</summary>
     All = Partition | Crash | Drop | Duplicate | Reorder | Clock | Disk | Pause | Transfer | Membership,
+
+    /// <summary>
+    /// Latent sector errors: at a restart, a file of the node's disk may fail to read until it is rewritten. A strategy
+    /// must not start on it (a read error is reported, never taken for missing or shorter data): the run checks that the
+    /// start failed, then repairs the sector and starts the node again. Not part of <see cref="All"/>.
+    /// </summary>
+    Sector = 1024,
 }
 
-/// <summary>Parses and prints fault names: partition, crash, drop, duplicate, reorder, clock, disk, pause, transfer, membership, all, none.</summary>
+/// <summary>Parses and prints fault names: partition, crash, drop, duplicate, reorder, clock, disk, pause, transfer, membership, sector, all, none.</summary>
 public static class SimFaultNames
 {
     private static readonly (string Name, SimFaults Fault)[] Table =
@@ -55,6 +62,7 @@ public static class SimFaultNames
         ("partition", SimFaults.Partition), ("crash", SimFaults.Crash), ("drop", SimFaults.Drop),
         ("duplicate", SimFaults.Duplicate), ("reorder", SimFaults.Reorder), ("clock", SimFaults.Clock),
         ("disk", SimFaults.Disk), ("pause", SimFaults.Pause), ("transfer", SimFaults.Transfer), ("membership", SimFaults.Membership),
+        ("sector", SimFaults.Sector),
     ];
 
     /// <summary>Every single fault name, in a fixed order.</summary>
@@ -115,6 +123,7 @@ public static class SimFaultNames
     /// <summary>The names of a fault set: "all", "none" or a comma-separated list.</summary>
     public static string Format(SimFaults faults) =>
         faults == SimFaults.All ? "all"
+        : faults == (SimFaults.All | SimFaults.Sector) ? "all,sector"
         : faults == SimFaults.None ? "none"
         : string.Join(",", Table.Where(t => faults.HasFlag(t.Fault)).Select(t => t.Name));
 }
@@ -290,7 +299,7 @@ public sealed record SimulationOptions
             errors.Add("ClientTimeout, LivenessTimeout and NemesisInterval must be positive and SafetyDuration not negative.");
         }
 
-        if ((Faults & ~SimFaults.All) != 0)
+        if ((Faults & ~(SimFaults.All | SimFaults.Sector)) != 0)
         {
             errors.Add("Faults holds unknown flags.");
         }

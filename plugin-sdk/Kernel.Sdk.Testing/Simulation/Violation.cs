@@ -42,6 +42,9 @@ public static class ViolationKinds
     /// <summary>With every fault healed the cluster did not make progress in time.</summary>
     public const string Liveness = "liveness";
 
+    /// <summary>A node started on storage it could not read (a latent sector error taken for missing data).</summary>
+    public const string Storage = "storage";
+
     /// <summary>A node threw, or its codec or storage failed.</summary>
     public const string Crash = "crash";
 

@@ -44,6 +44,11 @@ internal sealed class ConsensusHost : ISimNodeHost
         }
         catch (Exception ex)
         {
+            if (c.FailedOnReadError(n))
+            {
+                return;
+            }
+
             c.Violate(ViolationKinds.Crash, $"{n.Id} could not open its storage after restart: {ex.GetType().Name}: {ex.Message}", n.Index);
             return;
         }
@@ -81,6 +86,11 @@ internal sealed class ConsensusHost : ISimNodeHost
             n.Node = null;
             n.Driver = null;
             storage.Dispose();
+            if (c.FailedOnReadError(n))
+            {
+                return;
+            }
+
             c.Violate(ViolationKinds.Crash, $"{n.Id} failed to start: {ex.GetType().Name}: {ex.Message}", n.Index);
             return;
         }

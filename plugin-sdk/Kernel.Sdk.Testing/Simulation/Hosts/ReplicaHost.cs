@@ -32,6 +32,11 @@ internal sealed class ReplicaHost(SimCluster cluster, IReplicationStrategy strat
         catch (Exception ex)
         {
             n.Replica = null;
+            if (cluster.FailedOnReadError(n))
+            {
+                return;
+            }
+
             cluster.Violate(ViolationKinds.Crash, $"{n.Id} failed to start from its directory: {ex.GetType().Name}: {ex.Message}", n.Index);
             return;
         }
