@@ -31,6 +31,11 @@ internal static class ExtraCommands
             Description = $"Simulated seconds of the safety phase per seed, greater than 0 and at most {SimulationOptions.MaxSafetyDuration.TotalSeconds:0}",
             DefaultValueFactory = _ => 10,
         };
+        var seedTimeout = new Option<double>("--seed-timeout")
+        {
+            Description = "Wall seconds one seed may run before it is stopped and reported as a hang, greater than 0 and at most 86400 (default 120)",
+            DefaultValueFactory = _ => 120,
+        };
         var faults = new Option<string>("--faults")
         {
             Description = $"Faults to inject: {SimFaultNames.Allowed}",
@@ -61,7 +66,7 @@ internal static class ExtraCommands
         {
             TreatUnmatchedTokensAsErrors = false,
         };
-        foreach (var o in new Option[] { strategy, nodes, seeds, seed, ops, duration, faults, optionsMode, scheduleMode, json, trace, history, report })
+        foreach (var o in new Option[] { strategy, nodes, seeds, seed, ops, duration, seedTimeout, faults, optionsMode, scheduleMode, json, trace, history, report })
         {
             command.Options.Add(o);
         }
@@ -97,6 +102,11 @@ internal static class ExtraCommands
             if (SecondsProblem(parse, duration, SimulationOptions.MaxSafetyDuration, "simulated seconds", out var safety) is { } durationProblem)
             {
                 problems.Add(durationProblem);
+            }
+
+            if (SecondsProblem(parse, seedTimeout, TimeSpan.FromDays(1), "wall seconds", out var seedLimit) is { } limitProblem)
+            {
+                problems.Add(limitProblem);
             }
 
             var faultText = parse.GetValue(faults);
@@ -154,6 +164,7 @@ internal static class ExtraCommands
                 {
                     FirstSeed = first ?? 1,
                     Seeds = count,
+                    SeedTimeout = seedLimit,
                     VaryStrategyOptions = varyOptions ?? true,
                     VaryFaultSchedule = varySchedule ?? true,
                     TraceFile = parse.GetValue(trace),

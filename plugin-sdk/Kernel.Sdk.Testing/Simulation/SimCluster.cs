@@ -45,6 +45,8 @@ public sealed partial class SimCluster
     private readonly long _tick;
     private long _now;
     private long _seq;
+    private long _stepped;
+    private bool _aborted;
 
     /// <summary>Creates a cluster with the default options and starts every node on an empty disk (no virtual time passes).</summary>
     public static SimCluster Create(IConsensusStrategy strategy) => new(strategy, new SimulationOptions());
@@ -146,7 +148,7 @@ public sealed partial class SimCluster
 
     internal long NowMicros => _now;
 
-    internal bool Stopped => _options.StopOnViolation && _violations.Count > 0;
+    internal bool Stopped => _aborted || (_options.StopOnViolation && _violations.Count > 0);
 
     internal SimNetwork Network { get; }
 
@@ -211,6 +213,13 @@ public sealed partial class SimCluster
 
     private void Step()
     {
+        if ((++_stepped & 63) == 0 && _options.Abort.IsCancellationRequested)
+        {
+            Violate(ViolationKinds.Hang, "the run was stopped at its wall-time limit (a strategy that loops, or storms of messages or events)");
+            _aborted = true;
+            return;
+        }
+
         _queue.TryDequeue(out var e, out var key);
         _now = key.Time;
         switch (e.Kind)
@@ -725,6 +734,11 @@ public sealed partial class SimCluster
 
     internal void Violate(string kind, string message, int node = 0)
     {
+        if (_aborted)
+        {
+            return; // what an aborted run would go on to find says nothing
+        }
+
         var v = new Violation(_options.Seed, kind, message, Now);
         _violations.Add(v);
         Trace.Record(_now, TraceKind.Violation, node, kind + ": " + message);

@@ -240,6 +240,12 @@ public sealed record SimulationOptions
     /// <summary>Receives the event trace, one line per event (null: only the hash is computed).</summary>
     public TextWriter? Trace { get; init; }
 
+    /// <summary>
+    /// Stops the run between two events once cancelled, with a <see cref="ViolationKinds.Hang"/> violation: how the
+    /// verifier ends a seed past its wall-time limit. Not part of the run's inputs (a run that is not stopped is unchanged).
+    /// </summary>
+    public CancellationToken Abort { get; init; }
+
     /// <summary>Returns the problems of these options, one message each; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {

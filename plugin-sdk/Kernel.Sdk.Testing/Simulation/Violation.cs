@@ -45,6 +45,12 @@ public static class ViolationKinds
     /// <summary>A node started on storage it could not read (a latent sector error taken for missing data).</summary>
     public const string Storage = "storage";
 
+    /// <summary>
+    /// The seed did not finish within its wall-time limit (<see cref="Verification.VerifyOptions.SeedTimeout"/>): a
+    /// strategy that loops, or floods the run with messages or events. Stopped where it was; not a property that failed.
+    /// </summary>
+    public const string Hang = "hang";
+
     /// <summary>A node threw, or its codec or storage failed.</summary>
     public const string Crash = "crash";
 

@@ -27,6 +27,13 @@ public sealed record VerifyOptions
     /// </summary>
     public TimeSpan CheckBudget { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Wall time one seed's simulation may take (null: no limit). A seed past it is stopped between two events and
+    /// reported as a <see cref="ViolationKinds.Hang"/> (a strategy that loops or floods the run), and the run goes on with
+    /// the next seed; a loop that never returns to the simulator is left behind on its own background thread. Default 2 minutes.
+    /// </summary>
+    public TimeSpan? SeedTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Search steps the linearizability check of one seed may take (null: no step limit; only <see cref="CheckBudget"/>).
     /// Unlike the time budget, the same on every machine.</summary>
     public long? CheckMaxSteps { get; init; }
@@ -87,6 +94,11 @@ public sealed record VerifyOptions
         if (CheckBudget <= TimeSpan.Zero)
         {
             errors.Add("CheckBudget must be positive.");
+        }
+
+        if (SeedTimeout is { } limit && limit <= TimeSpan.Zero)
+        {
+            errors.Add("SeedTimeout must be positive (or null for no limit).");
         }
 
         if (CheckMaxSteps is < 1)
@@ -337,7 +349,7 @@ public static class Verifier
                 trace = report;
             }
 
-            var result = simulate(simulation with { Seed = seed, Trace = trace });
+            var result = RunWithinLimit(simulate, simulation with { Seed = seed, Trace = trace }, options.SeedTimeout);
             if (writeFiles && options.HistoryFile is { } historyPath)
             {
                 using var writer = new StreamWriter(historyPath, append: false);
@@ -388,5 +400,51 @@ public static class Verifier
         {
             trace?.Dispose();
         }
+    }
+
+    /// <summary>Runs one seed's simulation on a thread of its own, stopped at <paramref name="limit"/> of wall time.</summary>
+    private static SimulationResult RunWithinLimit(Func<SimulationOptions, SimulationResult> simulate, SimulationOptions simulation, TimeSpan? limit)
+    {
+        if (limit is not { } wall)
+        {
+            return simulate(simulation);
+        }
+
+        using var abort = new CancellationTokenSource();
+        SimulationResult? result = null;
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(
+            () =>
+            {
+                try
+                {
+                    result = simulate(simulation with { Abort = abort.Token });
+                }
+                catch (Exception ex)
+                {
+                    failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+                }
+            },
+            maxStackSize: 16 << 20)
+        {
+            IsBackground = true,
+            Name = "verify seed " + simulation.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        thread.Start();
+        if (!thread.Join(wall))
+        {
+            abort.Cancel();
+            if (!thread.Join(TimeSpan.FromTicks(Math.Min(wall.Ticks, TimeSpan.TicksPerSecond * 10))))
+            {
+                // Stuck inside the strategy, where no event boundary comes: leave the thread and report the seed.
+                var hang = new Violation(simulation.Seed, ViolationKinds.Hang,
+                    $"the seed did not finish within {wall.TotalSeconds:F0}s of wall time and did not stop when asked: a loop inside the strategy that never returns to the simulator",
+                    TimeSpan.Zero);
+                return new SimulationResult(simulation.Seed, [hang], new Kernel.Sdk.Testing.Linearizability.HistoryBuilder().Build(), default, TimeSpan.Zero, "hung", 0, default, null);
+            }
+        }
+
+        failure?.Throw();
+        return result!;
     }
 }
