@@ -58,7 +58,7 @@ internal sealed class CircuitBreakerResilienceStrategy : ResilienceStrategy, IDi
         }
     }
 
-    protected override async ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(
+    protected override ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(
         Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback, ResilienceContext context, TState state)
     {
         var admission = Core.Enter(_time.GetUtcNow().UtcTicks, out var transition);
@@ -71,11 +71,22 @@ internal sealed class CircuitBreakerResilienceStrategy : ResilienceStrategy, IDi
         {
             var rejected = new CircuitRejectedException(_name, _type, admission.State, admission.Reason ?? "rejected", admission.RetryAfter);
             _telemetry.SetTelemetrySource(rejected);
-            return Outcome.FromException<TResult>(rejected);
+            return new(Outcome.FromException<TResult>(rejected));
         }
 
+        // No async state machine when the call completes synchronously (none at all in a Debug build otherwise).
         var started = Core.NeedsDuration ? _time.GetTimestamp() : 0;
-        var outcome = await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
+        var pending = callback(context, state);
+        return pending.IsCompletedSuccessfully
+            ? new(Complete(admission, started, context, pending.Result))
+            : Awaited(pending, admission, started, context);
+    }
+
+    private async ValueTask<Outcome<TResult>> Awaited<TResult>(ValueTask<Outcome<TResult>> pending, Admission admission, long started, ResilienceContext context) =>
+        Complete(admission, started, context, await pending.ConfigureAwait(context.ContinueOnCapturedContext));
+
+    private Outcome<TResult> Complete<TResult>(in Admission admission, long started, ResilienceContext context, Outcome<TResult> outcome)
+    {
         var duration = Core.NeedsDuration ? _time.GetElapsedTime(started) : TimeSpan.Zero;
         var failure = _handle is null
             ? outcome.Exception is not null and not OperationCanceledException
@@ -85,7 +96,7 @@ internal sealed class CircuitBreakerResilienceStrategy : ResilienceStrategy, IDi
             failure = true;
         }
 
-        transition = Core.Record(admission, failure, duration, _time.GetUtcNow().UtcTicks);
+        var transition = Core.Record(admission, failure, duration, _time.GetUtcNow().UtcTicks);
         if (transition == Transition.Opened)
         {
             _telemetry.Report(Opened, context, outcome, new OnCircuitOpenedArguments<TResult>(context, outcome, Core.CurrentBreak, false));
