@@ -28,7 +28,7 @@ internal sealed class DeadlineResilienceStrategy(TimeSpan timeout, string name, 
         return fallback;
     }
 
-    protected override async ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(
+    protected override ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(
         Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback, ResilienceContext context, TState state)
     {
         var now = time.GetUtcNow();
@@ -40,7 +40,7 @@ internal sealed class DeadlineResilienceStrategy(TimeSpan timeout, string name, 
                 var rejected = new DeadlineExceededException(name, -remaining);
                 telemetry.Report(Rejected, context, rejected.Overdue);
                 telemetry.SetTelemetrySource(rejected);
-                return Outcome.FromException<TResult>(rejected);
+                return new(Outcome.FromException<TResult>(rejected));
             }
 
             var saved = outer.Value;
@@ -49,28 +49,52 @@ internal sealed class DeadlineResilienceStrategy(TimeSpan timeout, string name, 
                 outer.Value = now + timeout;
             }
 
-            try
-            {
-                return await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
-            }
-            finally
-            {
-                outer.Value = saved;
-            }
+            return Run(callback, context, state, outer, saved, pooled: false);
         }
 
         var box = Rent();
         box.Value = now + timeout;
         context.Properties.Set(CascadingTimeoutOptions.DeadlineKey, box);
+        return Run(callback, context, state, box, default, pooled: true);
+    }
+
+    /// <summary>Runs the call, then restores the deadline (an outer one's value, or no deadline for the outermost).</summary>
+    private ValueTask<Outcome<TResult>> Run<TResult, TState>(
+        Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback, ResilienceContext context, TState state,
+        StrongBox<DateTimeOffset> box, DateTimeOffset saved, bool pooled)
+    {
+        var pending = callback(context, state);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return Awaited(pending, context, box, saved, pooled);
+        }
+
+        Restore(context, box, saved, pooled);
+        return pending;
+    }
+
+    private async ValueTask<Outcome<TResult>> Awaited<TResult>(ValueTask<Outcome<TResult>> pending, ResilienceContext context, StrongBox<DateTimeOffset> box, DateTimeOffset saved, bool pooled)
+    {
         try
         {
-            return await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
+            return await pending.ConfigureAwait(context.ContinueOnCapturedContext);
         }
         finally
         {
-            context.Properties.Set(CascadingTimeoutOptions.DeadlineKey, null);
-            Return(box);
+            Restore(context, box, saved, pooled);
         }
+    }
+
+    private void Restore(ResilienceContext context, StrongBox<DateTimeOffset> box, DateTimeOffset saved, bool pooled)
+    {
+        if (!pooled)
+        {
+            box.Value = saved;
+            return;
+        }
+
+        context.Properties.Set(CascadingTimeoutOptions.DeadlineKey, null);
+        Return(box);
     }
 
     private StrongBox<DateTimeOffset> Rent()
