@@ -1,5 +1,6 @@
 using Kernel.Sdk.Resilience;
 using Kernel.Sdk.Strategies;
+using UltimateResilience.Bulkhead;
 using UltimateResilience.Chaos;
 using UltimateResilience.CircuitBreaker;
 using UltimateResilience.Fallback;
@@ -25,6 +26,11 @@ internal static class ResilienceCatalog
             "Circuit breaker whose half-open state admits a growing share of calls", GradualRecoveryCircuitBreakerOptions.Read),
         new CircuitBreakerStrategy<AdaptiveCircuitBreakerOptions>(host, "adaptive",
             "Circuit breaker whose failure ratio is scaled down while latency is above a target", AdaptiveCircuitBreakerOptions.Read),
+        new SemaphoreBulkheadStrategy(host),
+        new PartitionedBulkheadStrategy(host),
+        new PriorityBulkheadStrategy(host),
+        new AdaptiveBulkheadStrategy(host),
+        new ThreadPoolBulkheadStrategy(host),
         new RetryStrategy(host, RetryKind.Exponential),
         new RetryStrategy(host, RetryKind.DecorrelatedJitter),
         new RetryStrategy(host, RetryKind.Fixed),
