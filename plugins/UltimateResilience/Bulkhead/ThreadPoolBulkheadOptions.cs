@@ -6,7 +6,7 @@ namespace UltimateResilience.Bulkhead;
 /// <summary>
 /// <c>resilience/bulkhead-thread-pool</c>: calls run on <see cref="Threads"/> dedicated threads of their own, with
 /// <see cref="QueueLimit"/> more waiting; the rest are rejected. For blocking work that must not starve the shared thread pool
-/// (Hystrix's thread-pool isolation). The threads end when the pipeline is disposed. Options <c>threads</c> (1..256, default
+/// (Hystrix's thread-pool isolation). The threads start with the first call and end when the pipeline is disposed. Options <c>threads</c> (1..256, default
 /// 4), <c>queueLimit</c> (0..100000, default 100).
 /// </summary>
 public sealed class ThreadPoolBulkheadOptions : ResilienceStrategyOptions

@@ -32,6 +32,7 @@ internal sealed class ThreadPoolBulkhead : ResilienceStrategy, IDisposable
     private readonly string _name;
     private readonly ResilienceStrategyTelemetry _telemetry;
     private int _admitted;
+    private int _started;
 
     public ThreadPoolBulkhead(ThreadPoolBulkheadOptions options, ResilienceStrategyTelemetry telemetry)
     {
@@ -42,7 +43,6 @@ internal sealed class ThreadPoolBulkhead : ResilienceStrategy, IDisposable
         for (var i = 0; i < _workers.Length; i++)
         {
             _workers[i] = new Thread(Work) { IsBackground = true, Name = $"{_name} worker {i}" };
-            _workers[i].Start();
         }
     }
 
@@ -54,6 +54,15 @@ internal sealed class ThreadPoolBulkhead : ResilienceStrategy, IDisposable
     protected override ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(
         Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback, ResilienceContext context, TState state)
     {
+        // The threads start with the first call, not with the build: the kernel's trial builds are never executed nor disposed.
+        if (Volatile.Read(ref _started) == 0 && Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            foreach (var worker in _workers)
+            {
+                worker.Start();
+            }
+        }
+
         if (Interlocked.Increment(ref _admitted) > _bound)
         {
             Interlocked.Decrement(ref _admitted);

@@ -40,3 +40,24 @@ public sealed class AllocationTests
         return (GC.GetAllocatedBytesForCurrentThread() - before) / 10_000;
     }
 }
+
+/// <summary>The success path of the other custom strategies allocates nothing either (uncontended, on the system clock).</summary>
+public sealed class OtherStrategiesAllocationTests
+{
+    public static TheoryData<string, string, string> Entries => new()
+    {
+        { "bulkhead-partitioned", "partitions:0", "live:1" },
+        { "bulkhead-priority", "permitLimit", "10" },
+        { "bulkhead-adaptive", "algorithm", "vegas" },
+        { "retry-decorrelated-jitter", "budgetRatio", "0.2" },
+        { "timeout-adaptive", "windowSize", "100" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Entries))]
+    public void A_successful_call_allocates_nothing(string strategy, string option, string value)
+    {
+        var pipeline = TestHost.Pipeline(TestHost.Strategy<Kernel.Sdk.Resilience.IResilienceStrategy>(strategy), TimeProvider.System, null, (option, value));
+        Assert.Equal(0, AllocationTests.AllocatedPerCall(pipeline));
+    }
+}
