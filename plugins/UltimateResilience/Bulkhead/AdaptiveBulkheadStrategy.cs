@@ -21,7 +21,8 @@ internal sealed class AdaptiveBulkheadStrategy(IResilienceHost host) : CustomStr
 }
 
 /// <summary>The adaptive limiter: admits while in flight is under the algorithm's limit, times every call and samples it.</summary>
-internal sealed class AdaptiveBulkhead(AdaptiveBulkheadOptions options, TimeProvider time, ResilienceStrategyTelemetry telemetry) : ResilienceStrategy
+internal sealed class AdaptiveBulkhead(AdaptiveBulkheadOptions options, TimeProvider time, ResilienceStrategyTelemetry telemetry)
+    : ResilienceStrategy, IAfterCall<(long Started, int Inflight)>
 {
     private static readonly ResilienceEvent Rejected = new(ResilienceEventSeverity.Warning, "OnBulkheadRejected");
 
@@ -62,31 +63,17 @@ internal sealed class AdaptiveBulkhead(AdaptiveBulkheadOptions options, TimeProv
         }
 
         var started = time.GetTimestamp();
-        var pending = callback(context, state);
-        if (!pending.IsCompletedSuccessfully)
-        {
-            return Awaited(pending, context, started, inflight);
-        }
-
-        Complete(pending.Result, started, inflight);
-        return pending;
+        return callback(context, state).Then(context, this, (started, inflight));
     }
 
-    private async ValueTask<Outcome<TResult>> Awaited<TResult>(ValueTask<Outcome<TResult>> pending, ResilienceContext context, long started, int inflight)
+    public void Completed<TResult>(in Outcome<TResult> outcome, (long Started, int Inflight) token)
     {
-        var outcome = await pending.ConfigureAwait(context.ContinueOnCapturedContext);
-        Complete(outcome, started, inflight);
-        return outcome;
-    }
-
-    private void Complete<TResult>(in Outcome<TResult> outcome, long started, int inflight)
-    {
-        var rtt = time.GetElapsedTime(started);
+        var rtt = time.GetElapsedTime(token.Started);
         var dropped = _handle is null ? outcome.Exception is not null and not OperationCanceledException : _handle.Matches(outcome);
         lock (_gate)
         {
             _inflight--;
-            _algorithm.Sample(rtt, inflight, dropped);
+            _algorithm.Sample(rtt, token.Inflight, dropped);
         }
     }
 }

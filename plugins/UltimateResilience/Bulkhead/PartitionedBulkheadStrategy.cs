@@ -21,7 +21,7 @@ internal sealed class PartitionedBulkheadStrategy(IResilienceHost host) : Custom
 }
 
 /// <summary>The partitioned limiter: counts per partition and in total under one lock; the success path allocates nothing.</summary>
-internal sealed class PartitionedBulkhead : ResilienceStrategy
+internal sealed class PartitionedBulkhead : ResilienceStrategy, IAfterCall<int>
 {
     private static readonly ResilienceEvent Rejected = new(ResilienceEventSeverity.Warning, "OnBulkheadRejected");
 
@@ -80,27 +80,10 @@ internal sealed class PartitionedBulkhead : ResilienceStrategy
             _inflight[partition]++;
         }
 
-        var pending = callback(context, state);
-        if (!pending.IsCompletedSuccessfully)
-        {
-            return Awaited(pending, context, partition);
-        }
-
-        Release(partition);
-        return pending;
+        return callback(context, state).Then(context, this, partition);
     }
 
-    private async ValueTask<Outcome<TResult>> Awaited<TResult>(ValueTask<Outcome<TResult>> pending, ResilienceContext context, int partition)
-    {
-        try
-        {
-            return await pending.ConfigureAwait(context.ContinueOnCapturedContext);
-        }
-        finally
-        {
-            Release(partition);
-        }
-    }
+    public void Completed<TResult>(in Outcome<TResult> outcome, int token) => Release(token);
 
     private void Release(int partition)
     {

@@ -24,7 +24,7 @@ internal sealed class PriorityBulkheadStrategy(IResilienceHost host) : CustomStr
 /// The priority limiter: a permit count and a sorted set of waiters under one lock. A call that gets a permit at once
 /// allocates nothing; a waiting call allocates its waiter.
 /// </summary>
-internal sealed class PriorityBulkhead : ResilienceStrategy
+internal sealed class PriorityBulkhead : ResilienceStrategy, IAfterCall<bool>
 {
     private static readonly ResilienceEvent Rejected = new(ResilienceEventSeverity.Warning, "OnBulkheadRejected");
 
@@ -91,14 +91,7 @@ internal sealed class PriorityBulkhead : ResilienceStrategy
         shed?.Admission.TrySetResult(false);
         if (waiter is null)
         {
-            var pending = callback(context, state);
-            if (!pending.IsCompletedSuccessfully)
-            {
-                return Awaited(pending, context);
-            }
-
-            Release();
-            return pending;
+            return callback(context, state).Then(context, this, true);
         }
 
         return Queued(waiter, callback, context, state);
@@ -131,20 +124,11 @@ internal sealed class PriorityBulkhead : ResilienceStrategy
             return Reject<TResult>(context, string.Create(CultureInfo.InvariantCulture, $"shed from the queue (priority {waiter.Priority}) for a call of higher priority"));
         }
 
-        return await Awaited(callback(context, state), context).ConfigureAwait(context.ContinueOnCapturedContext);
+        return await callback(context, state).Then(context, this, true).ConfigureAwait(context.ContinueOnCapturedContext);
     }
 
-    private async ValueTask<Outcome<TResult>> Awaited<TResult>(ValueTask<Outcome<TResult>> pending, ResilienceContext context)
-    {
-        try
-        {
-            return await pending.ConfigureAwait(context.ContinueOnCapturedContext);
-        }
-        finally
-        {
-            Release();
-        }
-    }
+    /// <summary>The call ended: its permit goes to the next waiting call.</summary>
+    public void Completed<TResult>(in Outcome<TResult> outcome, bool token) => Release();
 
     private Outcome<TResult> Reject<TResult>(ResilienceContext context, string reason)
     {

@@ -9,10 +9,9 @@ namespace UltimateResilience.CircuitBreaker;
 /// durations L is above <see cref="TargetLatency"/> T, the circuit opens at <c>failureRatio * max(minimumScale, T / L)</c>,
 /// so a dependency that fails and slows down is shed sooner. Options <c>targetLatencyMilliseconds</c> (1..3600000, default
 /// 100), <c>minimumScale</c> (0.01..1, default 0.2), <c>smoothing</c> (0.001..1, default 0.1: the moving average's weight of
-/// the newest call), the count window's <c>windowSize</c>, <c>minimumCalls</c>, <c>failureRatio</c> (as <c>count-based</c>),
-/// and those of <see cref="CircuitBreakerOptionsBase"/>.
+/// the newest call), and those of <see cref="CountWindowCircuitBreakerOptions"/>.
 /// </summary>
-public sealed class AdaptiveCircuitBreakerOptions() : CircuitBreakerOptionsBase("adaptive")
+public sealed class AdaptiveCircuitBreakerOptions() : CountWindowCircuitBreakerOptions("adaptive")
 {
     /// <summary>The latency at or under which the ratio is not scaled. Default 100 ms.</summary>
     public TimeSpan TargetLatency { get; set; } = TimeSpan.FromMilliseconds(100);
@@ -22,15 +21,6 @@ public sealed class AdaptiveCircuitBreakerOptions() : CircuitBreakerOptionsBase(
 
     /// <summary>The weight of the newest call in the moving average latency. Default 0.1.</summary>
     public double Smoothing { get; set; } = 0.1;
-
-    /// <summary>How many of the latest calls are remembered. Default 100.</summary>
-    public int WindowSize { get; set; } = 100;
-
-    /// <summary>Calls recorded before the ratio is considered. Default 10.</summary>
-    public int MinimumCalls { get; set; } = 10;
-
-    /// <summary>The failed share of the window that opens the circuit while latency is on target. Default 0.5.</summary>
-    public double FailureRatio { get; set; } = 0.5;
 
     internal override IHealthWindow CreateWindow() => new AdaptiveWindow(WindowSize, MinimumCalls, FailureRatio, TargetLatency, MinimumScale, Smoothing);
 
@@ -42,8 +32,7 @@ public sealed class AdaptiveCircuitBreakerOptions() : CircuitBreakerOptionsBase(
             MinimumScale = reader.Double("minimumScale", 0.2, 0.01, 1),
             Smoothing = reader.Double("smoothing", 0.1, 0.001, 1),
         };
-        (options.WindowSize, options.MinimumCalls, options.FailureRatio) = CountBasedCircuitBreakerOptions.ReadCountWindow(reader);
-        options.ReadCommon(reader, host);
+        options.ReadCountWindow(reader, host);
         return options;
     }
 }

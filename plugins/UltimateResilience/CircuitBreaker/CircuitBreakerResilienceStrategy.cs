@@ -2,6 +2,7 @@ using Kernel.Sdk.Resilience;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Telemetry;
+using UltimateResilience.Common;
 
 namespace UltimateResilience.CircuitBreaker;
 
@@ -11,7 +12,7 @@ namespace UltimateResilience.CircuitBreaker;
 /// Polly's breaker events (<c>OnCircuitOpened</c>, <c>OnCircuitHalfOpened</c>, <c>OnCircuitClosed</c>) through the pipeline's
 /// telemetry. The success path allocates nothing.
 /// </summary>
-internal sealed class CircuitBreakerResilienceStrategy : ResilienceStrategy, IDisposable
+internal sealed class CircuitBreakerResilienceStrategy : ResilienceStrategy, IAfterCall<(Admission Admission, long Started, ResilienceContext Context)>, IDisposable
 {
     private static readonly ResilienceEvent Opened = new(ResilienceEventSeverity.Error, "OnCircuitOpened");
     private static readonly ResilienceEvent HalfOpened = new(ResilienceEventSeverity.Warning, "OnCircuitHalfOpened");
@@ -74,20 +75,13 @@ internal sealed class CircuitBreakerResilienceStrategy : ResilienceStrategy, IDi
             return new(Outcome.FromException<TResult>(rejected));
         }
 
-        // No async state machine when the call completes synchronously (none at all in a Debug build otherwise).
         var started = Core.NeedsDuration ? _time.GetTimestamp() : 0;
-        var pending = callback(context, state);
-        return pending.IsCompletedSuccessfully
-            ? new(Complete(admission, started, context, pending.Result))
-            : Awaited(pending, admission, started, context);
+        return callback(context, state).Then(context, this, (admission, started, context));
     }
 
-    private async ValueTask<Outcome<TResult>> Awaited<TResult>(ValueTask<Outcome<TResult>> pending, Admission admission, long started, ResilienceContext context) =>
-        Complete(admission, started, context, await pending.ConfigureAwait(context.ContinueOnCapturedContext));
-
-    private Outcome<TResult> Complete<TResult>(in Admission admission, long started, ResilienceContext context, Outcome<TResult> outcome)
+    public void Completed<TResult>(in Outcome<TResult> outcome, (Admission Admission, long Started, ResilienceContext Context) token)
     {
-        var duration = Core.NeedsDuration ? _time.GetElapsedTime(started) : TimeSpan.Zero;
+        var duration = Core.NeedsDuration ? _time.GetElapsedTime(token.Started) : TimeSpan.Zero;
         var failure = _handle is null
             ? outcome.Exception is not null and not OperationCanceledException
             : _handle.Matches(outcome);
@@ -96,17 +90,15 @@ internal sealed class CircuitBreakerResilienceStrategy : ResilienceStrategy, IDi
             failure = true;
         }
 
-        var transition = Core.Record(admission, failure, duration, _time.GetUtcNow().UtcTicks);
+        var transition = Core.Record(token.Admission, failure, duration, _time.GetUtcNow().UtcTicks);
         if (transition == Transition.Opened)
         {
-            _telemetry.Report(Opened, context, outcome, new OnCircuitOpenedArguments<TResult>(context, outcome, Core.CurrentBreak, false));
+            _telemetry.Report(Opened, token.Context, outcome, new OnCircuitOpenedArguments<TResult>(token.Context, outcome, Core.CurrentBreak, false));
         }
         else if (transition == Transition.Closed)
         {
-            _telemetry.Report(Closed, context, outcome, new OnCircuitClosedArguments<TResult>(context, outcome, false));
+            _telemetry.Report(Closed, token.Context, outcome, new OnCircuitClosedArguments<TResult>(token.Context, outcome, false));
         }
-
-        return outcome;
     }
 
     private void Report(ResilienceEvent @event, Outcome<object?> outcome, bool manual)

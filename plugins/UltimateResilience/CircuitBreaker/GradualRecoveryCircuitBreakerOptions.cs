@@ -7,25 +7,15 @@ namespace UltimateResilience.CircuitBreaker;
 /// <c>resilience/breaker-gradual-recovery</c>: opens as <c>count-based</c> does, but the half-open circuit admits a growing share
 /// of calls: <c>1/rampSteps</c> of them at first, one step more after each <see cref="SuccessesPerStep"/> successes, closed after
 /// the last step; any failure opens it again. Options <c>rampSteps</c> (2..100, default 4), <c>successesPerStep</c> (1..10000,
-/// default 5), the count window's <c>windowSize</c>, <c>minimumCalls</c>, <c>failureRatio</c> (as <c>count-based</c>), and
-/// those of <see cref="CircuitBreakerOptionsBase"/> (<c>halfOpenPermits</c> is not used: the ramp decides).
+/// default 5), and those of <see cref="CountWindowCircuitBreakerOptions"/> (<c>halfOpenPermits</c> is not used: the ramp decides).
 /// </summary>
-public sealed class GradualRecoveryCircuitBreakerOptions() : CircuitBreakerOptionsBase("gradual-recovery")
+public sealed class GradualRecoveryCircuitBreakerOptions() : CountWindowCircuitBreakerOptions("gradual-recovery")
 {
     /// <summary>Steps of the ramp; step k of n admits k/n of the calls. Default 4 (25%, 50%, 75%, 100%).</summary>
     public int RampSteps { get; set; } = 4;
 
     /// <summary>Successes that move the ramp one step up. Default 5.</summary>
     public int SuccessesPerStep { get; set; } = 5;
-
-    /// <summary>How many of the latest calls the closed circuit remembers. Default 100.</summary>
-    public int WindowSize { get; set; } = 100;
-
-    /// <summary>Calls recorded before the ratio is considered. Default 10.</summary>
-    public int MinimumCalls { get; set; } = 10;
-
-    /// <summary>The failed share of the window that opens the circuit. Default 0.5.</summary>
-    public double FailureRatio { get; set; } = 0.5;
 
     internal override (int Steps, int SuccessesPerStep) Ramp => (RampSteps, SuccessesPerStep);
 
@@ -38,8 +28,7 @@ public sealed class GradualRecoveryCircuitBreakerOptions() : CircuitBreakerOptio
             RampSteps = reader.Int("rampSteps", 4, 2, 100),
             SuccessesPerStep = reader.Int("successesPerStep", 5, 1, 10_000),
         };
-        (options.WindowSize, options.MinimumCalls, options.FailureRatio) = CountBasedCircuitBreakerOptions.ReadCountWindow(reader);
-        options.ReadCommon(reader, host);
+        options.ReadCountWindow(reader, host);
         return options;
     }
 }

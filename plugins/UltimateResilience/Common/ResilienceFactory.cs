@@ -67,3 +67,13 @@ internal abstract class CustomStrategyFactory<TOptions>(IResilienceHost host) : 
     protected sealed override void Add<TResult>(ResiliencePipelineBuilder<TResult> builder, TOptions options) =>
         builder.AddStrategy(context => Create(context, options), options);
 }
+
+/// <summary>A strategy that only makes sense for results (fallback, hedging): the kernel never adds it to a pipeline without them.</summary>
+internal abstract class ResultsOnlyFactory<TOptions>(IResilienceHost host) : ResilienceFactory<TOptions>(host)
+    where TOptions : ResilienceStrategyOptions
+{
+    public sealed override bool ResultsOnly => true;
+
+    protected sealed override void Add(ResiliencePipelineBuilder builder, TOptions options) =>
+        throw new NotSupportedException($"resilience/{Name} works only in a pipeline for results");
+}

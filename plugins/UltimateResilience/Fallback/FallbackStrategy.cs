@@ -8,18 +8,13 @@ using UltimateResilience.Common;
 namespace UltimateResilience.Fallback;
 
 /// <summary><c>resilience/fallback</c>: Polly's <c>AddFallback</c> with a configured value.</summary>
-internal sealed class FallbackStrategy(IResilienceHost host) : ResilienceFactory<FallbackOptions>(host)
+internal sealed class FallbackStrategy(IResilienceHost host) : ResultsOnlyFactory<FallbackOptions>(host)
 {
     public override string Name => "fallback";
 
     public override string Description => "Polly's fallback (results only): a handled outcome is replaced by a configured value";
 
-    public override bool ResultsOnly => true;
-
     public override FallbackOptions Read(OptionReader reader) => FallbackOptions.Read(reader, Host);
-
-    protected override void Add(ResiliencePipelineBuilder builder, FallbackOptions options) =>
-        throw new NotSupportedException("resilience/fallback works only in a pipeline for results");
 
     protected override void Add<TResult>(ResiliencePipelineBuilder<TResult> builder, FallbackOptions options)
     {

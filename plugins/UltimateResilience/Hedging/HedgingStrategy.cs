@@ -7,18 +7,13 @@ using UltimateResilience.Common;
 namespace UltimateResilience.Hedging;
 
 /// <summary><c>resilience/hedging</c>: Polly's <c>AddHedging</c>; its default action runs the call again.</summary>
-internal sealed class HedgingStrategy(IResilienceHost host) : ResilienceFactory<HedgingOptions>(host)
+internal sealed class HedgingStrategy(IResilienceHost host) : ResultsOnlyFactory<HedgingOptions>(host)
 {
     public override string Name => "hedging";
 
     public override string Description => "Polly's hedging (results only): starts the call again after a delay or a failure, the first answer wins";
 
-    public override bool ResultsOnly => true;
-
     public override HedgingOptions Read(OptionReader reader) => HedgingOptions.Read(reader, Host);
-
-    protected override void Add(ResiliencePipelineBuilder builder, HedgingOptions options) =>
-        throw new NotSupportedException("resilience/hedging works only in a pipeline for results");
 
     protected override void Add<TResult>(ResiliencePipelineBuilder<TResult> builder, HedgingOptions options)
     {

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Polly;
 using Polly.Telemetry;
+using UltimateResilience.Common;
 
 namespace UltimateResilience.Timeout;
 
@@ -9,7 +10,8 @@ namespace UltimateResilience.Timeout;
 /// reads it), restores it after, and rejects a call whose deadline has passed. The boxes holding deadlines are pooled, so the
 /// success path allocates nothing once warm.
 /// </summary>
-internal sealed class DeadlineResilienceStrategy(TimeSpan timeout, string name, TimeProvider time, ResilienceStrategyTelemetry telemetry) : ResilienceStrategy
+internal sealed class DeadlineResilienceStrategy(TimeSpan timeout, string name, TimeProvider time, ResilienceStrategyTelemetry telemetry)
+    : ResilienceStrategy, IAfterCall<(StrongBox<DateTimeOffset> Box, DateTimeOffset Saved, bool Pooled, ResilienceContext Context)>
 {
     private static readonly ResilienceEvent Rejected = new(ResilienceEventSeverity.Warning, "OnDeadlineExceeded");
 
@@ -49,52 +51,26 @@ internal sealed class DeadlineResilienceStrategy(TimeSpan timeout, string name, 
                 outer.Value = now + timeout;
             }
 
-            return Run(callback, context, state, outer, saved, pooled: false);
+            return callback(context, state).Then(context, this, (outer, saved, false, context));
         }
 
         var box = Rent();
         box.Value = now + timeout;
         context.Properties.Set(CascadingTimeoutOptions.DeadlineKey, box);
-        return Run(callback, context, state, box, default, pooled: true);
+        return callback(context, state).Then(context, this, (box, default(DateTimeOffset), true, context));
     }
 
-    /// <summary>Runs the call, then restores the deadline (an outer one's value, or no deadline for the outermost).</summary>
-    private ValueTask<Outcome<TResult>> Run<TResult, TState>(
-        Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback, ResilienceContext context, TState state,
-        StrongBox<DateTimeOffset> box, DateTimeOffset saved, bool pooled)
+    /// <summary>Restores the deadline: an outer one's value, or no deadline (the box back in the pool) for the outermost.</summary>
+    public void Completed<TResult>(in Outcome<TResult> outcome, (StrongBox<DateTimeOffset> Box, DateTimeOffset Saved, bool Pooled, ResilienceContext Context) token)
     {
-        var pending = callback(context, state);
-        if (!pending.IsCompletedSuccessfully)
+        if (!token.Pooled)
         {
-            return Awaited(pending, context, box, saved, pooled);
-        }
-
-        Restore(context, box, saved, pooled);
-        return pending;
-    }
-
-    private async ValueTask<Outcome<TResult>> Awaited<TResult>(ValueTask<Outcome<TResult>> pending, ResilienceContext context, StrongBox<DateTimeOffset> box, DateTimeOffset saved, bool pooled)
-    {
-        try
-        {
-            return await pending.ConfigureAwait(context.ContinueOnCapturedContext);
-        }
-        finally
-        {
-            Restore(context, box, saved, pooled);
-        }
-    }
-
-    private void Restore(ResilienceContext context, StrongBox<DateTimeOffset> box, DateTimeOffset saved, bool pooled)
-    {
-        if (!pooled)
-        {
-            box.Value = saved;
+            token.Box.Value = token.Saved;
             return;
         }
 
-        context.Properties.Set(CascadingTimeoutOptions.DeadlineKey, null);
-        Return(box);
+        token.Context.Properties.Set(CascadingTimeoutOptions.DeadlineKey, null);
+        Return(token.Box);
     }
 
     private StrongBox<DateTimeOffset> Rent()
