@@ -24,8 +24,6 @@ internal sealed class AdaptiveBulkheadStrategy(IResilienceHost host) : CustomStr
 internal sealed class AdaptiveBulkhead(AdaptiveBulkheadOptions options, TimeProvider time, ResilienceStrategyTelemetry telemetry)
     : ResilienceStrategy, IAfterCall<(long Started, int Inflight)>
 {
-    private static readonly ResilienceEvent Rejected = new(ResilienceEventSeverity.Warning, "OnBulkheadRejected");
-
     private readonly Lock _gate = new();
     private readonly ILimitAlgorithm _algorithm = options.CreateAlgorithm();
     private readonly ResiliencePredicate? _handle = options.Handle;
@@ -52,11 +50,8 @@ internal sealed class AdaptiveBulkhead(AdaptiveBulkheadOptions options, TimeProv
         {
             if (_inflight >= (int)_algorithm.Limit)
             {
-                var rejected = new BulkheadRejectedException(_name, "adaptive", string.Create(CultureInfo.InvariantCulture,
-                    $"{_inflight} calls running, at the {options.Algorithm} limit of {(int)_algorithm.Limit}"));
-                telemetry.Report(Rejected, context, rejected.Reason);
-                telemetry.SetTelemetrySource(rejected);
-                return new(Outcome.FromException<TResult>(rejected));
+                return new(telemetry.Reject<TResult>(context, _name, "adaptive", string.Create(CultureInfo.InvariantCulture,
+                    $"{_inflight} calls running, at the {options.Algorithm} limit of {(int)_algorithm.Limit}")));
             }
 
             inflight = ++_inflight;

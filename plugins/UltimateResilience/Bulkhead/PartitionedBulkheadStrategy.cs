@@ -23,8 +23,6 @@ internal sealed class PartitionedBulkheadStrategy(IResilienceHost host) : Custom
 /// <summary>The partitioned limiter: counts per partition and in total under one lock; the success path allocates nothing.</summary>
 internal sealed class PartitionedBulkhead : ResilienceStrategy, IAfterCall<int>
 {
-    private static readonly ResilienceEvent Rejected = new(ResilienceEventSeverity.Warning, "OnBulkheadRejected");
-
     private readonly Lock _gate = new();
     private readonly string[] _names;
     private readonly int[] _shares;
@@ -69,11 +67,8 @@ internal sealed class PartitionedBulkhead : ResilienceStrategy, IAfterCall<int>
         {
             if (_total >= _limit && _inflight[partition] >= _shares[partition])
             {
-                var rejected = new BulkheadRejectedException(_name, "partitioned", string.Create(CultureInfo.InvariantCulture,
-                    $"the limit of {_limit} is reached and partition '{_names[partition]}' has its share of {_shares[partition]} running"));
-                _telemetry.Report(Rejected, context, rejected.Reason);
-                _telemetry.SetTelemetrySource(rejected);
-                return new(Outcome.FromException<TResult>(rejected));
+                return new(_telemetry.Reject<TResult>(context, _name, "partitioned", string.Create(CultureInfo.InvariantCulture,
+                    $"the limit of {_limit} is reached and partition '{_names[partition]}' has its share of {_shares[partition]} running")));
             }
 
             _total++;

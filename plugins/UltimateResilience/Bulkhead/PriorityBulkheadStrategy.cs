@@ -26,8 +26,6 @@ internal sealed class PriorityBulkheadStrategy(IResilienceHost host) : CustomStr
 /// </summary>
 internal sealed class PriorityBulkhead : ResilienceStrategy, IAfterCall<bool>
 {
-    private static readonly ResilienceEvent Rejected = new(ResilienceEventSeverity.Warning, "OnBulkheadRejected");
-
     private readonly Lock _gate = new();
     private readonly SortedSet<Waiter> _waiting = new(Waiter.HighestFirst);
     private readonly int _permits;
@@ -132,10 +130,7 @@ internal sealed class PriorityBulkhead : ResilienceStrategy, IAfterCall<bool>
 
     private Outcome<TResult> Reject<TResult>(ResilienceContext context, string reason)
     {
-        var rejected = new BulkheadRejectedException(_name, "priority", reason);
-        _telemetry.Report(Rejected, context, reason);
-        _telemetry.SetTelemetrySource(rejected);
-        return Outcome.FromException<TResult>(rejected);
+        return _telemetry.Reject<TResult>(context, _name, "priority", reason);
     }
 
     private void Release()

@@ -24,8 +24,6 @@ internal sealed class ThreadPoolBulkheadStrategy(IResilienceHost host) : CustomS
 /// <summary>Dedicated threads reading work from a channel; admission counts running plus queued calls against the bound.</summary>
 internal sealed class ThreadPoolBulkhead : ResilienceStrategy, IDisposable
 {
-    private static readonly ResilienceEvent Rejected = new(ResilienceEventSeverity.Warning, "OnBulkheadRejected");
-
     private readonly Channel<IWorkItem> _queue = Channel.CreateUnbounded<IWorkItem>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
     private readonly Thread[] _workers;
     private readonly int _bound;
@@ -66,11 +64,8 @@ internal sealed class ThreadPoolBulkhead : ResilienceStrategy, IDisposable
         if (Interlocked.Increment(ref _admitted) > _bound)
         {
             Interlocked.Decrement(ref _admitted);
-            var rejected = new BulkheadRejectedException(_name, "thread-pool", string.Create(CultureInfo.InvariantCulture,
-                $"{_workers.Length} worker threads busy and {_bound - _workers.Length} calls queued"));
-            _telemetry.Report(Rejected, context, rejected.Reason);
-            _telemetry.SetTelemetrySource(rejected);
-            return new(Outcome.FromException<TResult>(rejected));
+            return new(_telemetry.Reject<TResult>(context, _name, "thread-pool", string.Create(CultureInfo.InvariantCulture,
+                $"{_workers.Length} worker threads busy and {_bound - _workers.Length} calls queued")));
         }
 
         var item = new WorkItem<TResult, TState>(callback, context, state);
