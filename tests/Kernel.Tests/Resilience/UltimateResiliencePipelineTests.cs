@@ -22,7 +22,8 @@ public sealed class UltimateResiliencePipelineTests
                   { "strategy": "breaker-count-based", "options": { "windowSize": 6, "minimumCalls": 6, "failureRatio": 1, "breakMilliseconds": 60000 } },
                   { "strategy": "chaos-fault", "options": { "injectionRate": 0, "seed": 1 } }
                 ]
-              }
+              },
+              "capped": { "strategies": [ { "strategy": "bulkhead-semaphore", "options": { "permitLimit": 1 } } ] }
             }
           }
         }
@@ -63,6 +64,23 @@ public sealed class UltimateResiliencePipelineTests
         Assert.Contains("peer-rpc[3]", rejected.Message, StringComparison.Ordinal);
         Assert.Equal(6, attempts);
         Assert.IsNotType<TimeoutRejectedException>(rejected);
+    }
+
+    [Fact]
+    public async Task Pollys_concurrency_limiter_loads_from_the_plugin_folder_and_limits()
+    {
+        using var folder = new TestPluginsFolder();
+        folder.Add("UltimateResilience");
+        await using var runtime = folder.CreateRuntime(Config);
+        runtime.Start();
+
+        var pipeline = runtime.Resilience.Provider.GetPipeline("capped");
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = pipeline.ExecuteAsync(async _ => await gate.Task).AsTask();
+        var rejected = await Assert.ThrowsAnyAsync<ExecutionRejectedException>(() => pipeline.ExecuteAsync(static _ => default).AsTask());
+        Assert.Equal("RateLimiterRejectedException", rejected.GetType().Name);
+        gate.SetResult();
+        await running;
     }
 
     [Fact]
