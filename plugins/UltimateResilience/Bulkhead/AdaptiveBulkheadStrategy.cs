@@ -30,18 +30,6 @@ internal sealed class AdaptiveBulkhead(AdaptiveBulkheadOptions options, TimeProv
     private readonly string _name = options.Name ?? "bulkhead-adaptive";
     private int _inflight;
 
-    /// <summary>The current limit.</summary>
-    public double Limit
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _algorithm.Limit;
-            }
-        }
-    }
-
     protected override ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(
         Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback, ResilienceContext context, TState state)
     {

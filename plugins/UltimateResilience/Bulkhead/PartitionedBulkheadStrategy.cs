@@ -44,15 +44,6 @@ internal sealed class PartitionedBulkhead : ResilienceStrategy, IAfterCall<int>
         _telemetry = telemetry;
     }
 
-    /// <summary>Calls running now in <paramref name="partition"/>.</summary>
-    public int Inflight(string partition)
-    {
-        lock (_gate)
-        {
-            return _inflight[Array.IndexOf(_names, partition)];
-        }
-    }
-
     protected override ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(
         Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback, ResilienceContext context, TState state)
     {

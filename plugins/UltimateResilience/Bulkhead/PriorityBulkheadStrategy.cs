@@ -43,18 +43,6 @@ internal sealed class PriorityBulkhead : ResilienceStrategy, IAfterCall<bool>
         _telemetry = telemetry;
     }
 
-    /// <summary>Calls waiting now.</summary>
-    public int Waiting
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _waiting.Count;
-            }
-        }
-    }
-
     protected override ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(
         Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback, ResilienceContext context, TState state)
     {

@@ -72,18 +72,6 @@ internal sealed class CircuitCore
     /// <summary>The length of the current (or last) break.</summary>
     public TimeSpan CurrentBreak { get; private set; }
 
-    /// <summary>The share of calls the gradual ramp admits now (1 when not ramping).</summary>
-    public double AdmittedShare
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _state == CircuitState.HalfOpen && _steps > 0 ? (double)(_step + 1) / _steps : 1;
-            }
-        }
-    }
-
     public Admission Enter(long nowTicks, out Transition transition)
     {
         lock (_gate)
