@@ -52,6 +52,10 @@ internal sealed partial class PeerTransport : IPeerNetwork, IAsyncDisposable
         _loggers = loggers;
         _logger = loggers.CreateLogger("Kernel.Node.Transport");
         _pipeline = pipelines is not null && pipelines.TryGetPipeline(options.PipelineName, out var named) ? named : DefaultPipeline(options, time);
+        foreach (var peer in _cluster.Peers)
+        {
+            _links[peer] = new PeerLink(this, peer, _cluster.MemberOf(peer)!, loggers.CreateLogger("Kernel.Node.Transport.PeerLink"));
+        }
     }
 
     /// <summary>Messages received from a peer that claimed another sender, or that did not decode (dropped).</summary>
@@ -79,11 +83,8 @@ internal sealed partial class PeerTransport : IPeerNetwork, IAsyncDisposable
     public void Start(IPeerInbox inbox)
     {
         _inbox = inbox;
-        foreach (var peer in _cluster.Peers)
+        foreach (var link in _links.Values)
         {
-            var member = _cluster.MemberOf(peer)!;
-            var link = new PeerLink(this, peer, member, _loggers.CreateLogger("Kernel.Node.Transport.PeerLink"));
-            _links[peer] = link;
             _running.Add(link.RunAsync(_stop.Token));
         }
     }
@@ -170,7 +171,8 @@ internal sealed partial class PeerTransport : IPeerNetwork, IAsyncDisposable
             Log.Accepted(_logger, _cluster.SelfMember.Name, name, context.Peer);
         }
 
-        var token = context.CancellationToken;
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, _stop.Token);
+        var token = ended.Token;
         using var writeLock = new SemaphoreSlim(1, 1);
         var answers = new List<Task>();
         try

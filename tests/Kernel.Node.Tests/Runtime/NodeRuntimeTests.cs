@@ -1,0 +1,178 @@
+using Kernel.Node.Runtime;
+using Kernel.Storage.Consensus;
+
+namespace Kernel.Node.Tests.Runtime;
+
+/// <summary>Three members of the real Raft strategy over loopback gRPC, driven through <see cref="INodeClient"/>.</summary>
+public sealed class NodeRuntimeTests
+{
+    [Fact]
+    public async Task Three_members_elect_a_leader_and_commit_proposals_on_every_member()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.LeaderAsync();
+        long last = 0;
+        for (var i = 0; i < 20; i++)
+        {
+            var response = await TestCluster.ProposeAsync(leader, "k" + i, "v" + i);
+            var count = Assert.IsType<long>(response);
+            Assert.True(count > last, "the proposer gets the state machine's response for its own entry");
+            last = count;
+        }
+
+        await cluster.AllHoldAsync("k19", "v19");
+        foreach (var host in cluster.Running)
+        {
+            Assert.Equal(20, await host.Client.ReadAsync(() => ((TestApplication)host.Application).Machine.Count, linearizable: false, CancellationToken.None));
+            Assert.Equal(cluster.Running.First().Client.Status.ClusterId, host.Client.Status.ClusterId);
+        }
+    }
+
+    [Fact]
+    public async Task A_proposal_to_a_follower_is_forwarded_and_a_linearizable_read_there_sees_it()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.LeaderAsync();
+        var follower = cluster.Follower(leader);
+        var response = await TestCluster.ProposeAsync(follower, "greeting", "hello");
+        Assert.IsType<long>(response);
+
+        // Read on the other follower, linearizably: it must see the write the first follower's caller saw acknowledged.
+        var other = cluster.Running.First(h => h != leader && h != follower);
+        await TestCluster.ProposeAsync(follower, "greeting", "hello again");
+        Assert.Equal("hello again", await TestCluster.ValueAsync(other, "greeting", linearizable: true));
+        Assert.Equal("hello again", await TestCluster.ValueAsync(leader, "greeting", linearizable: true));
+    }
+
+    [Fact]
+    public async Task A_member_restarted_from_its_data_dir_finds_its_state_and_a_whole_cluster_restart_keeps_everything()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.LeaderAsync();
+        for (var i = 0; i < 120; i++)
+        {
+            await TestCluster.ProposeAsync(leader, "k" + (i % 7), "v" + i); // past two snapshots (every 50 entries)
+        }
+
+        await cluster.AllHoldAsync("k0", "v119");
+        var stopped = cluster.IndexOf(cluster.Follower(leader));
+        await cluster.StopMemberAsync(stopped);
+        await TestCluster.ProposeAsync(await cluster.LeaderAsync(), "while-down", "yes");
+        var restarted = await cluster.StartMemberAsync(stopped);
+        Assert.True(((TestApplication)restarted.Application).Machine.Restores >= 1, "the member restored its snapshot from disk");
+        await cluster.AllHoldAsync("while-down", "yes");
+        Assert.Equal("v119", await TestCluster.ValueAsync(restarted, "k0"));
+
+        for (var i = 0; i < 3; i++)
+        {
+            await cluster.StopMemberAsync(i);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            await cluster.StartMemberAsync(i);
+        }
+
+        await cluster.AllHoldAsync("while-down", "yes");
+        await cluster.AllHoldAsync("k6", "v118");
+        await TestCluster.ProposeAsync(await cluster.LeaderAsync(), "after", "restart");
+        await cluster.AllHoldAsync("after", "restart");
+    }
+
+    [Fact]
+    public async Task When_the_leader_stops_a_new_one_is_elected_and_acknowledged_writes_survive()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.LeaderAsync();
+        var acknowledged = new List<int>();
+        for (var i = 0; i < 30; i++)
+        {
+            await TestCluster.ProposeAsync(cluster.Follower(leader), "ack" + i, "x");
+            acknowledged.Add(i);
+        }
+
+        var old = cluster.IndexOf(leader);
+        await cluster.StopMemberAsync(old);
+        var next = await cluster.LeaderAsync();
+        Assert.NotEqual(leader.Member.Id, next.Member.Id);
+        foreach (var i in acknowledged)
+        {
+            Assert.Equal("x", await TestCluster.ValueAsync(next, "ack" + i, linearizable: true));
+        }
+
+        await TestCluster.ProposeAsync(next, "after", "failover");
+        await cluster.StartMemberAsync(old);
+        await cluster.AllHoldAsync("after", "failover");
+    }
+
+    [Fact]
+    public async Task Beyond_the_in_flight_bound_proposals_fail_with_too_many_requests()
+    {
+        await using var cluster = await TestCluster.StartAsync(adjust: (_, o) => o with { MaxInflightProposals = 4 });
+        var leader = await cluster.LeaderAsync();
+        var calls = Enumerable.Range(0, 200).Select(i => leader.Client.ProposeAsync(KvMachine.Set("b" + i, "v"), CancellationToken.None)).ToArray();
+        var rejected = 0;
+        var applied = 0;
+        foreach (var call in calls)
+        {
+            try
+            {
+                await call;
+                applied++;
+            }
+            catch (ProposalRejectedException ex)
+            {
+                Assert.Equal(RejectionReason.TooManyRequests, ex.Reason);
+                rejected++;
+            }
+        }
+
+        Assert.True(applied >= 1, "some were taken");
+        Assert.True(rejected > 0, "the bound refused some");
+        Assert.Equal(200, applied + rejected);
+        await TestCluster.Eventually(() => leader.Runtime.Inflight == 0, "the bound is released");
+        Assert.Equal(applied, await leader.Client.ReadAsync(() => ((TestApplication)leader.Application).Machine.Count, linearizable: true, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Proposals_after_stop_are_rejected_as_stopped()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var host = cluster.Hosts[0]!;
+        await cluster.StopMemberAsync(0);
+        var ex = await Assert.ThrowsAsync<ProposalRejectedException>(() => host.Client.ProposeAsync(KvMachine.Set("a", "b"), CancellationToken.None));
+        Assert.Equal(RejectionReason.Stopped, ex.Reason);
+        await Assert.ThrowsAsync<ProposalRejectedException>(() => host.Client.ReadAsync(() => 1, linearizable: false, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_torn_wal_tail_is_recovered_on_restart_and_the_member_catches_up()
+    {
+        await using var cluster = await TestCluster.StartAsync(adjust: (_, o) => o with { SnapshotEvery = 0 });
+        var leader = await cluster.LeaderAsync();
+        for (var i = 0; i < 40; i++)
+        {
+            await TestCluster.ProposeAsync(leader, "t" + i, "v" + i);
+        }
+
+        await cluster.AllHoldAsync("t39", "v39");
+        var victim = cluster.IndexOf(cluster.Follower(leader));
+        await cluster.StopMemberAsync(victim);
+
+        // Tear the last record of the last segment, as a crash in the middle of a write leaves it.
+        var dir = cluster.Options[victim].DataDirectory;
+        var segment = Directory.GetFiles(dir, "wal-*.log").Order(StringComparer.Ordinal).Last();
+        var length = new FileInfo(segment).Length;
+        using (var file = new FileStream(segment, FileMode.Open, FileAccess.Write))
+        {
+            file.SetLength(length - 7);
+        }
+
+        await TestCluster.ProposeAsync(await cluster.LeaderAsync(), "after", "tear");
+        var restarted = await cluster.StartMemberAsync(victim);
+        await cluster.AllHoldAsync("after", "tear");
+        Assert.Equal("v39", await TestCluster.ValueAsync(restarted, "t39"));
+        Assert.True(new FileInfo(segment).Length >= length - 7, "the segment was truncated to its last whole record and appended to again");
+        Assert.False(File.Exists(Path.Combine(dir, WalStorage.SnapshotFileName)));
+    }
+}
