@@ -47,7 +47,7 @@ internal sealed class TestCluster : IAsyncDisposable
     public static TestCluster Create(int count = 3, Func<int, ClusterOptions, ClusterOptions>? adjust = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "kernel-node-tests", Guid.NewGuid().ToString("N"));
-        var ports = FreePorts(2 * count);
+        var ports = FreePorts(3 * count);
         string Url(int port) => string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
         var names = Enumerable.Range(1, count).Select(i => "m" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
         var initial = string.Join(",", names.Select((n, i) => n + "=" + Url(ports[2 * i])));
@@ -60,6 +60,7 @@ internal sealed class TestCluster : IAsyncDisposable
                 DataDir = Path.Combine(root, n),
                 PeerUrls = [Url(ports[2 * i])],
                 ClientUrls = [Url(ports[(2 * i) + 1])],
+                ClientHttpUrls = [Url(ports[(2 * count) + i])],
                 InitialCluster = initial,
                 InitialClientUrls = clients,
                 Token = "test-token",
@@ -118,6 +119,20 @@ internal sealed class TestCluster : IAsyncDisposable
                 return true;
             },
             "the running members agree on a leader");
+        return leader!;
+    }
+
+    /// <summary>The leader <paramref name="members"/> agree on.</summary>
+    public static async Task<MemberHost> LeaderOfAsync(TestCluster cluster, params MemberHost[] members)
+    {
+        MemberHost? leader = null;
+        await Eventually(
+            () =>
+            {
+                leader = members.FirstOrDefault(h => h.Runtime.IsLeader);
+                return leader is not null && members.All(h => h.Client.Status.LeaderId == leader.Member.Id);
+            },
+            "the members agree on a leader");
         return leader!;
     }
 

@@ -23,8 +23,17 @@ internal sealed record ClusterOptions
     /// <summary>Where the member listens for peers and where they reach it (<c>--listen-peer-urls</c>): <c>http://</c> or <c>https://</c> host:port.</summary>
     public required IReadOnlyList<string> PeerUrls { get; init; }
 
-    /// <summary>Where the member serves clients (<c>--listen-client-urls</c>).</summary>
+    /// <summary>
+    /// Where the member serves clients (<c>--listen-client-urls</c>): gRPC's HTTP/2 (without TLS by prior knowledge, as
+    /// gRPC clients speak it; with TLS HTTP/1.1 as well, chosen by ALPN).
+    /// </summary>
     public required IReadOnlyList<string> ClientUrls { get; init; }
+
+    /// <summary>
+    /// Where the member also serves clients over HTTP/1.1 (<c>--listen-client-http-urls</c>, as etcd 3.5 has it): the JSON
+    /// gateway for <c>curl</c>, since a listener without TLS cannot tell HTTP/1.1 from HTTP/2 by itself. Default none.
+    /// </summary>
+    public IReadOnlyList<string> ClientHttpUrls { get; init; } = [];
 
     /// <summary>Every member's name and peer URL (<c>--initial-cluster</c>): <c>name=url,name=url,...</c>, this member included.</summary>
     public required string InitialCluster { get; init; }
@@ -79,6 +88,10 @@ internal sealed record ClusterOptions
 
         CheckUrls("--listen-peer-urls", PeerUrls, errors);
         CheckUrls("--listen-client-urls", ClientUrls, errors);
+        if (ClientHttpUrls is { Count: > 0 })
+        {
+            CheckUrls("--listen-client-http-urls", ClientHttpUrls, errors);
+        }
         if (string.IsNullOrEmpty(Token))
         {
             errors.Add("--initial-cluster-token: empty; a token is required (it authenticates peers).");
@@ -110,7 +123,7 @@ internal sealed record ClusterOptions
 
         errors.AddRange(Runtime.Validate().Select(e => "--" + e));
         CheckTls("--peer-cert-file", "--peer-key-file", PeerCertFile, PeerKeyFile, PeerUrls, errors);
-        CheckTls("--cert-file", "--key-file", ClientCertFile, ClientKeyFile, ClientUrls, errors);
+        CheckTls("--cert-file", "--key-file", ClientCertFile, ClientKeyFile, [.. ClientUrls, .. ClientHttpUrls ?? []], errors);
         if (PeerTrustedCaFile is not null && !File.Exists(PeerTrustedCaFile))
         {
             errors.Add($"--peer-trusted-ca-file: '{PeerTrustedCaFile}' does not exist.");
@@ -134,7 +147,7 @@ internal sealed record ClusterOptions
                     clients.AddRange(ClientUrls);
                 }
 
-                return new MemberInfo(MemberIdentity.MemberId(g.Key, peers, Token), g.Key, peers, clients, IsLearner: false);
+                return new MemberInfo(MemberIdentity.MemberId(g.Key, peers), g.Key, peers, clients, IsLearner: false);
             })
             .ToArray();
     }

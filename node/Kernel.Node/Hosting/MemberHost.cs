@@ -129,7 +129,14 @@ internal sealed class MemberHost : IAsyncDisposable
 
             foreach (var url in options.ClientUrls)
             {
-                Listen(kestrel, url, HttpProtocols.Http1AndHttp2, options.ClientCertFile, options.ClientKeyFile);
+                var tls = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+                Listen(kestrel, url, tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http2, options.ClientCertFile, options.ClientKeyFile);
+            }
+
+            foreach (var url in options.ClientHttpUrls)
+            {
+                var tls = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+                Listen(kestrel, url, tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1, options.ClientCertFile, options.ClientKeyFile);
             }
         });
         builder.Services.AddSingleton(loggers);
@@ -143,7 +150,7 @@ internal sealed class MemberHost : IAsyncDisposable
         var web = builder.Build();
         web.UseRouting();
         web.MapGrpcService<PeerService>().RequireHost(Hosts(options.PeerUrls));
-        app.MapClientEndpoints(web.MapGroup(string.Empty).RequireHost(Hosts(options.ClientUrls)));
+        app.MapClientEndpoints(web.MapGroup(string.Empty).RequireHost(Hosts([.. options.ClientUrls, .. options.ClientHttpUrls])));
 
         var host = new MemberHost(options, self, runtime, transport, app, web, logger);
         try

@@ -664,6 +664,13 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
 
     private void Restore(Snapshot snapshot)
     {
+        // The entries the snapshot covers are never handed out: what this member was waiting for may be among them.
+        foreach (var p in _pending.Values.ToArray())
+        {
+            Fail(p, new ProposalOutcomeUnknownException("etcdserver: the member installed a snapshot over the proposal"));
+        }
+
+        _pending.Clear();
         _machine.Restore(snapshot.Data.Span);
         Log.SnapshotInstalled(_logger, _cluster.SelfMember.Name, snapshot.Index, snapshot.Term);
     }

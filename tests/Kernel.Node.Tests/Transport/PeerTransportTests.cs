@@ -1,0 +1,152 @@
+using System.Buffers;
+using System.Net;
+
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+using Kernel.Node.Runtime;
+using Kernel.Node.Transport;
+using Kernel.Node.Transport.Protocol;
+using Kernel.Sdk.Cluster;
+using Kernel.Sdk.Consensus;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+using UltimateConsensus;
+
+namespace Kernel.Node.Tests.Transport;
+
+/// <summary>The peer transport over real loopback gRPC: the token challenge, the stamped sender, the listeners kept apart.</summary>
+public sealed class PeerTransportTests
+{
+    [Fact]
+    public async Task A_member_with_a_wrong_cluster_token_is_refused_and_both_sides_log_it()
+    {
+        await using var cluster = await TestCluster.StartAsync(adjust: (i, o) => i == 2 ? o with { Token = "not-the-token" } : o);
+        var leader = await TestCluster.LeaderOfAsync(cluster, cluster.Hosts[0]!, cluster.Hosts[1]!);
+        await TestCluster.ProposeAsync(leader, "k", "v");
+        var outsider = cluster.Hosts[2]!;
+        await TestCluster.Eventually(
+            () => Refusals(cluster, "m1").Any() && Refusals(cluster, "m2").Any() && Refusals(cluster, "m3").Count() >= 2,
+            "the refusal is logged by the acceptors and by the member with the wrong token");
+        Assert.Equal(0ul, outsider.Client.Status.LeaderId);
+        Assert.False(outsider.Transport.IsConnected(new NodeId(1)) || outsider.Transport.IsConnected(new NodeId(2)) || outsider.Transport.IsConnected(new NodeId(3)));
+        Assert.NotEqual(cluster.Hosts[0]!.Client.Status.ClusterId, outsider.Client.Status.ClusterId);
+        Assert.Null(await TestCluster.ValueAsync(outsider, "k"));
+    }
+
+    [Fact]
+    public async Task A_message_whose_sender_is_not_the_authenticated_peer_is_dropped()
+    {
+        var cluster = TestCluster.Create();
+        await using var _ = cluster;
+        var host = await cluster.StartMemberAsync(0);
+        var options = cluster.Options[0];
+        var members = options.Members();
+        var map = new ClusterMap(options.ClusterId(), members, host.Member.Id);
+        var dialler = members.First(m => m.Id != host.Member.Id);
+        var diallerNode = map.NodeOf(dialler.Id);
+        var thirdNode = map.Peers.First(n => n != diallerNode);
+
+        using var channel = GrpcChannel.ForAddress(options.PeerUrls[0]);
+        using var call = new Peer.PeerClient(channel).Connect();
+        var nonce = PeerAuthentication.Nonce();
+        await call.RequestStream.WriteAsync(new PeerFrame { Hello = new Hello { ClusterId = map.ClusterId, FromMember = dialler.Id, ToMember = host.Member.Id, Nonce = ByteString.CopyFrom(nonce) } });
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var challenge = call.ResponseStream.Current.Challenge;
+        var expected = PeerAuthentication.Proof(options.Token, PeerAuthentication.Role.Acceptor, map.ClusterId, dialler.Id, host.Member.Id, nonce, challenge.Nonce.Span);
+        Assert.True(PeerAuthentication.Verify(challenge.Proof.Span, expected), "the acceptor proves the token");
+        var proof = PeerAuthentication.Proof(options.Token, PeerAuthentication.Role.Dialler, map.ClusterId, dialler.Id, host.Member.Id, nonce, challenge.Nonce.Span);
+        await call.RequestStream.WriteAsync(new PeerFrame { Proof = new Proof { Proof_ = ByteString.CopyFrom(proof) } });
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.NotNull(call.ResponseStream.Current.Welcome);
+
+        var before = host.Transport.Dropped;
+        var honest = CampaignMessage(diallerNode, map.Self);
+        var forged = CampaignMessage(thirdNode, map.Self);
+        await call.RequestStream.WriteAsync(new PeerFrame { Messages = new Messages { Items = { honest, forged } } });
+        await TestCluster.Eventually(() => host.Transport.Dropped == before + 1, "the forged message is dropped");
+        await call.RequestStream.WriteAsync(new PeerFrame { Messages = new Messages { Items = { forged, forged, honest } } });
+        await TestCluster.Eventually(() => host.Transport.Dropped == before + 3, "only forged messages are dropped");
+        await call.RequestStream.CompleteAsync();
+    }
+
+    [Fact]
+    public async Task Client_endpoints_are_served_on_the_client_listener_only()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.LeaderAsync();
+        await TestCluster.ProposeAsync(leader, "greeting", "hello");
+        await cluster.AllHoldAsync("greeting", "hello");
+        var host = cluster.Hosts[0]!;
+        using var http = new HttpClient();
+        Assert.Equal("hello", await http.GetStringAsync(host.Options.ClientHttpUrls[0] + "/kv/greeting"));
+
+        // gRPC clients speak HTTP/2 without TLS by prior knowledge: the client listener takes it (HTTP/1.1 goes to the http URLs).
+        using var h2c = new HttpRequestMessage(HttpMethod.Get, host.Options.ClientUrls[0] + "/kv/greeting") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        using var onClient = await http.SendAsync(h2c);
+        Assert.Equal("hello", await onClient.Content.ReadAsStringAsync());
+
+        using var h2 = new HttpRequestMessage(HttpMethod.Get, host.Options.PeerUrls[0] + "/kv/greeting") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        using var onPeer = await http.SendAsync(h2);
+        Assert.Equal(HttpStatusCode.NotFound, onPeer.StatusCode);
+    }
+
+    [Fact]
+    public void Proofs_depend_on_the_token_the_role_the_members_and_both_nonces()
+    {
+        var a = PeerAuthentication.Nonce();
+        var b = PeerAuthentication.Nonce();
+        Assert.NotEqual(a, b);
+        var proof = PeerAuthentication.Proof("t", PeerAuthentication.Role.Dialler, 1, 2, 3, a, b);
+        Assert.True(PeerAuthentication.Verify(proof, PeerAuthentication.Proof("t", PeerAuthentication.Role.Dialler, 1, 2, 3, a, b)));
+        Assert.False(PeerAuthentication.Verify(proof, PeerAuthentication.Proof("u", PeerAuthentication.Role.Dialler, 1, 2, 3, a, b)));
+        Assert.False(PeerAuthentication.Verify(proof, PeerAuthentication.Proof("t", PeerAuthentication.Role.Acceptor, 1, 2, 3, a, b)));
+        Assert.False(PeerAuthentication.Verify(proof, PeerAuthentication.Proof("t", PeerAuthentication.Role.Dialler, 9, 2, 3, a, b)));
+        Assert.False(PeerAuthentication.Verify(proof, PeerAuthentication.Proof("t", PeerAuthentication.Role.Dialler, 1, 3, 2, a, b)));
+        Assert.False(PeerAuthentication.Verify(proof, PeerAuthentication.Proof("t", PeerAuthentication.Role.Dialler, 1, 2, 3, b, a)));
+        Assert.False(PeerAuthentication.Verify(proof, []));
+        Assert.False(PeerAuthentication.Verify(proof, proof.AsSpan(1)));
+    }
+
+    private static IEnumerable<string> Refusals(TestCluster cluster, string member) =>
+        cluster.Logs.Lines
+            .Where(l => l.Level >= LogLevel.Error && l.Message.StartsWith("Member " + member + " ", StringComparison.Ordinal)
+                && (l.Message.Contains("wrong cluster token", StringComparison.Ordinal) || l.Message.Contains("refused", StringComparison.Ordinal)))
+            .Select(l => l.Message);
+
+    /// <summary>A real Raft message from <paramref name="from"/> to <paramref name="to"/> (a campaign's vote request), encoded.</summary>
+    private static ByteString CampaignMessage(NodeId from, NodeId to)
+    {
+        var strategy = new RaftStrategy();
+        var node = strategy.CreateNode(new ConsensusNodeOptions
+        {
+            Id = from,
+            InitialMembership = new Membership([new NodeId(1), new NodeId(2), new NodeId(3)]),
+            Recovered = RecoveredState.Empty,
+            Random = new Random(7),
+            Options = new ConfigurationBuilder().Build(),
+        });
+        for (var i = 0; i < 1000; i++)
+        {
+            node.Tick();
+            if (!node.HasReady)
+            {
+                continue;
+            }
+
+            var ready = node.GetReady();
+            if (ready.Messages.FirstOrDefault(m => m.To == to) is { } message)
+            {
+                var buffer = new ArrayBufferWriter<byte>();
+                strategy.Codec.Encode(message, buffer);
+                return ByteString.CopyFrom(buffer.WrittenSpan);
+            }
+
+            node.Advance(ready);
+        }
+
+        throw new InvalidOperationException("the node never campaigned");
+    }
+}
