@@ -44,13 +44,14 @@ internal sealed class TestCluster : IAsyncDisposable
     public IEnumerable<MemberHost> Running => Hosts.OfType<MemberHost>();
 
     /// <summary>Lays out <paramref name="count"/> members on free loopback ports; <paramref name="adjust"/> changes a member's settings.</summary>
-    public static TestCluster Create(int count = 3, Func<int, ClusterOptions, ClusterOptions>? adjust = null)
+    public static TestCluster Create(int count = 3, Func<int, ClusterOptions, ClusterOptions>? adjust = null, string peerScheme = "http")
     {
         var root = Path.Combine(Path.GetTempPath(), "kernel-node-tests", Guid.NewGuid().ToString("N"));
         var ports = FreePorts(3 * count);
         string Url(int port) => string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
         var names = Enumerable.Range(1, count).Select(i => "m" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
-        var initial = string.Join(",", names.Select((n, i) => n + "=" + Url(ports[2 * i])));
+        string PeerUrl(int port) => string.Create(CultureInfo.InvariantCulture, $"{peerScheme}://127.0.0.1:{port}");
+        var initial = string.Join(",", names.Select((n, i) => n + "=" + PeerUrl(ports[2 * i])));
         var clients = string.Join(",", names.Select((n, i) => n + "=" + Url(ports[(2 * i) + 1])));
         var options = names.Select((n, i) =>
         {
@@ -58,7 +59,7 @@ internal sealed class TestCluster : IAsyncDisposable
             {
                 Name = n,
                 DataDir = Path.Combine(root, n),
-                PeerUrls = [Url(ports[2 * i])],
+                PeerUrls = [PeerUrl(ports[2 * i])],
                 ClientUrls = [Url(ports[(2 * i) + 1])],
                 ClientHttpUrls = [Url(ports[(2 * count) + i])],
                 InitialCluster = initial,
@@ -72,9 +73,9 @@ internal sealed class TestCluster : IAsyncDisposable
         return new TestCluster(root, options);
     }
 
-    public static async Task<TestCluster> StartAsync(int count = 3, Func<int, ClusterOptions, ClusterOptions>? adjust = null)
+    public static async Task<TestCluster> StartAsync(int count = 3, Func<int, ClusterOptions, ClusterOptions>? adjust = null, string peerScheme = "http")
     {
-        var cluster = Create(count, adjust);
+        var cluster = Create(count, adjust, peerScheme);
         for (var i = 0; i < count; i++)
         {
             await cluster.StartMemberAsync(i);

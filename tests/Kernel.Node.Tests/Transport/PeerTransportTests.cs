@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 using Google.Protobuf;
 using Grpc.Core;
@@ -91,6 +93,39 @@ public sealed class PeerTransportTests
         using var h2 = new HttpRequestMessage(HttpMethod.Get, host.Options.PeerUrls[0] + "/kv/greeting") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
         using var onPeer = await http.SendAsync(h2);
         Assert.Equal(HttpStatusCode.NotFound, onPeer.StatusCode);
+    }
+
+    [Fact]
+    public async Task Members_talk_over_tls_when_certificates_are_given()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "kernel-node-tests", "tls-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            using var key = RSA.Create(2048);
+            var request = new CertificateRequest("CN=kernel-node-test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            var names = new SubjectAlternativeNameBuilder();
+            names.AddIpAddress(IPAddress.Loopback);
+            request.CertificateExtensions.Add(names.Build());
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            var certFile = Path.Combine(dir, "peer.pem");
+            var keyFile = Path.Combine(dir, "peer.key");
+            await File.WriteAllTextAsync(certFile, certificate.ExportCertificatePem());
+            await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
+
+            await using var cluster = await TestCluster.StartAsync(
+                adjust: (_, o) => o with { PeerCertFile = certFile, PeerKeyFile = keyFile, PeerTrustedCaFile = certFile },
+                peerScheme: "https");
+            Assert.All(cluster.Options, o => Assert.StartsWith("https://", o.PeerUrls[0], StringComparison.Ordinal));
+            var leader = await cluster.LeaderAsync();
+            await TestCluster.ProposeAsync(cluster.Follower(leader), "secret", "kept");
+            await cluster.AllHoldAsync("secret", "kept");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]
