@@ -5,6 +5,7 @@ using System.Net.Sockets;
 
 using Kernel.Node.Hosting;
 using Kernel.Node.Runtime;
+using Kernel.Sdk.Consensus;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -21,7 +22,6 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <summary>Generous: the machine is shared with other builds.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    private readonly RaftStrategy _strategy = new();
     private readonly IConfiguration _raftOptions = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>()).Build();
     private readonly ILoggerFactory _loggers;
 
@@ -34,6 +34,9 @@ internal sealed class TestCluster : IAsyncDisposable
     }
 
     public string Root { get; }
+
+    /// <summary>The strategy members start with (Raft unless a test changes it before starting them).</summary>
+    public IConsensusStrategy Strategy { get; set; } = new RaftStrategy();
 
     public ClusterOptions[] Options { get; }
 
@@ -87,7 +90,7 @@ internal sealed class TestCluster : IAsyncDisposable
     public async Task<MemberHost> StartMemberAsync(int i)
     {
         Assert.Null(Hosts[i]);
-        var host = await MemberHost.StartAsync(Options[i], _strategy, _raftOptions, m => new TestApplication(m), new MemberHostServices { LoggerFactory = _loggers });
+        var host = await MemberHost.StartAsync(Options[i], Strategy, _raftOptions, m => new TestApplication(m), new MemberHostServices { LoggerFactory = _loggers });
         Hosts[i] = host;
         return host;
     }

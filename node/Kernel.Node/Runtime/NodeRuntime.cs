@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Threading.Channels;
 
 using Kernel.Sdk.Cluster;
@@ -39,6 +40,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
     private readonly Channel<Input> _inbox;
     private readonly ulong _incarnation = (ulong)Random.Shared.NextInt64(1, long.MaxValue);
     private readonly Handler _handler;
+    private readonly NodeMetrics _metrics;
 
     // Loop-owned state.
     private readonly Dictionary<long, Pending> _pending = [];
@@ -95,6 +97,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
         });
         _handler = new Handler(this);
         _status = new NodeStatus(cluster.ClusterId, cluster.SelfMember.Id, 0, 0, 0, machine.AppliedIndex, cluster.Members);
+        _metrics = new NodeMetrics(cluster.SelfMember.Name, cluster.ClusterId, () => _status.LeaderId != 0, () => IsLeader, () => Inflight);
     }
 
     /// <inheritdoc />
@@ -155,6 +158,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
         if (_state == 0)
         {
             _state = 2;
+            _metrics.Dispose();
             return;
         }
 
@@ -172,6 +176,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
 
         await _stopped.Task.ConfigureAwait(false);
         _storage?.Dispose();
+        _metrics.Dispose();
     }
 
     /// <inheritdoc />
@@ -521,6 +526,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
             if (!_lastLeader.IsNone || _lastTerm != 0)
             {
                 Log.LeaderChanged(_logger, _cluster.SelfMember.Name, status.Term, status.Leader.ToString(), status.Role.ToString());
+                _metrics.LeaderChanged();
             }
 
             _lastLeader = status.Leader;
@@ -585,6 +591,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
 
     private void Fail(Pending p, Exception error)
     {
+        _metrics.Failed(error is ProposalOutcomeUnknownException);
         if (p.Read is { } read)
         {
             read.Fail(error is ProposalOutcomeUnknownException ? new ProposalRejectedException(RejectionReason.NoLeader, error.Message) : error);
@@ -648,6 +655,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
             else
             {
                 p.Done.TrySetResult(response);
+                _metrics.Completed();
             }
 
             Finish(p);
@@ -672,6 +680,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
 
         _pending.Clear();
         _machine.Restore(snapshot.Data.Span);
+        _metrics.SnapshotInstalled();
         Log.SnapshotInstalled(_logger, _cluster.SelfMember.Name, snapshot.Index, snapshot.Term);
     }
 
@@ -685,11 +694,30 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
 
     private sealed class Handler(NodeRuntime runtime) : IConsensusReadyHandler
     {
+        private long _stageStart;
+
         public bool Continue(ReadyStage stage, Ready? ready, int index)
         {
-            if (stage == ReadyStage.Delivered)
+            switch (stage)
             {
-                runtime.CompleteApplied();
+                case ReadyStage.Written:
+                    _stageStart = Stopwatch.GetTimestamp();
+                    break;
+                case ReadyStage.Synced when ready!.MustSync:
+                    runtime._metrics.Fsync(_stageStart);
+                    break;
+                case ReadyStage.Sent:
+                    _stageStart = Stopwatch.GetTimestamp();
+                    break;
+                case ReadyStage.Delivered:
+                    if (ready!.CommittedEntries.Count > 0)
+                    {
+                        runtime._metrics.Applied(ready.CommittedEntries.Count);
+                        runtime._metrics.Apply(_stageStart);
+                    }
+
+                    runtime.CompleteApplied();
+                    break;
             }
 
             return true;

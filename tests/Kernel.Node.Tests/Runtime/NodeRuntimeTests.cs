@@ -175,4 +175,51 @@ public sealed class NodeRuntimeTests
         Assert.True(new FileInfo(segment).Length >= length - 7, "the segment was truncated to its last whole record and appended to again");
         Assert.False(File.Exists(Path.Combine(dir, WalStorage.SnapshotFileName)));
     }
+    [Fact]
+    public async Task Without_ReadIndex_a_linearizable_read_goes_through_the_log()
+    {
+        var cluster = TestCluster.Create();
+        await using var _ = cluster;
+        var strategy = new WithoutReadIndex(cluster.Strategy);
+        cluster.Strategy = strategy;
+        for (var i = 0; i < 3; i++)
+        {
+            await cluster.StartMemberAsync(i);
+        }
+
+        var leader = await cluster.LeaderAsync();
+        var follower = cluster.Follower(leader);
+        await TestCluster.ProposeAsync(leader, "x", "1");
+        var before = await follower.Client.ReadAsync(() => follower.Client.Status.AppliedIndex, linearizable: false, CancellationToken.None);
+        Assert.Equal("1", await TestCluster.ValueAsync(follower, "x", linearizable: true));
+        Assert.Equal("1", await TestCluster.ValueAsync(leader, "x", linearizable: true));
+        Assert.True(follower.Client.Status.AppliedIndex > before, "the read barrier took a log index");
+        Assert.Equal(0, strategy.ReadIndexCalls);
+        await TestCluster.Eventually(() => cluster.Running.All(h => h.Runtime.Inflight == 0), "the reads are released");
+    }
+
+    [Fact]
+    public async Task A_proposal_that_cannot_commit_fails_and_never_hangs()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.LeaderAsync();
+        await TestCluster.ProposeAsync(leader, "before", "quorum");
+        var last = cluster.IndexOf(leader);
+        foreach (var i in Enumerable.Range(0, 3).Where(i => i != last))
+        {
+            await cluster.StopMemberAsync(i);
+        }
+
+        // Taken by a leader that can no longer commit: unknown when it steps down (check-quorum); refused when it already had.
+        var proposal = leader.Client.ProposeAsync(KvMachine.Set("after", "no quorum"), CancellationToken.None);
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => proposal);
+        Assert.True(
+            error is ProposalOutcomeUnknownException || error is ProposalRejectedException { Reason: RejectionReason.NoLeader },
+            $"unexpected {error.GetType().Name}: {error.Message}");
+        await TestCluster.Eventually(() => leader.Client.Status.LeaderId == 0, "the lone member knows no leader");
+        var refused = await Assert.ThrowsAsync<ProposalRejectedException>(() => leader.Client.ProposeAsync(KvMachine.Set("after", "x"), CancellationToken.None));
+        Assert.Equal(RejectionReason.NoLeader, refused.Reason);
+        Assert.Equal(0, leader.Runtime.Inflight);
+        Assert.Null(await TestCluster.ValueAsync(leader, "after"));
+    }
 }
