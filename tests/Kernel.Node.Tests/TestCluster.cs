@@ -8,6 +8,7 @@ using Kernel.Node.Runtime;
 using Kernel.Sdk.Consensus;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Polly.Registry;
 
 using UltimateConsensus;
 
@@ -37,6 +38,9 @@ internal sealed class TestCluster : IAsyncDisposable
 
     /// <summary>The strategy members start with (Raft unless a test changes it before starting them).</summary>
     public IConsensusStrategy Strategy { get; set; } = new RaftStrategy();
+
+    /// <summary>The kernel's pipelines the members get (none unless a test sets them before starting them).</summary>
+    public ResiliencePipelineProvider<string>? Pipelines { get; set; }
 
     public ClusterOptions[] Options { get; }
 
@@ -90,7 +94,7 @@ internal sealed class TestCluster : IAsyncDisposable
     public async Task<MemberHost> StartMemberAsync(int i)
     {
         Assert.Null(Hosts[i]);
-        var host = await MemberHost.StartAsync(Options[i], Strategy, _raftOptions, m => new TestApplication(m), new MemberHostServices { LoggerFactory = _loggers });
+        var host = await MemberHost.StartAsync(Options[i], Strategy, _raftOptions, m => new TestApplication(m), new MemberHostServices { LoggerFactory = _loggers, Pipelines = Pipelines });
         Hosts[i] = host;
         return host;
     }

@@ -39,7 +39,8 @@ internal sealed class ClusterOptionsException(IReadOnlyList<string> errors)
 
 /// <summary>
 /// One running member: a Kestrel server with a peer listener (the peer gRPC service only) and a client listener (the
-/// member application's endpoints only), the node runtime over the member's data directory, and the peer transport.
+/// member application's endpoints, and <c>/health</c> and <c>/readyz</c>), the node runtime over the member's data
+/// directory, and the peer transport.
 /// </summary>
 internal sealed class MemberHost : IAsyncDisposable
 {
@@ -146,11 +147,15 @@ internal sealed class MemberHost : IAsyncDisposable
         builder.Services.AddSingleton(transport);
         builder.Services.AddSingleton<INodeClient>(runtime);
         builder.Services.AddSingleton(services.Time);
+        builder.Services.AddHealthChecks().AddCheck("member", new MemberHealthCheck(runtime));
         app.ConfigureServices(builder.Services);
         var web = builder.Build();
         web.UseRouting();
         web.MapGrpcService<PeerService>().RequireHost(Hosts(options.PeerUrls));
-        app.MapClientEndpoints(web.MapGroup(string.Empty).RequireHost(Hosts([.. options.ClientUrls, .. options.ClientHttpUrls])));
+        var clientHosts = Hosts([.. options.ClientUrls, .. options.ClientHttpUrls]);
+        web.MapHealthChecks("/health").RequireHost(clientHosts);
+        web.MapHealthChecks("/readyz").RequireHost(clientHosts);
+        app.MapClientEndpoints(web.MapGroup(string.Empty).RequireHost(clientHosts));
 
         var host = new MemberHost(options, self, runtime, transport, app, web, logger);
         try
