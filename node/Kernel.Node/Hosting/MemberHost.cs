@@ -180,7 +180,10 @@ internal sealed class MemberHost : IAsyncDisposable
         return host;
     }
 
-    /// <summary>Stops the member: the runtime (queued requests rejected, taken ones failed as unknown), the peer streams, then Kestrel.</summary>
+    /// <summary>
+    /// Stops the member: the runtime (queued requests rejected, taken ones failed as unknown), the peer streams, Kestrel,
+    /// then the application when it is disposable.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -203,6 +206,16 @@ internal sealed class MemberHost : IAsyncDisposable
         }
 
         await _web.DisposeAsync().ConfigureAwait(false);
+        switch (Application)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
+
         _logger.LogInformation("Member {Member} stopped", Member.Name);
     }
 

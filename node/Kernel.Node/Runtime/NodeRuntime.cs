@@ -525,7 +525,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
         {
             if (!_lastLeader.IsNone || _lastTerm != 0)
             {
-                Log.LeaderChanged(_logger, _cluster.SelfMember.Name, status.Term, status.Leader.ToString(), status.Role.ToString());
+                Log.LeaderChanged(_logger, _cluster.SelfMember.Name, status.Term, _cluster.MemberOf(status.Leader)?.Name ?? "none", status.Role.ToString());
                 _metrics.LeaderChanged();
             }
 

@@ -128,7 +128,7 @@ internal sealed partial class PeerTransport
                 }
                 catch (Exception ex)
                 {
-                    if (_wasConnected)
+                    if (_wasConnected && !stop.IsCancellationRequested)
                     {
                         Log.Lost(_logger, _transport._cluster.SelfMember.Name, _member.Name, ex.Message);
                         _wasConnected = false;
