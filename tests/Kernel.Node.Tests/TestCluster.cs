@@ -23,7 +23,6 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <summary>Generous: the machine is shared with other builds.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    private readonly IConfiguration _raftOptions = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>()).Build();
     private readonly ILoggerFactory _loggers;
 
     private TestCluster(string root, ClusterOptions[] options)
@@ -38,6 +37,9 @@ internal sealed class TestCluster : IAsyncDisposable
 
     /// <summary>The strategy members start with (Raft unless a test changes it before starting them).</summary>
     public IConsensusStrategy Strategy { get; set; } = new RaftStrategy();
+
+    /// <summary>The strategy's options (none: Raft's defaults) unless a test changes them before starting the members.</summary>
+    public IConfiguration StrategyOptions { get; set; } = new ConfigurationBuilder().Build();
 
     /// <summary>The kernel's pipelines the members get (none unless a test sets them before starting them).</summary>
     public ResiliencePipelineProvider<string>? Pipelines { get; set; }
@@ -94,7 +96,7 @@ internal sealed class TestCluster : IAsyncDisposable
     public async Task<MemberHost> StartMemberAsync(int i)
     {
         Assert.Null(Hosts[i]);
-        var host = await MemberHost.StartAsync(Options[i], Strategy, _raftOptions, m => new TestApplication(m), new MemberHostServices { LoggerFactory = _loggers, Pipelines = Pipelines });
+        var host = await MemberHost.StartAsync(Options[i], Strategy, StrategyOptions, m => new TestApplication(m), new MemberHostServices { LoggerFactory = _loggers, Pipelines = Pipelines });
         Hosts[i] = host;
         return host;
     }

@@ -354,7 +354,9 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
                 var result = node.Propose(forwarded.Envelope);
                 forwarded.Done.TrySetResult(result.Accepted
                     ? ForwardOutcome.Taken(result.Index, result.Term)
-                    : ForwardOutcome.Rejected(RejectionReason.NoLeader, "etcdserver: not leader" + (result.Reason is { } r ? " (" + r + ")" : string.Empty)));
+                    : result.LeaderHint == _cluster.Self
+                        ? ForwardOutcome.Rejected(RejectionReason.TooManyRequests, TooManyMessage + (result.Reason is { } why ? " (" + why + ")" : string.Empty))
+                        : ForwardOutcome.Rejected(RejectionReason.NoLeader, "etcdserver: not leader" + (result.Reason is { } r ? " (" + r + ")" : string.Empty)));
                 break;
             case InputKind.ForwardDone:
                 ForwardDone((ForwardReply)input.Payload!);
@@ -385,7 +387,14 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
         }
 
         var leader = result.LeaderHint.IsNone ? _node.Status.Leader : result.LeaderHint;
-        if (leader.IsNone || leader == _cluster.Self)
+        if (leader == _cluster.Self)
+        {
+            // The leader itself refused (its protocol's own backpressure, such as too much uncommitted): retry later.
+            Reject(p, RejectionReason.TooManyRequests, TooManyMessage + (result.Reason is { } why ? " (" + why + ")" : string.Empty));
+            return;
+        }
+
+        if (leader.IsNone)
         {
             Reject(p, RejectionReason.NoLeader, "etcdserver: no leader" + (result.Reason is { } reason ? " (" + reason + ")" : string.Empty));
             return;

@@ -1,5 +1,6 @@
 using Kernel.Node.Runtime;
 using Kernel.Storage.Consensus;
+using Microsoft.Extensions.Configuration;
 
 namespace Kernel.Node.Tests.Runtime;
 
@@ -132,6 +133,39 @@ public sealed class NodeRuntimeTests
         Assert.Equal(200, applied + rejected);
         await TestCluster.Eventually(() => leader.Runtime.Inflight == 0, "the bound is released");
         Assert.Equal(applied, await leader.Client.ReadAsync(() => ((TestApplication)leader.Application).Machine.Count, linearizable: true, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_protocols_own_backpressure_reaches_the_proposer_as_too_many_requests()
+    {
+        var cluster = TestCluster.Create();
+        await using var _ = cluster;
+        cluster.StrategyOptions = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["maxUncommittedBytes"] = "64" }).Build();
+        for (var i = 0; i < 3; i++)
+        {
+            await cluster.StartMemberAsync(i);
+        }
+
+        var leader = await cluster.LeaderAsync();
+        foreach (var proposer in new[] { leader, cluster.Follower(leader) })
+        {
+            var calls = Enumerable.Range(0, 100).Select(i => proposer.Client.ProposeAsync(KvMachine.Set("u" + i, "v"), CancellationToken.None)).ToArray();
+            var rejected = 0;
+            foreach (var call in calls)
+            {
+                try
+                {
+                    await call;
+                }
+                catch (ProposalRejectedException ex)
+                {
+                    Assert.Equal(RejectionReason.TooManyRequests, ex.Reason);
+                    rejected++;
+                }
+            }
+
+            Assert.InRange(rejected, 1, 99);
+        }
     }
 
     [Fact]
