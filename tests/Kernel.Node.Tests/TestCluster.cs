@@ -197,7 +197,7 @@ internal sealed class TestCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Proposes on <paramref name="host"/>, retrying while there is no leader (an election is going on).</summary>
+    /// <summary>Proposes on <paramref name="host"/>, retrying while there is no leader or the leader changed under it.</summary>
     public static async Task<object?> ProposeAsync(MemberHost host, string key, string value)
     {
         var deadline = DateTime.UtcNow + Patience;
@@ -210,6 +210,10 @@ internal sealed class TestCluster : IAsyncDisposable
             catch (ProposalRejectedException ex) when (ex.Reason == RejectionReason.NoLeader && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(50);
+            }
+            catch (ProposalOutcomeUnknownException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50); // a leader change: a put may be applied twice, which a register does not mind
             }
         }
     }

@@ -143,7 +143,11 @@ internal sealed class MemberHost : IAsyncDisposable
         builder.Services.AddSingleton(loggers);
         builder.Services.AddLogging();
         builder.Services.AddRouting();
-        builder.Services.AddGrpc();
+        builder.Services.AddGrpc().AddServiceOptions<PeerService>(peer =>
+        {
+            peer.MaxReceiveMessageSize = null; // a snapshot travels in one message
+            peer.MaxSendMessageSize = null;
+        });
         builder.Services.AddSingleton(transport);
         builder.Services.AddSingleton<INodeClient>(runtime);
         builder.Services.AddSingleton(services.Time);

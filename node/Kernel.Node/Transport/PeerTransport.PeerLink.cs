@@ -23,6 +23,9 @@ internal sealed partial class PeerTransport
     /// </summary>
     internal sealed partial class PeerLink : IDisposable
     {
+        private const int MaxBatchMessages = 256;
+        private const int MaxBatchBytes = 1 << 20;
+
         private readonly PeerTransport _transport;
         private readonly NodeId _node;
         private readonly MemberInfo _member;
@@ -34,6 +37,7 @@ internal sealed partial class PeerTransport
         private readonly SemaphoreSlim _writeLock = new(1, 1);
         private volatile AsyncDuplexStreamingCall<PeerFrame, PeerFrame>? _connected;
         private long _forwardSeq;
+        private long _queuedBytes;
         private bool _wasConnected;
 
         public PeerLink(PeerTransport transport, NodeId node, MemberInfo member, ILogger logger)
@@ -55,20 +59,45 @@ internal sealed partial class PeerTransport
                 handler.SslOptions = ClientTls(transport._options);
             }
 
-            _channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = handler, LoggerFactory = transport._loggers });
-            _client = new Peer.PeerClient(_channel);
-            _queue = Channel.CreateBounded<ByteString>(new BoundedChannelOptions(transport._options.QueueCapacity)
+            // No message size limit between members: a snapshot travels in one message (gRPC's default would stop it at 4 MB).
+            _channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
             {
-                SingleReader = true,
-                SingleWriter = true,
-                FullMode = BoundedChannelFullMode.DropOldest,
+                HttpHandler = handler,
+                LoggerFactory = transport._loggers,
+                MaxReceiveMessageSize = null,
+                MaxSendMessageSize = null,
             });
+            _client = new Peer.PeerClient(_channel);
+            _queue = Channel.CreateBounded<ByteString>(
+                new BoundedChannelOptions(transport._options.QueueCapacity)
+                {
+                    SingleReader = true,
+                    SingleWriter = true,
+                    FullMode = BoundedChannelFullMode.DropOldest,
+                },
+                dropped => Interlocked.Add(ref _queuedBytes, -dropped.Length));
         }
 
         public bool IsConnected => _connected is not null;
 
-        /// <summary>Queues an encoded message (the oldest goes when the queue is full).</summary>
-        public void Enqueue(ByteString message) => _queue.Writer.TryWrite(message);
+        /// <summary>
+        /// Queues an encoded message while the stream is up (the oldest goes when the queue is full, in messages or in
+        /// bytes); drops it while the peer is unreachable, as etcd does: the protocol sends again what still matters, and
+        /// a member down for long never costs memory here.
+        /// </summary>
+        public void Enqueue(ByteString message)
+        {
+            if (_connected is null || Interlocked.Read(ref _queuedBytes) + message.Length > _transport._options.QueueBytes)
+            {
+                return;
+            }
+
+            Interlocked.Add(ref _queuedBytes, message.Length);
+            if (!_queue.Writer.TryWrite(message))
+            {
+                Interlocked.Add(ref _queuedBytes, -message.Length);
+            }
+        }
 
         public async Task<ForwardOutcome> ForwardAsync(ReadOnlyMemory<byte> envelope, CancellationToken cancellationToken)
         {
@@ -137,6 +166,11 @@ internal sealed partial class PeerTransport
                 finally
                 {
                     _connected = null;
+                    while (_queue.Reader.TryRead(out var stale))
+                    {
+                        Interlocked.Add(ref _queuedBytes, -stale.Length);
+                    }
+
                     foreach (var forward in _forwards.Values)
                     {
                         forward.TrySetException(new ProposalOutcomeUnknownException("etcdserver: the stream to the leader broke"));
@@ -255,10 +289,14 @@ internal sealed partial class PeerTransport
             while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
             {
                 var batch = new Messages();
-                while (batch.Items.Count < 256 && reader.TryRead(out var item))
+                var bytes = 0;
+                while (batch.Items.Count < MaxBatchMessages && bytes < MaxBatchBytes && reader.TryRead(out var item))
                 {
                     batch.Items.Add(item);
+                    bytes += item.Length;
                 }
+
+                Interlocked.Add(ref _queuedBytes, -bytes);
 
                 await _writeLock.WaitAsync(token).ConfigureAwait(false);
                 try

@@ -17,8 +17,11 @@ internal sealed record PeerTransportOptions
     /// <summary>How long one connection attempt (connect and both challenges) may take before it is retried; default 5 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Encoded messages queued per peer while it is slow or unreachable; the oldest are dropped beyond (the protocol resends). Default 4096.</summary>
+    /// <summary>Encoded messages queued per connected peer while it is slow; the oldest are dropped beyond (the protocol resends). Default 4096.</summary>
     public int QueueCapacity { get; init; } = 4096;
+
+    /// <summary>Bytes of encoded messages queued per connected peer; a message past it is dropped. Default 64 MiB.</summary>
+    public long QueueBytes { get; init; } = 64L << 20;
 
     /// <summary>The certificate this member presents to peers over https (mutual TLS); null: none.</summary>
     public X509Certificate2? ClientCertificate { get; init; }

@@ -81,6 +81,29 @@ public sealed class NodeRuntimeTests
     }
 
     [Fact]
+    public async Task A_member_far_behind_gets_a_snapshot_larger_than_grpcs_default_message_limit()
+    {
+        // Ticks of 100 ms: writing 5 MB snapshots on a shared disk must not look like a dead leader.
+        await using var cluster = await TestCluster.StartAsync(adjust: (_, o) => o with { SnapshotEvery = 3, TickLength = TimeSpan.FromMilliseconds(100) });
+        var leader = await cluster.LeaderAsync();
+        var behind = cluster.IndexOf(cluster.Follower(leader));
+        await cluster.StopMemberAsync(behind);
+        var big = new string('x', 700_000);
+        for (var i = 0; i < 8; i++)
+        {
+            await TestCluster.ProposeAsync(leader, "big" + i, big + i); // 5.6 MB of state, past 4 MB
+        }
+
+        await TestCluster.ProposeAsync(leader, "last", "one");
+        Assert.True(File.Exists(Path.Combine(leader.Options.DataDirectory, WalStorage.SnapshotFileName)), "the leader took a snapshot");
+        var restarted = await cluster.StartMemberAsync(behind);
+        await cluster.AllHoldAsync("last", "one");
+        Assert.Equal(big + 7, await TestCluster.ValueAsync(restarted, "big7"));
+        var m = ((TestApplication)restarted.Application).Machine;
+        Assert.True(m.Restores >= 1, $"the state came as a snapshot: restores {m.Restores}, applied {m.AppliedIndex}, leader snapshot at {leader.Runtime.Status.AppliedIndex}");
+    }
+
+    [Fact]
     public async Task When_the_leader_stops_a_new_one_is_elected_and_acknowledged_writes_survive()
     {
         await using var cluster = await TestCluster.StartAsync();
