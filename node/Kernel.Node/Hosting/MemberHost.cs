@@ -8,6 +8,7 @@ using Kernel.Sdk.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -118,14 +119,16 @@ internal sealed class MemberHost : IAsyncDisposable
         var cluster = new ClusterMap(MemberIdentity.ClusterId(members.Select(m => m.Id), options.Token), members, self.Id);
         var app = application(self);
         var runtime = new NodeRuntime(strategy, strategyOptions, cluster, app.StateMachine, new FileSystemDirectory(options.DataDirectory), options.Runtime, services.Time, loggers.CreateLogger("Kernel.Node.Runtime"));
-        var transport = new PeerTransport(cluster, strategy.Codec, TransportOptions(options), services.Pipelines, services.Time, loggers);
 
+        var transportOptions = TransportOptions(options);
+        var transport = new PeerTransport(cluster, strategy.Codec, transportOptions, services.Pipelines, services.Time, loggers);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(MemberHost).Assembly.GetName().Name });
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             foreach (var url in options.PeerUrls)
             {
-                Listen(kestrel, url, HttpProtocols.Http2, options.PeerCertFile, options.PeerKeyFile);
+                // With a trusted CA, peers must present a certificate that chains to it (mutual TLS, etcd's --peer-client-cert-auth).
+                Listen(kestrel, url, HttpProtocols.Http2, options.PeerCertFile, options.PeerKeyFile, transportOptions.TrustedPeerCertificates);
             }
 
             foreach (var url in options.ClientUrls)
@@ -241,16 +244,25 @@ internal sealed class MemberHost : IAsyncDisposable
         return new PeerTransportOptions { Token = options.Token, ClientCertificate = certificate, TrustedPeerCertificates = trusted };
     }
 
-    private static void Listen(KestrelServerOptions kestrel, string url, HttpProtocols protocols, string? certFile, string? keyFile)
+    private static void Listen(KestrelServerOptions kestrel, string url, HttpProtocols protocols, string? certFile, string? keyFile, X509Certificate2Collection? clientsFrom = null)
     {
         var uri = new Uri(url);
         void Configure(ListenOptions listen)
         {
             listen.Protocols = protocols;
-            if (uri.Scheme == "https")
+            if (uri.Scheme != "https")
             {
-                listen.UseHttps(X509Certificate2.CreateFromPemFile(certFile!, keyFile));
+                return;
             }
+
+            var https = new HttpsConnectionAdapterOptions { ServerCertificate = X509Certificate2.CreateFromPemFile(certFile!, keyFile) };
+            if (clientsFrom is not null)
+            {
+                https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+                https.ClientCertificateValidation = (certificate, _, _) => PeerTls.ChainsTo(certificate, clientsFrom);
+            }
+
+            listen.UseHttps(https);
         }
 
         if (uri.Host is "localhost")

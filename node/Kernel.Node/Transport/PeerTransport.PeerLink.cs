@@ -327,19 +327,9 @@ internal sealed partial class PeerTransport
             if (options.TrustedPeerCertificates is { } trusted)
             {
                 tls.RemoteCertificateValidationCallback = (_, cert, _, errors) =>
-                {
-                    if (cert is null)
-                    {
-                        return false;
-                    }
-
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.AddRange(trusted);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    using var peer = new X509Certificate2(cert);
-                    return (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None && chain.Build(peer);
-                };
+                    cert is X509Certificate2 peer
+                    && (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None
+                    && PeerTls.ChainsTo(peer, trusted);
             }
 
             return tls;

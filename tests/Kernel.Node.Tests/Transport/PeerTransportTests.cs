@@ -96,36 +96,68 @@ public sealed class PeerTransportTests
     }
 
     [Fact]
-    public async Task Members_talk_over_tls_when_certificates_are_given()
+    public async Task Members_talk_over_mutual_tls_when_certificates_are_given_and_refuse_a_foreign_certificate()
     {
         var dir = Path.Combine(Path.GetTempPath(), "kernel-node-tests", "tls-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         try
         {
-            using var key = RSA.Create(2048);
-            var request = new CertificateRequest("CN=kernel-node-test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            var names = new SubjectAlternativeNameBuilder();
-            names.AddIpAddress(IPAddress.Loopback);
-            request.CertificateExtensions.Add(names.Build());
-            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-            var certFile = Path.Combine(dir, "peer.pem");
-            var keyFile = Path.Combine(dir, "peer.key");
-            await File.WriteAllTextAsync(certFile, certificate.ExportCertificatePem());
-            await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
-
+            var (cert, key) = await SelfSignedAsync(dir, "cluster");
+            var (foreignCert, foreignKey) = await SelfSignedAsync(dir, "foreign");
             await using var cluster = await TestCluster.StartAsync(
-                adjust: (_, o) => o with { PeerCertFile = certFile, PeerKeyFile = keyFile, PeerTrustedCaFile = certFile },
+                adjust: (i, o) => i < 2
+                    ? o with { PeerCertFile = cert, PeerKeyFile = key, PeerTrustedCaFile = cert }
+                    : o with { PeerCertFile = foreignCert, PeerKeyFile = foreignKey, PeerTrustedCaFile = foreignCert },
                 peerScheme: "https");
             Assert.All(cluster.Options, o => Assert.StartsWith("https://", o.PeerUrls[0], StringComparison.Ordinal));
-            var leader = await cluster.LeaderAsync();
-            await TestCluster.ProposeAsync(cluster.Follower(leader), "secret", "kept");
-            await cluster.AllHoldAsync("secret", "kept");
+            var leader = await TestCluster.LeaderOfAsync(cluster, cluster.Hosts[0]!, cluster.Hosts[1]!);
+            await TestCluster.ProposeAsync(leader, "secret", "kept");
+            await TestCluster.Eventually(async () => await TestCluster.ValueAsync(cluster.Hosts[0]!, "secret") == "kept" && await TestCluster.ValueAsync(cluster.Hosts[1]!, "secret") == "kept", "both members with the cluster's certificate hold the write");
+            Assert.Equal(0ul, cluster.Hosts[2]!.Client.Status.LeaderId);
+            Assert.Null(await TestCluster.ValueAsync(cluster.Hosts[2]!, "secret"));
+
+            // The peer listener itself refuses a dialler whose certificate does not chain to its CA, or that shows none;
+            // one with the cluster's certificate reaches the service (which refuses an empty hello).
+            foreach (var (clientCert, clientKey) in new (string?, string?)[] { (foreignCert, foreignKey), (null, null), (cert, key) })
+            {
+                var handler = new SocketsHttpHandler();
+                handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+                if (clientCert is not null)
+                {
+                    handler.SslOptions.ClientCertificates = [X509Certificate2.CreateFromPemFile(clientCert, clientKey)];
+                }
+
+                using var channel = GrpcChannel.ForAddress(cluster.Options[0].PeerUrls[0], new GrpcChannelOptions { HttpHandler = handler });
+                using var call = new Peer.PeerClient(channel).Connect();
+                var refused = await Assert.ThrowsAnyAsync<Exception>(async () =>
+                {
+                    await call.RequestStream.WriteAsync(new PeerFrame { Hello = new Hello() });
+                    await call.ResponseStream.MoveNext(CancellationToken.None);
+                });
+                var reachedService = refused is RpcException { StatusCode: StatusCode.PermissionDenied };
+                Assert.True(reachedService == (clientCert == cert), $"{clientCert ?? "no certificate"}: {refused.GetType().Name}: {refused.Message}");
+            }
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    private static async Task<(string Cert, string Key)> SelfSignedAsync(string dir, string name)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=kernel-node-" + name, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var certFile = Path.Combine(dir, name + ".pem");
+        var keyFile = Path.Combine(dir, name + ".key");
+        await File.WriteAllTextAsync(certFile, certificate.ExportCertificatePem());
+        await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
+        return (certFile, keyFile);
     }
 
     [Fact]
