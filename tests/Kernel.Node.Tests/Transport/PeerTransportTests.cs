@@ -93,6 +93,16 @@ public sealed class PeerTransportTests
         using var h2 = new HttpRequestMessage(HttpMethod.Get, host.Options.PeerUrls[0] + "/kv/greeting") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
         using var onPeer = await http.SendAsync(h2);
         Assert.Equal(HttpStatusCode.NotFound, onPeer.StatusCode);
+
+        // The same gRPC route is the application's on the client listener and the peer service on the peer listener.
+        foreach (var (url, expected) in new[] { (host.Options.ClientUrls[0], PeerFrame.BodyOneofCase.Welcome), (host.Options.PeerUrls[0], PeerFrame.BodyOneofCase.Challenge) })
+        {
+            using var channel = GrpcChannel.ForAddress(url);
+            using var call = new Peer.PeerClient(channel).Connect();
+            await call.RequestStream.WriteAsync(new PeerFrame { Hello = new Hello { FromMember = cluster.Hosts[1]!.Member.Id, ToMember = host.Member.Id, Nonce = ByteString.CopyFrom(PeerAuthentication.Nonce()) } });
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+            Assert.Equal(expected, call.ResponseStream.Current.BodyCase);
+        }
     }
 
     [Fact]
