@@ -36,6 +36,7 @@ internal sealed partial class PeerTransport
         private readonly ConcurrentDictionary<ulong, TaskCompletionSource<ForwardOutcome>> _forwards = new();
         private readonly SemaphoreSlim _writeLock = new(1, 1);
         private volatile AsyncDuplexStreamingCall<PeerFrame, PeerFrame>? _connected;
+        private TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously); // completed while connected
         private long _forwardSeq;
         private long _queuedBytes;
         private bool _wasConnected;
@@ -99,9 +100,25 @@ internal sealed partial class PeerTransport
             }
         }
 
+        /// <summary>
+        /// Hands an envelope to the peer over the stream, waiting for the stream (while this member reconnects) within
+        /// <paramref name="cancellationToken"/>: rejected when it never came up (nothing was sent), unknown once sent.
+        /// </summary>
         public async Task<ForwardOutcome> ForwardAsync(ReadOnlyMemory<byte> envelope, CancellationToken cancellationToken)
         {
-            var call = _connected ?? throw new ProposalRejectedException(RejectionReason.NoLeader, $"etcdserver: the leader ({_member.Name}) is unreachable");
+            AsyncDuplexStreamingCall<PeerFrame, PeerFrame>? call;
+            while ((call = _connected) is null)
+            {
+                try
+                {
+                    await Volatile.Read(ref _up).Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new ProposalRejectedException(RejectionReason.NoLeader, $"etcdserver: the leader ({_member.Name}) is unreachable");
+                }
+            }
+
             var id = (ulong)Interlocked.Increment(ref _forwardSeq);
             var done = new TaskCompletionSource<ForwardOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
             _forwards[id] = done;
@@ -148,6 +165,7 @@ internal sealed partial class PeerTransport
                         stop).ConfigureAwait(false);
                     _connected = call;
                     _wasConnected = true;
+                    Volatile.Read(ref _up).TrySetResult();
                     Log.Connected(_logger, _transport._cluster.SelfMember.Name, _member.Name, _member.PeerUrls[0]);
                     await StreamAsync(call, stop).ConfigureAwait(false);
                 }
@@ -166,6 +184,11 @@ internal sealed partial class PeerTransport
                 finally
                 {
                     _connected = null;
+                    if (Volatile.Read(ref _up).Task.IsCompleted)
+                    {
+                        Volatile.Write(ref _up, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                    }
+
                     while (_queue.Reader.TryRead(out var stale))
                     {
                         Interlocked.Add(ref _queuedBytes, -stale.Length);

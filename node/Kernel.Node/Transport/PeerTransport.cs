@@ -64,7 +64,7 @@ internal sealed partial class PeerTransport : IPeerNetwork, IAsyncDisposable
     /// <summary>True when the stream to <paramref name="peer"/> is authenticated and open.</summary>
     public bool IsConnected(NodeId peer) => _links.TryGetValue(peer, out var link) && link.IsConnected;
 
-    /// <summary>Polly's defaults for a peer connection: retry for ever with exponential backoff and jitter (100 ms to 5 s), each attempt under a timeout.</summary>
+    /// <summary>Polly's defaults for a peer connection: retry for ever with exponential backoff and jitter (100 ms to 1 s), each attempt under a timeout.</summary>
     internal static ResiliencePipeline DefaultPipeline(PeerTransportOptions options, TimeProvider time) =>
         new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
@@ -74,7 +74,7 @@ internal sealed partial class PeerTransport : IPeerNetwork, IAsyncDisposable
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(100),
-                MaxDelay = TimeSpan.FromSeconds(5),
+                MaxDelay = TimeSpan.FromSeconds(1),
             })
             .AddTimeout(options.ConnectTimeout)
             .Build();
