@@ -5,7 +5,7 @@ namespace Kernel.Node.Etcd.Mvcc;
 /// <summary>
 /// A request the store (or the API) refused, with etcd's gRPC status code and message (clients branch on both). The store
 /// returns one from <see cref="MvccStore.Apply"/> instead of a response; the services throw it as an
-/// <see cref="RpcException"/>.
+/// <c>RpcException</c> (<see cref="Api.EtcdException"/>).
 /// </summary>
 internal sealed record EtcdError(StatusCode Code, string Message)
 {
@@ -21,7 +21,4 @@ internal sealed record EtcdError(StatusCode Code, string Message)
     public static readonly EtcdError TooManyRequests = new(StatusCode.ResourceExhausted, "etcdserver: too many requests");
     public static readonly EtcdError Stopped = new(StatusCode.Unavailable, "etcdserver: server stopped");
     public static readonly EtcdError UnknownCommand = new(StatusCode.Internal, "etcdserver: unknown command in the log");
-
-    /// <summary>The exception a gRPC service throws for this error.</summary>
-    public RpcException ToRpcException() => new(new Status(Code, Message));
 }

@@ -725,7 +725,7 @@ internal sealed class MvccStore : IReplicatedStateMachine
     }
 
     private static T WithHeader<T>(T response, long revision)
-        where T : IMessage
+        where T : IHasHeader
     {
         SetRevision(response, revision);
         return response;
@@ -733,17 +733,9 @@ internal sealed class MvccStore : IReplicatedStateMachine
 
     private static void SetRevision(object? response, long revision)
     {
-        var header = new ResponseHeader { Revision = revision };
-        switch (response)
+        if (response is IHasHeader r)
         {
-            case RangeResponse r: r.Header = header; break;
-            case PutResponse r: r.Header = header; break;
-            case DeleteRangeResponse r: r.Header = header; break;
-            case TxnResponse r: r.Header = header; break;
-            case CompactionResponse r: r.Header = header; break;
-            case LeaseGrantResponse r: r.Header = header; break;
-            case LeaseRevokeResponse r: r.Header = header; break;
-            case LeaseKeepAliveResponse r: r.Header = header; break;
+            r.Header = new ResponseHeader { Revision = revision };
         }
     }
 

@@ -1,0 +1,11 @@
+using Grpc.Core;
+
+using Kernel.Node.Etcd.Protos;
+
+namespace Kernel.Node.Etcd.Api;
+
+/// <summary>etcd's <c>etcdserverpb.Maintenance</c> service: Status (the others answer Unimplemented).</summary>
+internal sealed class MaintenanceService(EtcdApi api) : Maintenance.MaintenanceBase
+{
+    public override Task<StatusResponse> Status(StatusRequest request, ServerCallContext context) => api.StatusAsync(request, context.CancellationToken);
+}
