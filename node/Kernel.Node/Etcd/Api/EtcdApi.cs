@@ -36,8 +36,10 @@ internal sealed class EtcdApi(INodeClient node, MvccStore store, LeaseClock cloc
         return ProposeAsync<DeleteRangeResponse>(new StoreCommand { DeleteRange = request }, cancellationToken);
     }
 
-    public Task<TxnResponse> TxnAsync(TxnRequest request, CancellationToken cancellationToken) =>
-        ProposeAsync<TxnResponse>(new StoreCommand { Txn = request }, cancellationToken);
+    /// <summary>A txn: through the log when a branch writes, else a linearizable read (as etcd serves read-only txns).</summary>
+    public Task<TxnResponse> TxnAsync(TxnRequest request, CancellationToken cancellationToken) => MvccStore.IsReadOnly(request)
+        ? ReadAsync<TxnResponse>(() => store.ReadTxn(request), linearizable: true, cancellationToken)
+        : ProposeAsync<TxnResponse>(new StoreCommand { Txn = request }, cancellationToken);
 
     public Task<CompactionResponse> CompactAsync(CompactionRequest request, CancellationToken cancellationToken) =>
         ProposeAsync<CompactionResponse>(new StoreCommand { Compact = request }, cancellationToken);

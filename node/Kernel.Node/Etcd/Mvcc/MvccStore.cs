@@ -51,9 +51,6 @@ internal sealed class MvccStore : IReplicatedStateMachine
     /// <summary>The revision of the last compaction (0 when none): history before it is gone.</summary>
     public long CompactRevision { get; private set; }
 
-    /// <summary>The number of live keys.</summary>
-    public int KeyCount => _keys.Count(k => Live(k) is not null);
-
     /// <inheritdoc />
     public object? Apply(long index, ReadOnlyMemory<byte> command)
     {
@@ -100,6 +97,32 @@ internal sealed class MvccStore : IReplicatedStateMachine
         SetRevision(result, Revision);
         return result;
     }
+
+    /// <summary>
+    /// Serves a txn that writes nothing in any branch (etcd serves those as reads, not through the log): a
+    /// <see cref="TxnResponse"/> or an <see cref="EtcdError"/>. Callers check <see cref="IsReadOnly"/> first.
+    /// </summary>
+    public object ReadTxn(TxnRequest request)
+    {
+        var batch = new Batch(Revision + 1);
+        var result = Txn(request, batch);
+        if (batch.Events.Count > 0)
+        {
+            throw new InvalidOperationException("A txn served as a read wrote; only a txn without puts and deletes may be read.");
+        }
+
+        SetRevision(result, Revision);
+        return result;
+    }
+
+    /// <summary>True when no branch of the txn (nested ones included) puts or deletes.</summary>
+    public static bool IsReadOnly(TxnRequest request) =>
+        request.Success.Concat(request.Failure).All(op => op.RequestCase switch
+        {
+            RequestOp.RequestOneofCase.RequestPut or RequestOp.RequestOneofCase.RequestDeleteRange => false,
+            RequestOp.RequestOneofCase.RequestTxn => IsReadOnly(op.RequestTxn),
+            _ => true,
+        });
 
     /// <summary>A lease's granted TTL and attached keys, or null when there is no such lease.</summary>
     public (long GrantedTtl, IReadOnlyList<ByteString> Keys)? LeaseInfo(long id) =>

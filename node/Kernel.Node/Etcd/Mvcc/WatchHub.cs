@@ -52,15 +52,21 @@ internal sealed class WatchHub
 
         lock (_lock)
         {
+            if (_watchers.Count == 0)
+            {
+                return;
+            }
+
+            var keys = events.Select(e => KeyRange.ToKey(e.Kv.Key)).ToArray();
             for (var i = _watchers.Count - 1; i >= 0; i--)
             {
                 var watcher = _watchers[i];
                 List<Event>? mine = null;
-                foreach (var e in events)
+                for (var e = 0; e < keys.Length; e++)
                 {
-                    if (watcher.Range.Contains(KeyRange.ToKey(e.Kv.Key)))
+                    if (watcher.Range.Contains(keys[e]))
                     {
-                        (mine ??= []).Add(e);
+                        (mine ??= []).Add(events[e]);
                     }
                 }
 

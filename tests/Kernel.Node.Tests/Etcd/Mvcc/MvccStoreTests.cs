@@ -257,6 +257,26 @@ public sealed class MvccStoreTests
     }
 
     [Fact]
+    public void A_txn_without_writes_is_served_as_a_read_and_leaves_the_store_as_it_was()
+    {
+        var s = new StoreDriver();
+        s.Put("a", "1");
+        var read = new TxnRequest
+        {
+            Compare = { new Compare { Key = B("a"), Target = Compare.Types.CompareTarget.Value, Value = B("1") } },
+            Success = { new RequestOp { RequestRange = new RangeRequest { Key = B("a") } } },
+        };
+        Assert.True(MvccStore.IsReadOnly(read));
+        var response = Assert.IsType<TxnResponse>(s.Store.ReadTxn(read));
+        Assert.True(response.Succeeded);
+        Assert.Equal("1", S(response.Responses[0].ResponseRange.Kvs[0].Value));
+        Assert.Equal((2L, 1L), (s.Store.Revision, s.Store.AppliedIndex));
+
+        var nestedWrite = new TxnRequest { Failure = { new RequestOp { RequestTxn = new TxnRequest { Success = { new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = B("a") } } } } } } };
+        Assert.False(MvccStore.IsReadOnly(nestedWrite));
+    }
+
+    [Fact]
     public void A_nested_txn_decides_its_branch_before_the_outer_one_writes()
     {
         var s = new StoreDriver();
