@@ -42,6 +42,22 @@ public sealed class EtcdGatewayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_gateway_also_answers_cleartext_http2_on_the_grpc_port_as_curl_http2_prior_knowledge_speaks_it()
+    {
+        using var http2 = new HttpClient
+        {
+            BaseAddress = new Uri(_server.Url),
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        using var response = await http2.PostAsync("/v3/kv/put", Json($$"""{"key":"{{B64("h2")}}","value":"{{B64("yes")}}"}"""));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpVersion.Version20, response.Version);
+        using var range = await PostAsync("/v3/kv/range", $$"""{"key":"{{B64("h2")}}"}""");
+        Assert.Equal(B64("yes"), range.RootElement.GetProperty("kvs")[0].GetProperty("value").GetString());
+    }
+
+    [Fact]
     public async Task Txn_with_a_compare_in_json()
     {
         var body = $$$"""
