@@ -271,7 +271,10 @@ internal sealed class MvccStore : IReplicatedStateMachine
         for (ulong l = 0; l < leaseCount; l++)
         {
             var id = input.Varint();
-            _leases.Add(id, new Lease(id, input.Varint()));
+            if (!_leases.TryAdd(id, new Lease(id, input.Varint())))
+            {
+                throw new FormatException($"Lease {id} is repeated in the snapshot.");
+            }
         }
 
         input.End();

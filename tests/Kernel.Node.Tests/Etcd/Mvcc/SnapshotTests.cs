@@ -81,6 +81,9 @@ public sealed class SnapshotTests
         var bytes = truncated.Store.Snapshot().ToArray();
         Assert.Throws<FormatException>(() => s.Store.Restore(bytes.AsSpan(0, bytes.Length - 1)));
         Assert.Equal(1, s.Store.Revision);
+
+        // Version 1, applied 0, revision 1, compacted 0, no keys, two leases both numbered 1 (zigzag varints).
+        Assert.Contains("Lease 1 is repeated", Assert.Throws<FormatException>(() => s.Store.Restore([1, 0, 2, 0, 0, 2, 2, 20, 2, 20])).Message, StringComparison.Ordinal);
     }
 
     private static StoreDriver Run(IEnumerable<StoreCommand> commands)
