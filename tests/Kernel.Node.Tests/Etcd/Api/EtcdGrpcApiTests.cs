@@ -8,7 +8,7 @@ using Kernel.Node.Etcd.Protos;
 namespace Kernel.Node.Tests.Etcd.Api;
 
 /// <summary>The gRPC API's refusals and watch control, through the member's own generated client stubs.</summary>
-public sealed class EtcdApiErrorTests : IAsyncLifetime
+public sealed class EtcdGrpcApiTests : IAsyncLifetime
 {
     private EtcdTestServer _server = null!;
     private GrpcChannel _channel = null!;
@@ -72,6 +72,45 @@ public sealed class EtcdApiErrorTests : IAsyncLifetime
         Assert.Equal(-1, watch.ResponseStream.Current.WatchId);
         Assert.Empty(watch.ResponseStream.Current.Events);
         Assert.Equal(3, watch.ResponseStream.Current.Header.Revision);
+        await watch.RequestStream.CompleteAsync();
+    }
+
+    [Fact]
+    public async Task Several_watches_share_a_stream_each_with_its_filters_and_prev_kv_and_ids_are_not_reused()
+    {
+        var kv = new KV.KVClient(_channel);
+        await kv.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8("f"), Value = ByteString.CopyFromUtf8("0") });
+        var watch = new Watch.WatchClient(_channel).Watch();
+        var key = ByteString.CopyFromUtf8("f");
+        await watch.RequestStream.WriteAsync(new WatchRequest { CreateRequest = new WatchCreateRequest { Key = key, Filters = { WatchCreateRequest.Types.FilterType.Noput } } });
+        await watch.RequestStream.WriteAsync(new WatchRequest { CreateRequest = new WatchCreateRequest { Key = key, PrevKv = true } });
+        await watch.RequestStream.WriteAsync(new WatchRequest { CreateRequest = new WatchCreateRequest { Key = key, WatchId = 1 } });
+        var created = new List<WatchResponse>();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(await watch.ResponseStream.MoveNext(CancellationToken.None));
+            created.Add(watch.ResponseStream.Current);
+        }
+
+        Assert.Equal([(0L, false), (1L, false), (1L, true)], created.Select(r => (r.WatchId, r.Canceled)));
+        Assert.Equal("etcdserver: duplicate watch ID", created[2].CancelReason);
+
+        await kv.PutAsync(new PutRequest { Key = key, Value = ByteString.CopyFromUtf8("1") });
+        await kv.DeleteRangeAsync(new DeleteRangeRequest { Key = key });
+        var events = new List<(long Watch, Kernel.Node.Etcd.Protos.Event.Types.EventType Type, string? Previous)>();
+        while (events.Count < 3)
+        {
+            Assert.True(await watch.ResponseStream.MoveNext(CancellationToken.None));
+            var r = watch.ResponseStream.Current;
+            events.AddRange(r.Events.Select(e => (r.WatchId, e.Type, e.PrevKv?.Value.ToStringUtf8())));
+        }
+
+        Assert.Equal(
+            [(0L, Kernel.Node.Etcd.Protos.Event.Types.EventType.Delete, (string?)null)],
+            events.Where(e => e.Watch == 0));
+        Assert.Equal(
+            [(1L, Kernel.Node.Etcd.Protos.Event.Types.EventType.Put, (string?)"0"), (1L, Kernel.Node.Etcd.Protos.Event.Types.EventType.Delete, (string?)"1")],
+            events.Where(e => e.Watch == 1));
         await watch.RequestStream.CompleteAsync();
     }
 
