@@ -191,9 +191,9 @@ internal sealed class WatchSession(EtcdApi api, ChannelWriter<WatchResponse> out
             // A client that closes its side still receives events until it goes away (as etcd's watch server does).
             await Task.Delay(Timeout.Infinite, ended.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or IOException or ChannelClosedException)
         {
-            // The client went away.
+            // The client went away (or its stream could no longer be written).
         }
         finally
         {
