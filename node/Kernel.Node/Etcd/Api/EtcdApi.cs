@@ -122,6 +122,16 @@ internal sealed class EtcdApi(INodeClient node, MvccStore store, LeaseClock cloc
         };
     }
 
+    /// <summary>Lists alarms: this store raises none. Raising or clearing one by hand is not offered.</summary>
+    public Task<AlarmResponse> AlarmAsync(AlarmRequest request, CancellationToken cancellationToken) =>
+        request.Action == AlarmRequest.Types.AlarmAction.Get
+            ? Task.FromResult(new AlarmResponse { Header = Header(0) })
+            : throw new EtcdException(new EtcdError(Grpc.Core.StatusCode.Unimplemented, "etcdserver: alarms are not raised or cleared by hand on this member"));
+
+    /// <summary>Defragments: nothing to do, the store holds no free pages.</summary>
+    public Task<DefragmentResponse> DefragmentAsync(DefragmentRequest request, CancellationToken cancellationToken) =>
+        Task.FromResult(new DefragmentResponse { Header = Header(0) });
+
     /// <summary>A response header: this member's cluster, id and term, and the given revision.</summary>
     public ResponseHeader Header(long revision)
     {

@@ -37,6 +37,8 @@ internal static class EtcdGateway
         Unary<LeaseLeasesRequest, LeaseLeasesResponse>(endpoints, (api, r, ct) => api.LeaseLeasesAsync(r, ct), "/v3/lease/leases", "/v3/kv/lease/leases");
         Unary<MemberListRequest, MemberListResponse>(endpoints, (api, r, ct) => api.MemberListAsync(r, ct), "/v3/cluster/member/list");
         Unary<StatusRequest, StatusResponse>(endpoints, (api, r, ct) => api.StatusAsync(r, ct), "/v3/maintenance/status");
+        Unary<AlarmRequest, AlarmResponse>(endpoints, (api, r, ct) => api.AlarmAsync(r, ct), "/v3/maintenance/alarm");
+        Unary<DefragmentRequest, DefragmentResponse>(endpoints, (api, r, ct) => api.DefragmentAsync(r, ct), "/v3/maintenance/defragment");
         endpoints.MapPost("/v3/lease/keepalive", KeepAliveAsync);
         endpoints.MapPost("/v3/watch", WatchAsync);
     }

@@ -91,6 +91,10 @@ public sealed class EtcdGatewayTests : IAsyncLifetime
         Assert.Equal("member-1", members.RootElement.GetProperty("members")[0].GetProperty("name").GetString());
         using var status = await PostAsync("/v3/maintenance/status", "{}");
         Assert.Equal("3.4.0", status.RootElement.GetProperty("version").GetString());
+        using var alarms = await PostAsync("/v3/maintenance/alarm", "{}");
+        Assert.False(alarms.RootElement.TryGetProperty("alarms", out _));
+        using var raise = await _http.PostAsync("/v3/maintenance/alarm", Json("""{"action":"ACTIVATE","alarm":"NOSPACE"}"""));
+        Assert.Equal(HttpStatusCode.NotImplemented, raise.StatusCode);
     }
 
     [Fact]
