@@ -9,6 +9,13 @@ internal sealed record EtcdApiOptions
     /// <summary>How often the leader looks for expired leases. Default 500 ms.</summary>
     public TimeSpan LeaseCheckInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How long a watch created with <c>progress_notify</c> may go without events before it is sent a progress
+    /// notification (a response with no events whose header revision says how far the watch has seen). Default 10
+    /// minutes, etcd's.
+    /// </summary>
+    public TimeSpan WatchProgressInterval { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>The etcd version the member reports (clients check it for features). Default 3.4.0.</summary>
     public string ServerVersion { get; init; } = "3.4.0";
 
@@ -24,6 +31,11 @@ internal sealed record EtcdApiOptions
         if (LeaseCheckInterval <= TimeSpan.Zero || LeaseCheckInterval > TimeSpan.FromMinutes(1))
         {
             errors.Add($"LeaseCheckInterval is {LeaseCheckInterval}; allowed above 0 up to 1 minute.");
+        }
+
+        if (WatchProgressInterval < TimeSpan.FromMilliseconds(100) || WatchProgressInterval > TimeSpan.FromDays(1))
+        {
+            errors.Add($"WatchProgressInterval is {WatchProgressInterval}; allowed 100 ms to 1 day.");
         }
 
         if (string.IsNullOrWhiteSpace(ServerVersion))

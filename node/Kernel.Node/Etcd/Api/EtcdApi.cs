@@ -18,6 +18,9 @@ internal sealed class EtcdApi(INodeClient node, MvccStore store, LeaseClock cloc
 
     public EtcdApiOptions Options => options;
 
+    /// <summary>The member's clock (lease deadlines, watch progress).</summary>
+    public TimeProvider Time => clock.Time;
+
     public Task<RangeResponse> RangeAsync(RangeRequest request, CancellationToken cancellationToken)
     {
         RequireKey(request.Key);

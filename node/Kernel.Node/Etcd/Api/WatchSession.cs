@@ -128,12 +128,30 @@ internal sealed class WatchSession(EtcdApi api, ChannelWriter<WatchResponse> out
                 await SendAsync(id, chunk, start.Revision).ConfigureAwait(false);
             }
 
-            await foreach (var batch in start.Watcher!.Events.ReadAllAsync(streamEnded).ConfigureAwait(false))
+            var reader = start.Watcher!.Events;
+            Task<bool>? waiting = null;
+            while (true)
             {
-                var events = Select(batch);
-                if (events.Count > 0)
+                waiting ??= reader.WaitToReadAsync(streamEnded).AsTask();
+                if (create.ProgressNotify && !await EventsBeforeProgressAsync(id, reader, waiting).ConfigureAwait(false))
                 {
-                    await SendAsync(id, events, events[^1].Kv.ModRevision).ConfigureAwait(false);
+                    continue;
+                }
+
+                var more = await waiting.ConfigureAwait(false);
+                waiting = null;
+                if (!more)
+                {
+                    break;
+                }
+
+                while (reader.TryRead(out var batch))
+                {
+                    var events = Select(batch);
+                    if (events.Count > 0)
+                    {
+                        await SendAsync(id, events, events[^1].Kv.ModRevision).ConfigureAwait(false);
+                    }
                 }
             }
 
@@ -147,6 +165,31 @@ internal sealed class WatchSession(EtcdApi api, ChannelWriter<WatchResponse> out
         {
             // The stream ended.
         }
+    }
+
+    /// <summary>
+    /// Waits for events or the progress interval, whichever comes first: true when events (or the watcher's end) came;
+    /// false when the interval passed, after sending a progress notification if every event up to the store's revision
+    /// has been sent (etcd's guarantee: later events all have a higher revision than the notification's).
+    /// </summary>
+    private async Task<bool> EventsBeforeProgressAsync(long id, ChannelReader<IReadOnlyList<Event>> reader, Task<bool> waiting)
+    {
+        using var tick = CancellationTokenSource.CreateLinkedTokenSource(streamEnded);
+        var interval = Task.Delay(api.Options.WatchProgressInterval, api.Time, tick.Token);
+        if (await Task.WhenAny(waiting, interval).ConfigureAwait(false) == waiting)
+        {
+            await tick.CancelAsync().ConfigureAwait(false);
+            return true;
+        }
+
+        streamEnded.ThrowIfCancellationRequested();
+        var revision = await api.RunAsync(() => api.Store.Revision, linearizable: false, streamEnded).ConfigureAwait(false);
+        if (reader.Count == 0 && !waiting.IsCompleted)
+        {
+            await output.WriteAsync(new WatchResponse { Header = api.Header(revision), WatchId = id }, streamEnded).ConfigureAwait(false);
+        }
+
+        return false;
     }
 
     private ValueTask SendAsync(long id, IEnumerable<Event> events, long revision)
