@@ -1,0 +1,30 @@
+using Kernel.Sdk.Cluster;
+using Kernel.Sdk.Crdt;
+using UltimateConflict.Crdt.Options;
+using UltimateConflict.Crdt.Shared;
+
+namespace UltimateConflict.Crdt.Maps;
+
+/// <summary>The byte-level face of <see cref="LwwMap"/>: <c>set TIME KEY VALUE</c>, <c>remove TIME KEY</c>; read as <c>{k=v, ...}</c>.</summary>
+internal sealed class LwwMapType(LwwMapOptions options) : CrdtType<LwwMap, LwwMap>
+{
+    /// <summary>The typed delta mutator.</summary>
+    public LwwMap Delta(LwwMap state, NodeId replica, string operation)
+    {
+        var verb = Operation.Verb(operation, out var rest);
+        var time = Operation.Verb(rest, out rest);
+        var key = Operation.Verb(rest, out var value);
+        if (verb is not ("set" or "remove") || !Operation.TryTime(time, out var millis) || key.Length == 0 || (verb == "set") == (value.Length == 0))
+        {
+            throw Operation.Unknown("lww-map", operation, "set TIME KEY VALUE, remove TIME KEY (TIME the writer's clock in milliseconds)");
+        }
+
+        CrdtFormat.CheckSize(key, options.MaxKeyBytes, "The key", "maxKeyBytes");
+        CrdtFormat.CheckSize(value, options.MaxValueBytes, "The value", "maxValueBytes");
+        return state.WriteDelta(replica, millis, key, verb == "set" ? value : null);
+    }
+
+    protected override LwwMap Mutate(LwwMap state, NodeId replica, string operation) => Delta(state, replica, operation);
+
+    protected override string Read(LwwMap state) => state.ToString();
+}

@@ -1,0 +1,47 @@
+using Kernel.Sdk.Cluster;
+using Kernel.Sdk.Crdt;
+using UltimateConflict.Crdt.Options;
+using UltimateConflict.Crdt.Shared;
+
+namespace UltimateConflict.Crdt.Sets;
+
+/// <summary>The byte-level face of <see cref="GSet"/>: <c>add X</c>; read as <c>[a, b]</c>.</summary>
+internal sealed class GSetType(SetOptions options) : CrdtType<GSet, GSet>
+{
+    /// <summary>The typed delta mutator.</summary>
+    public GSet Delta(GSet state, NodeId replica, string operation)
+    {
+        if (Operation.Verb(operation, out var element) != "add" || element.Length == 0)
+        {
+            throw Operation.Unknown("g-set", operation, "add X");
+        }
+
+        CrdtFormat.CheckSize(element, options.MaxElementBytes, "The element", "maxElementBytes");
+        return state.AddDelta(element);
+    }
+
+    protected override GSet Mutate(GSet state, NodeId replica, string operation) => Delta(state, replica, operation);
+
+    protected override string Read(GSet state) => state.ToString();
+}
+
+/// <summary>The byte-level face of <see cref="TwoPhaseSet"/>: <c>add X</c>, <c>remove X</c>; read as <c>[a, b]</c>.</summary>
+internal sealed class TwoPhaseSetType(SetOptions options) : CrdtType<TwoPhaseSet, TwoPhaseSet>
+{
+    /// <summary>The typed delta mutator.</summary>
+    public TwoPhaseSet Delta(TwoPhaseSet state, NodeId replica, string operation)
+    {
+        var verb = Operation.Verb(operation, out var element);
+        if (verb is not ("add" or "remove") || element.Length == 0)
+        {
+            throw Operation.Unknown("2p-set", operation, "add X, remove X");
+        }
+
+        CrdtFormat.CheckSize(element, options.MaxElementBytes, "The element", "maxElementBytes");
+        return verb == "add" ? state.AddDelta(element) : state.RemoveDelta(element);
+    }
+
+    protected override TwoPhaseSet Mutate(TwoPhaseSet state, NodeId replica, string operation) => Delta(state, replica, operation);
+
+    protected override string Read(TwoPhaseSet state) => state.ToString();
+}
