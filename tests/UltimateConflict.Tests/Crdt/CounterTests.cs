@@ -1,11 +1,10 @@
-using FsCheck.Xunit;
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Crdt;
 using UltimateConflict.Crdt.Counters;
 
 namespace UltimateConflict.Tests.Crdt;
 
-public sealed class GCounterTests : CrdtProperties
+public sealed class GCounterTests : PrunableCrdtProperties
 {
     protected override ICrdtType Type { get; } = TestTypes.Create("g-counter");
 
@@ -14,9 +13,7 @@ public sealed class GCounterTests : CrdtProperties
     protected override string? Spec(IReadOnlyList<Event> events) =>
         events.Sum(e => e.Operation == "inc" ? 1 : long.Parse(Argument(e), System.Globalization.CultureInfo.InvariantCulture)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    [Property(MaxTest = 200)]
-    public bool Pruning_keeps_the_value_and_an_older_state_brings_nothing_back(int seed) =>
-        CounterPruning.Holds(Type, Reach(seed), s => CrdtType<GCounter, GCounter>.Decode<GCounter>(s).Counts);
+    protected override bool HoldsNothingOf(byte[] state, NodeId removed) => CrdtType<GCounter, GCounter>.Decode<GCounter>(state).Counts[removed] == 0;
 
     [Fact]
     public void Each_increment_counts_once_whatever_the_exchanges()
@@ -47,7 +44,7 @@ public sealed class GCounterTests : CrdtProperties
     }
 }
 
-public sealed class PnCounterTests : CrdtProperties
+public sealed class PnCounterTests : PrunableCrdtProperties
 {
     protected override ICrdtType Type { get; } = TestTypes.Create("pn-counter");
 
@@ -59,41 +56,16 @@ public sealed class PnCounterTests : CrdtProperties
         return e.Operation.StartsWith("inc", StringComparison.Ordinal) ? amount : -amount;
     }).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    [Property(MaxTest = 200)]
-    public bool Pruning_keeps_the_value_and_an_older_state_brings_nothing_back(int seed) =>
-        CounterPruning.Holds(Type, Reach(seed), s =>
-        {
-            var counter = CrdtType<PnCounter, PnCounter>.Decode<PnCounter>(s);
-            return counter.Increments.Counts.Merge(counter.Decrements.Counts);
-        });
+    protected override bool HoldsNothingOf(byte[] state, NodeId removed)
+    {
+        var counter = CrdtType<PnCounter, PnCounter>.Decode<PnCounter>(state);
+        return counter.Increments.Counts[removed] == 0 && counter.Decrements.Counts[removed] == 0;
+    }
 
     [Fact]
     public void It_goes_below_zero()
     {
         var state = Type.Update(Type.Update(Type.Empty(), new NodeId(1), "inc 2").State, new NodeId(2), "dec 5").State;
         Assert.Equal("-3", Type.Read(state));
-    }
-}
-
-/// <summary>The pruning property of both counters.</summary>
-internal static class CounterPruning
-{
-    /// <summary>
-    /// Replica 2 or 3 prunes replica 1 from the merge of a random history: the value stays; the removed replica's entry is
-    /// gone; merging every state of the history back (each still with replica 1's entry) changes not a byte.
-    /// </summary>
-    public static bool Holds(ICrdtType type, (Random Random, List<byte[]> Pool) reached, Func<byte[], VersionVector> counts)
-    {
-        var (random, pool) = reached;
-        var all = pool.Aggregate(type.Empty(), (x, y) => type.Merge(x, y));
-        var into = new NodeId(random.Next(2, 4));
-        var pruned = type.Update(all, into, "prune 1");
-        var after = pool.Aggregate(pruned.State, (x, y) => type.Merge(x, y));
-        var viaDelta = type.MergeDelta(all, pruned.Delta);
-        return type.Read(pruned.State) == type.Read(all)
-            && counts(pruned.State)[new NodeId(1)] == 0
-            && after.AsSpan().SequenceEqual(pruned.State)
-            && viaDelta.AsSpan().SequenceEqual(pruned.State)
-            && type.Read(pool.Aggregate(type.Merge(pool[0], pruned.State), (x, y) => type.Merge(x, y))) == type.Read(all);
     }
 }

@@ -36,8 +36,10 @@ public sealed class LwwMapTests : CrdtProperties
     }
 }
 
-public sealed class OrMapTests : CrdtProperties
+public sealed class OrMapTests : PrunableCrdtProperties
 {
+    protected override bool HoldsNothingOf(byte[] state, NodeId removed) => CausalPruning.HoldsNothingOf<UltimateConflict.Crdt.Maps.MapStore>(state, removed);
+
     private static readonly string[] Operations =
     [
         "update counter hits inc 2", "update counter hits dec", "remove counter hits",

@@ -29,8 +29,10 @@ public sealed class LwwRegisterTests : CrdtProperties
     }
 }
 
-public sealed class MvRegisterTests : CrdtProperties
+public sealed class MvRegisterTests : PrunableCrdtProperties
 {
+    protected override bool HoldsNothingOf(byte[] state, NodeId removed) => CausalPruning.HoldsNothingOf<UltimateConflict.Crdt.Registers.MvStore>(state, removed);
+
     private static readonly string[] Values = ["a", "b", "c"];
 
     protected override ICrdtType Type { get; } = TestTypes.Create("mv-register");
@@ -50,8 +52,10 @@ public sealed class MvRegisterTests : CrdtProperties
     }
 }
 
-public sealed class EnableWinsFlagTests : CrdtProperties
+public sealed class EnableWinsFlagTests : PrunableCrdtProperties
 {
+    protected override bool HoldsNothingOf(byte[] state, NodeId removed) => CausalPruning.HoldsNothingOf<UltimateConflict.Crdt.Registers.FlagStore>(state, removed);
+
     protected override ICrdtType Type { get; } = TestTypes.Create("flag");
 
     protected override string RandomOperation(Random random) => random.Next(2) == 0 ? "enable" : "disable";
@@ -59,8 +63,10 @@ public sealed class EnableWinsFlagTests : CrdtProperties
     protected override string? Spec(IReadOnlyList<Event> events) => FlagModel.Read(events, disableWins: false);
 }
 
-public sealed class DisableWinsFlagTests : CrdtProperties
+public sealed class DisableWinsFlagTests : PrunableCrdtProperties
 {
+    protected override bool HoldsNothingOf(byte[] state, NodeId removed) => CausalPruning.HoldsNothingOf<UltimateConflict.Crdt.Registers.FlagStore>(state, removed);
+
     protected override ICrdtType Type { get; } = TestTypes.Create("flag", ("wins", "disable"));
 
     protected override string RandomOperation(Random random) => random.Next(2) == 0 ? "enable" : "disable";

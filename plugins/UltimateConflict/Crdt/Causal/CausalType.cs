@@ -1,5 +1,6 @@
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Crdt;
+using UltimateConflict.Crdt.Shared;
 
 namespace UltimateConflict.Crdt.Causal;
 
@@ -16,6 +17,16 @@ internal sealed class CausalType<TStore> : CrdtType<Causal<TStore>, Causal<TStor
     public Causal<TStore> Delta(Causal<TStore> state, NodeId replica, string operation)
     {
         ArgumentNullException.ThrowIfNull(state);
+        if (Operation.Verb(operation, out var rest) == "prune")
+        {
+            if (!int.TryParse(rest, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var removed) || removed <= 0)
+            {
+                throw Operation.Unknown(_settings.Type, operation, "prune R (R a removed replica's id), or the type's own");
+            }
+
+            return state.PruneDelta(new NodeId(removed), replica);
+        }
+
         var seen = new List<Dot>();
         var store = (TStore)state.Store.MutateStore(state.Context, replica, operation, _settings, 1, seen);
         return seen.Count == 0 ? Causal<TStore>.Empty : new Causal<TStore>(store, CausalContext.From(VersionVector.Empty, seen));

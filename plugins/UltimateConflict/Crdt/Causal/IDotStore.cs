@@ -49,6 +49,9 @@ internal interface IDotStore
     /// <summary>True when <paramref name="other"/> (of the same kind) holds the same dots and values.</summary>
     bool SameAs(IDotStore other);
 
+    /// <summary>The store with each dot replaced by <paramref name="map"/>'s answer, or dropped where it answers null (pruning).</summary>
+    IDotStore MapDots(Func<Dot, Dot?> map);
+
     /// <summary>Adds every dot the store holds to <paramref name="into"/>.</summary>
     void CollectDots(List<Dot> into);
 

@@ -7,9 +7,10 @@ using UltimateConflict.Crdt.Shared;
 namespace UltimateConflict.Crdt.Counters;
 
 /// <summary>
-/// A counter that can sit in an OR-Map (riak_dt's emcntr): each replica's running increments and decrements under the
-/// dot of its latest update, which overwrites its earlier one. Removing the map field overwrites the dots it saw, so the
-/// counter restarts from zero unless a replica updated it concurrently; then that replica's running totals survive.
+/// A counter that can sit in an OR-Map (riak_dt's emcntr): running increments and decrements under dots. A replica's
+/// update replaces its latest entry with one under a new dot (so each replica has one entry, but after pruning, where a
+/// removed replica's entry moves under a dot of the pruning replica). Removing the map field overwrites the dots it saw,
+/// so the counter restarts from zero unless a replica updated it concurrently; then that replica's running totals survive.
 /// </summary>
 internal sealed class CounterStore : IDotStore<CounterStore>
 {
@@ -35,23 +36,11 @@ internal sealed class CounterStore : IDotStore<CounterStore>
             return this;
         }
 
-        var kept = new List<Entry>();
-        foreach (var replica in _entries.Select(e => e.Replica).Union(other._entries.Select(e => e.Replica)).Order())
-        {
-            var a = Find(replica);
-            var b = other.Find(replica);
-            Entry? keep = (a, b) switch
-            {
-                ({ } x, { } y) when x.Dot == y.Dot => x,
-                _ => Higher(a is { } x && !theirs.Contains(x.Dot) ? x : null, b is { } y && !mine.Contains(y.Dot) ? y : null),
-            };
-            if (keep is { } k)
-            {
-                kept.Add(k);
-            }
-        }
-
-        return kept.SequenceEqual(_entries) ? this : new CounterStore([.. kept]);
+        var kept = _entries.Where(e => other._entries.Contains(e) || !theirs.Contains(e.Dot))
+            .Concat(other._entries.Where(e => !mine.Contains(e.Dot)))
+            .OrderBy(e => e.Dot)
+            .ToArray();
+        return kept.AsSpan().SequenceEqual(_entries) ? this : new CounterStore(kept);
     }
 
     public IDotStore JoinStore(IDotStore other, CausalContext mine, CausalContext theirs) => Join((CounterStore)other, mine, theirs);
@@ -59,6 +48,9 @@ internal sealed class CounterStore : IDotStore<CounterStore>
     public bool SameAs(IDotStore other) => _entries.AsSpan().SequenceEqual(((CounterStore)other)._entries);
 
     public void CollectDots(List<Dot> into) => into.AddRange(_entries.Select(e => e.Dot));
+
+    public IDotStore MapDots(Func<Dot, Dot?> map) =>
+        new CounterStore([.. _entries.Select(e => map(e.Dot) is { } dot ? e with { Dot = dot } : (Entry?)null).OfType<Entry>().OrderBy(e => e.Dot)]);
 
     public IDotStore MutateStore(CausalContext context, NodeId replica, string operation, CausalSettings settings, int depth, List<Dot> seen)
     {
@@ -68,10 +60,18 @@ internal sealed class CounterStore : IDotStore<CounterStore>
             throw Operation.Unknown(settings.Type, operation, "inc, inc N, dec, dec N (N a positive integer)");
         }
 
-        var current = Find(replica) ?? new Entry(replica, default, 0, 0);
-        if (Find(replica) is { } old)
+        var current = new Entry(default, 0, 0);
+        foreach (var e in _entries)
         {
-            seen.Add(old.Dot);
+            if (e.Dot.Replica == replica && e.Dot.CompareTo(current.Dot) > 0)
+            {
+                current = e;
+            }
+        }
+
+        if (current.Dot.Counter > 0)
+        {
+            seen.Add(current.Dot);
         }
 
         var dot = context.Next(replica);
@@ -101,36 +101,16 @@ internal sealed class CounterStore : IDotStore<CounterStore>
         for (var i = 0; i < entries.Length; i++)
         {
             var dot = reader.ReadDot();
-            if ((i > 0 && entries[i - 1].Replica.CompareTo(dot.Replica) >= 0) || !context.Contains(dot))
+            if ((i > 0 && entries[i - 1].Dot.CompareTo(dot) >= 0) || !context.Contains(dot))
             {
-                throw new FormatException("crdt/or-map counter has entries that are not sorted by replica, unique and in its causal context.");
+                throw new FormatException("crdt/or-map counter has entries whose dots are not sorted, unique and in its causal context.");
             }
 
-            entries[i] = new Entry(dot.Replica, dot, reader.ReadCount(), reader.ReadCount());
+            entries[i] = new Entry(dot, reader.ReadCount(), reader.ReadCount());
         }
 
         return entries.Length == 0 ? Bottom : new CounterStore(entries);
     }
 
-    private static Entry? Higher(Entry? a, Entry? b) => (a, b) switch
-    {
-        ({ } x, { } y) => x.Dot.CompareTo(y.Dot) >= 0 ? x : y,
-        ({ } x, null) => x,
-        (null, var y) => y,
-    };
-
-    private Entry? Find(NodeId replica)
-    {
-        foreach (var e in _entries)
-        {
-            if (e.Replica == replica)
-            {
-                return e;
-            }
-        }
-
-        return null;
-    }
-
-    private readonly record struct Entry(NodeId Replica, Dot Dot, long Increments, long Decrements);
+    private readonly record struct Entry(Dot Dot, long Increments, long Decrements);
 }

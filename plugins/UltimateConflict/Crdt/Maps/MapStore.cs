@@ -79,6 +79,9 @@ internal sealed class MapStore : IDotStore<MapStore>
             Compare(p.First, p.Second) == 0 && (ReferenceEquals(p.First.Value, p.Second.Value) || p.First.Value.SameAs(p.Second.Value)));
     }
 
+    public IDotStore MapDots(Func<Dot, Dot?> map) =>
+        new MapStore([.. _fields.Select(f => f with { Value = f.Value.MapDots(map) }).Where(f => !f.Value.IsBottom)]);
+
     public void CollectDots(List<Dot> into)
     {
         foreach (var field in _fields)

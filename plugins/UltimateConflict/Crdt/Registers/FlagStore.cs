@@ -45,6 +45,9 @@ internal sealed class FlagStore : IDotStore<FlagStore>
     public bool SameAs(IDotStore other) =>
         other is FlagStore flag && _enables.AsSpan().SequenceEqual(flag._enables) && _disables.AsSpan().SequenceEqual(flag._disables);
 
+    public IDotStore MapDots(Func<Dot, Dot?> map) =>
+        new FlagStore([.. _enables.Select(map).OfType<Dot>().Order()], [.. _disables.Select(map).OfType<Dot>().Order()]);
+
     public void CollectDots(List<Dot> into)
     {
         into.AddRange(_enables);

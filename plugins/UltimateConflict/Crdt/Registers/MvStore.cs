@@ -44,6 +44,9 @@ internal sealed class MvStore : IDotStore<MvStore>
 
     public bool SameAs(IDotStore other) => _writes.AsSpan().SequenceEqual(((MvStore)other)._writes);
 
+    public IDotStore MapDots(Func<Dot, Dot?> map) =>
+        new MvStore([.. _writes.Select(w => map(w.Dot) is { } dot ? (dot, w.Value) : ((Dot, string)?)null).OfType<(Dot Dot, string Value)>().OrderBy(w => w.Dot)]);
+
     public void CollectDots(List<Dot> into) => into.AddRange(_writes.Select(w => w.Dot));
 
     public IDotStore MutateStore(CausalContext context, NodeId replica, string operation, CausalSettings settings, int depth, List<Dot> seen)

@@ -120,6 +120,21 @@ internal sealed class OrSetStore : IDotStore<OrSetStore>
         return true;
     }
 
+    public IDotStore MapDots(Func<Dot, Dot?> map)
+    {
+        var entries = new List<Entry>(_entries.Length);
+        foreach (var entry in _entries)
+        {
+            var dots = entry.Dots.Select(map).OfType<Dot>().Order().ToArray();
+            if (dots.Length > 0)
+            {
+                entries.Add(entry with { Dots = dots });
+            }
+        }
+
+        return new OrSetStore([.. entries]);
+    }
+
     public void CollectDots(List<Dot> into)
     {
         foreach (var entry in _entries)
