@@ -21,8 +21,11 @@ public sealed record Event(int Id, NodeId Replica, string Operation, IReadOnlySe
 /// </summary>
 public abstract class CrdtProperties : CrdtLaws
 {
-    /// <summary>The type under test, through the laws' protected member.</summary>
-    internal ICrdtType Under => Type;
+    /// <summary>A random operation, for a suite over another implementation (<see cref="BrokenVariantTests"/>).</summary>
+    internal string Operation(Random random) => RandomOperation(random);
+
+    /// <summary>The specification, for a suite over another implementation.</summary>
+    internal string? Specification(IReadOnlyList<Event> events) => Spec(events);
 
     /// <summary>
     /// What the merged replicas must read after <paramref name="events"/>: the specification, computed from the updates

@@ -254,6 +254,9 @@ internal sealed class OrSetStore : IDotStore<OrSetStore>
         return entries.Length == 0 ? Bottom : new OrSetStore(entries);
     }
 
+    /// <summary>The elements and their dots, sorted by element (for tests).</summary>
+    internal IEnumerable<(string Element, Dot[] Dots)> Pairs => _entries.Select(e => (e.Element, e.Dots));
+
     /// <summary>Builds a store from elements and their sorted dots (the elements sorted, unique; for tests and benchmarks).</summary>
     internal static OrSetStore From(IEnumerable<(string Element, Dot[] Dots)> entries) =>
         new([.. entries.Select(e => new Entry(e.Element, e.Dots)).OrderBy(e => e.Element, StringComparer.Ordinal)]);
