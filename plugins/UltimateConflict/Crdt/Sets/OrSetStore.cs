@@ -12,9 +12,10 @@ namespace UltimateConflict.Crdt.Sets;
 /// add the remover had not seen survives (add wins) and a removed element leaves nothing behind.
 /// </summary>
 /// <remarks>
-/// Encoding: the (dot, element) pairs in dot order, grouped by replica, each as the gap from the dot before and the
-/// element front-coded against the element before (<see cref="FrontCoder"/>): elements a replica added one after another
-/// cost a few bytes each. Decoding rebuilds the element order.
+/// Encoding: the (dot, element) pairs in dot order, grouped by replica and within it into runs of consecutive dots (each
+/// run its gap from the one before and its length), each element front-coded against the element before
+/// (<see cref="FrontCoder"/>): elements a replica added one after another cost about two bytes each. Decoding rebuilds
+/// the element order.
 /// </remarks>
 internal sealed class OrSetStore : IDotStore<OrSetStore>
 {
@@ -196,19 +197,32 @@ internal sealed class OrSetStore : IDotStore<OrSetStore>
         {
             var replica = pairs[k].Dot.Replica;
             var end = k;
+            var runs = 0;
             while (end < pairs.Count && pairs[end].Dot.Replica == replica)
             {
+                runs += end == k || pairs[end].Dot.Counter != pairs[end - 1].Dot.Counter + 1 ? 1 : 0;
                 end++;
             }
 
             writer.WriteNode(replica);
-            writer.WriteCount(end - k);
+            writer.WriteCount(runs);
             long previous = 0;
-            for (; k < end; k++)
+            while (k < end)
             {
+                var runEnd = k + 1;
+                while (runEnd < end && pairs[runEnd].Dot.Counter == pairs[runEnd - 1].Dot.Counter + 1)
+                {
+                    runEnd++;
+                }
+
                 writer.WriteCount(pairs[k].Dot.Counter - previous - 1);
-                previous = pairs[k].Dot.Counter;
-                coder.Write(writer, pairs[k].Element);
+                writer.WriteCount(runEnd - k - 1);
+                for (; k < runEnd; k++)
+                {
+                    coder.Write(writer, pairs[k].Element);
+                }
+
+                previous = pairs[k - 1].Dot.Counter;
             }
         }
     }
@@ -222,30 +236,40 @@ internal sealed class OrSetStore : IDotStore<OrSetStore>
         for (var g = 0; g < groups; g++)
         {
             var replica = reader.ReadNode();
-            var count = reader.ReadCount(reader.Remaining);
-            if (count == 0 || (last is { } l && l.CompareTo(replica) >= 0))
+            var runs = reader.ReadCount(reader.Remaining);
+            if (runs == 0 || (last is { } l && l.CompareTo(replica) >= 0))
             {
                 throw new FormatException("crdt/or-set state has replica groups that are empty, unsorted or repeated (not canonical).");
             }
 
             last = replica;
             long counter = 0;
-            for (var k = 0; k < count; k++)
+            for (var run = 0; run < runs; run++)
             {
-                counter = checked(counter + reader.ReadCount(long.MaxValue - 1) + 1);
-                var dot = new Dot(replica, counter);
-                if (!context.Contains(dot))
+                var gap = reader.ReadCount(long.MaxValue - 1);
+                if (run > 0 && gap == 0)
                 {
-                    throw new FormatException($"crdt/or-set state has dot {dot} outside its causal context.");
+                    throw new FormatException("crdt/or-set state has two runs of dots that are one (not canonical).");
                 }
 
-                var element = decoder.Read(ref reader);
-                if (!byElement.TryGetValue(element, out var dots))
+                var length = reader.ReadCount(reader.Remaining) + 1;
+                counter = checked(counter + gap);
+                for (var k = 0; k < length; k++)
                 {
-                    byElement[element] = dots = [];
-                }
+                    var dot = new Dot(replica, counter = checked(counter + 1));
+                    if (!context.Contains(dot))
+                    {
+                        throw new FormatException($"crdt/or-set state has dot {dot} outside its causal context.");
+                    }
 
-                dots.Add(dot);
+                    var element = decoder.Read(ref reader);
+                    if (!byElement.TryGetValue(element, out var dots))
+                    {
+                        byElement[element] = dots = [];
+                    }
+
+                    dots.Add(dot);
+                }
             }
         }
 
