@@ -87,3 +87,57 @@ public sealed class OrMapTests : PrunableCrdtProperties
         Assert.Contains("KIND: counter, set, register, flag, map", error.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>
+/// The OR-Map against a model, over set, register and flag fields (counters and nested maps are left to
+/// <see cref="OrMapTests"/>'s convergence and examples): each field's value is its kind's specification over the updates
+/// of that field, where a remove of the field overwrites every update of it that it saw.
+/// </summary>
+public sealed class OrMapModelTests : CrdtProperties
+{
+    private static readonly string[] Operations =
+    [
+        "update set tags add a", "update set tags add b", "update set tags remove a", "remove set tags",
+        "update register tags set x", "update register tags set y", "remove register tags",
+        "update flag done enable", "update flag done disable", "remove flag done",
+    ];
+
+    protected override ICrdtType Type { get; } = TestTypes.Create("or-map");
+
+    protected override string RandomOperation(Random random) => Operations[random.Next(Operations.Length)];
+
+    protected override string? Spec(IReadOnlyList<Event> events)
+    {
+        var fields = new List<string>();
+
+        // Fields in the map's order: by name, then by kind (set, register, flag).
+        foreach (var (kind, name) in new[] { ("set", "tags"), ("register", "tags"), ("flag", "done") }.OrderBy(f => f.Item2, StringComparer.Ordinal))
+        {
+            var removes = events.Where(e => e.Operation == $"remove {kind} {name}").ToList();
+            var updates = events.Where(e => e.Operation.StartsWith($"update {kind} {name} ", StringComparison.Ordinal))
+                .Select(e => (Event: e, Inner: e.Operation[$"update {kind} {name} ".Length..]))
+                .Where(u => !removes.Any(r => r.Observed.Contains(u.Event.Id)))
+                .ToList();
+            string? value = kind switch
+            {
+                "set" => SetText(updates.Where(u => u.Inner.StartsWith("add ", StringComparison.Ordinal))
+                    .Where(a => !updates.Any(r => r.Inner == "remove " + a.Inner[4..] && r.Event.Observed.Contains(a.Event.Id)))
+                    .Select(a => a.Inner[4..])),
+                "register" => SetText(updates.Where(u => !updates.Any(o => o.Event.Observed.Contains(u.Event.Id))).Select(u => u.Inner[4..])),
+                _ => FlagModel.Read([.. updates.Select(u => u.Event with { Operation = u.Inner })], disableWins: false),
+            };
+            var present = kind switch
+            {
+                "set" => value != "[]",
+                "register" => value != "[]",
+                _ => updates.Count > 0, // a surviving enable or disable keeps the field
+            };
+            if (present)
+            {
+                fields.Add($"{name}:{kind}={value}");
+            }
+        }
+
+        return "{" + string.Join(", ", fields) + "}";
+    }
+}
