@@ -4,10 +4,6 @@ using BenchmarkDotNet.Attributes;
 using Kernel.Sdk.Crdt;
 using UltimateConflict.Crdt.Counters;
 using UltimateConflict.Crdt.Maps;
-using AkkaOrSet = Akka.DistributedData.ORSet<string>;
-using AkkaPnCounter = Akka.DistributedData.PNCounter;
-using AkkaLwwMap = Akka.DistributedData.LWWDictionary<string, string>;
-using OrSet = UltimateConflict.Crdt.Causal.Causal<UltimateConflict.Crdt.Sets.OrSetStore>;
 
 namespace CrdtBench;
 

@@ -6,10 +6,6 @@ using UltimateConflict.Crdt.Causal;
 using UltimateConflict.Crdt.Counters;
 using UltimateConflict.Crdt.Maps;
 using UltimateConflict.Crdt.Sets;
-using AkkaOrSet = Akka.DistributedData.ORSet<string>;
-using AkkaPnCounter = Akka.DistributedData.PNCounter;
-using AkkaLwwMap = Akka.DistributedData.LWWDictionary<string, string>;
-using OrSet = UltimateConflict.Crdt.Causal.Causal<UltimateConflict.Crdt.Sets.OrSetStore>;
 
 namespace CrdtBench;
 

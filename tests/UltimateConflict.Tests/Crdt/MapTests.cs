@@ -3,8 +3,14 @@ using Kernel.Sdk.Crdt;
 
 namespace UltimateConflict.Tests.Crdt;
 
-public sealed class LwwMapTests : CrdtProperties
+public sealed class LwwMapTests : PrunableCrdtProperties
 {
+    protected override bool HoldsNothingOf(byte[] state, NodeId removed)
+    {
+        var map = CrdtType<UltimateConflict.Crdt.Maps.LwwMap, UltimateConflict.Crdt.Maps.LwwMap>.Decode<UltimateConflict.Crdt.Maps.LwwMap>(state);
+        return map.Context.Vector[removed] == 0 && map.Context.Cloud.All(d => d.Replica != removed);
+    }
+
     private static readonly string[] Keys = ["k1", "k2", "k3"];
 
     protected override ICrdtType Type { get; } = TestTypes.Create("lww-map");

@@ -1,4 +1,3 @@
-using FsCheck.Xunit;
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Crdt;
 
@@ -61,23 +60,6 @@ public sealed class OrSetTests : PrunableCrdtProperties
         .Where(a => a.Operation.StartsWith("add", StringComparison.Ordinal))
         .Where(a => !events.Any(r => r.Operation == "remove " + Argument(a) && r.Observed.Contains(a.Id)))
         .Select(Argument));
-
-    [Property(MaxTest = 200)]
-    public bool At_one_replica_it_behaves_as_a_set(int seed)
-    {
-        var random = new Random(seed);
-        var state = Type.Empty();
-        var model = new SortedSet<string>(StringComparer.Ordinal);
-        for (var i = random.Next(1, 30); i > 0; i--)
-        {
-            var operation = RandomOperation(random);
-            state = Type.Update(state, new NodeId(1), operation).State;
-            var element = operation[(operation.IndexOf(' ', StringComparison.Ordinal) + 1)..];
-            _ = operation.StartsWith("add", StringComparison.Ordinal) ? model.Add(element) : model.Remove(element);
-        }
-
-        return Type.Read(state) == SetText(model);
-    }
 
     [Fact]
     public void An_add_concurrent_with_a_remove_wins_and_a_seen_add_is_removed()

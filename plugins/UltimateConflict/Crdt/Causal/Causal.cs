@@ -75,7 +75,7 @@ internal sealed class Causal<TStore> : IDeltaReplicatedData<Causal<TStore>, Caus
     /// </summary>
     public Causal<TStore> PruneDelta(NodeId removed, NodeId into)
     {
-        var last = Math.Max(Context.Vector[removed], Context.Cloud.Where(d => d.Replica == removed).Select(d => d.Counter).DefaultIfEmpty().Max());
+        var last = Context.Last(removed);
         if (removed == into || last == 0)
         {
             return Empty;
@@ -132,18 +132,14 @@ internal sealed class Causal<TStore> : IDeltaReplicatedData<Causal<TStore>, Caus
     /// <summary>This state under the marks <paramref name="pruned"/> (at least its own): the pruned replicas' dots up to their marks gone.</summary>
     private Causal<TStore> Strip(VersionVector pruned)
     {
-        var touched = pruned.Entries.Any(p => Context.Vector[p.Key] is > 0 and var c && c <= p.Value)
-            || (pruned.Entries.Count > 0 && Context.Cloud.Any(d => d.Counter <= pruned[d.Replica]))
-            || (pruned.Entries.Any(p => Context.Vector[p.Key] > p.Value) && HoldsDotUpTo(pruned));
+        var touched = Context.HoldsPruned(pruned) || (pruned.Entries.Any(p => Context.Vector[p.Key] > p.Value) && HoldsDotUpTo(pruned));
         if (!touched)
         {
             return ReferenceEquals(pruned, Pruned) || pruned.Equals(Pruned) ? this : new Causal<TStore>(Store, Context, pruned);
         }
 
         var store = (TStore)Store.MapDots(d => d.Counter <= pruned[d.Replica] ? null : d);
-        var vector = VersionVector.From(Context.Vector.Entries.Where(e => e.Value > pruned[e.Key]));
-        var context = CausalContext.From(vector, Context.Cloud.Where(d => d.Counter > pruned[d.Replica]));
-        return new Causal<TStore>(store, context, pruned);
+        return new Causal<TStore>(store, Context.WithoutPruned(pruned), pruned);
     }
 
     private bool HoldsDotUpTo(VersionVector pruned)

@@ -17,14 +17,9 @@ internal sealed class CausalType<TStore> : CrdtType<Causal<TStore>, Causal<TStor
     public Causal<TStore> Delta(Causal<TStore> state, NodeId replica, string operation)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (Operation.Verb(operation, out var rest) == "prune")
+        if (Operation.TryPrune(operation, out var removed))
         {
-            if (!int.TryParse(rest, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var removed) || removed <= 0)
-            {
-                throw Operation.Unknown(_settings.Type, operation, "prune R (R a removed replica's id), or the type's own");
-            }
-
-            return state.PruneDelta(new NodeId(removed), replica);
+            return state.PruneDelta(removed, replica);
         }
 
         var seen = new List<Dot>();

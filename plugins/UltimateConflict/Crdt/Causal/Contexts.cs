@@ -35,6 +35,21 @@ internal static class Contexts
         return true;
     }
 
+    /// <summary>True when the context holds an event of a pruned replica at or below its mark.</summary>
+    public static bool HoldsPruned(this CausalContext context, VersionVector marks) =>
+        marks.Entries.Count > 0
+        && (marks.Entries.Any(m => context.Vector[m.Key] is > 0 and var c && c <= m.Value) || context.Cloud.Any(d => d.Counter <= marks[d.Replica]));
+
+    /// <summary>The context without the pruned replicas' events up to their marks.</summary>
+    public static CausalContext WithoutPruned(this CausalContext context, VersionVector marks) =>
+        CausalContext.From(
+            VersionVector.From(context.Vector.Entries.Where(e => e.Value > marks[e.Key])),
+            context.Cloud.Where(d => d.Counter > marks[d.Replica]));
+
+    /// <summary>A replica's last event the context has seen (in its vector or beyond).</summary>
+    public static long Last(this CausalContext context, Kernel.Sdk.Cluster.NodeId replica) =>
+        Math.Max(context.Vector[replica], context.Cloud.Where(d => d.Replica == replica).Select(d => d.Counter).DefaultIfEmpty().Max());
+
     /// <summary>
     /// The causal join of two sorted dot sets: a dot both hold stays; a dot one holds stays unless the other's context has
     /// seen it (then the other removed it). Returns one of the inputs when the result equals it.

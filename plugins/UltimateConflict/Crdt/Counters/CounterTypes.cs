@@ -18,7 +18,7 @@ internal sealed class GCounterType(CounterOptions options) : CrdtType<GCounter, 
             return state.IncrementDelta(replica, amount);
         }
 
-        if (CounterOps.TryPrune(verb, rest, options, out var removed))
+        if (options.Pruning && Operation.TryPrune(operation, out var removed))
         {
             return state.PruneDelta(removed, replica);
         }
@@ -43,7 +43,7 @@ internal sealed class PnCounterType(CounterOptions options) : CrdtType<PnCounter
             return state.AddDelta(replica, verb == "inc" ? amount : -amount);
         }
 
-        if (CounterOps.TryPrune(verb, rest, options, out var removed))
+        if (options.Pruning && Operation.TryPrune(operation, out var removed))
         {
             return state.PruneDelta(removed, replica);
         }
@@ -59,18 +59,6 @@ internal sealed class PnCounterType(CounterOptions options) : CrdtType<PnCounter
 /// <summary>The counters' shared operation text.</summary>
 internal static class CounterOps
 {
-    public static bool TryPrune(string verb, string rest, CounterOptions options, out NodeId removed)
-    {
-        removed = default;
-        if (verb != "prune" || !options.Pruning || !int.TryParse(rest, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
-        {
-            return false;
-        }
-
-        removed = new NodeId(id);
-        return true;
-    }
-
     public static string Accepted(string counting, CounterOptions options) =>
-        counting + " (N a positive integer)" + (options.Pruning ? ", prune R (R a removed replica's id)" : string.Empty);
+        counting + " (N a positive integer)" + (options.Pruning ? ", " + Operation.Prune : string.Empty);
 }

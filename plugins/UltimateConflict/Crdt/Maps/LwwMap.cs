@@ -12,20 +12,29 @@ namespace UltimateConflict.Crdt.Maps;
 /// them makes the state a function of the writes seen (a dot arrives only with its write, in a state or a delta, never
 /// as an overwritten dot alone): a merge with a state this one covers returns it at once.
 /// </summary>
+/// <remarks>
+/// Pruning a removed replica drops its entry from the context and keeps its last event as a mark (<see cref="Pruned"/>);
+/// every merge first drops what a mark covers from the other side's context. Its writes stay: the replica id in a write
+/// is that write's identity (the tie-break), not a replica entry.
+/// </remarks>
 internal sealed class LwwMap : IDeltaReplicatedData<LwwMap, LwwMap>, IEquatable<LwwMap>
 {
     private readonly (string Key, LwwWrite Write)[] _entries;
 
-    private LwwMap((string Key, LwwWrite Write)[] entries, CausalContext context)
+    private LwwMap((string Key, LwwWrite Write)[] entries, CausalContext context, VersionVector? pruned = null)
     {
         _entries = entries;
         Context = context;
+        Pruned = pruned ?? VersionVector.Empty;
     }
 
     public static LwwMap Empty { get; } = new([], CausalContext.Empty);
 
     /// <summary>The dots of the writes seen.</summary>
     public CausalContext Context { get; }
+
+    /// <summary>For each pruned replica, its last event when it was pruned.</summary>
+    public VersionVector Pruned { get; }
 
     /// <summary>The keys with a value (not removed), sorted, and their values.</summary>
     public IEnumerable<KeyValuePair<string, string>> Values =>
@@ -39,21 +48,31 @@ internal sealed class LwwMap : IDeltaReplicatedData<LwwMap, LwwMap>, IEquatable<
         return new LwwMap([(key, new LwwWrite(clock, replica, value))], CausalContext.From(VersionVector.Empty, [Context.Next(replica)]));
     }
 
+    /// <summary>The delta of pruning the removed replica <paramref name="removed"/> (by any replica but itself).</summary>
+    public LwwMap PruneDelta(NodeId removed, NodeId into)
+    {
+        var last = Context.Last(removed);
+        return removed == into || last == 0 ? Empty : new LwwMap([], CausalContext.Empty, VersionVector.Empty.With(removed, last));
+    }
+
     /// <inheritdoc />
     public LwwMap Merge(LwwMap other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        if (Context.Covers(other.Context))
+        var pruned = Pruned.Merge(other.Pruned);
+        var mine = Strip(pruned);
+        other = other.Strip(pruned);
+        if (mine.Context.Covers(other.Context))
         {
-            return this;
+            return mine;
         }
 
-        if (other.Context.Covers(Context))
+        if (other.Context.Covers(mine.Context))
         {
             return other;
         }
 
-        var a = _entries;
+        var a = mine._entries;
         var b = other._entries;
         var merged = new (string Key, LwwWrite Write)[a.Length + b.Length];
         int i = 0, j = 0, n = 0;
@@ -66,7 +85,7 @@ internal sealed class LwwMap : IDeltaReplicatedData<LwwMap, LwwMap>, IEquatable<
         }
 
         Array.Resize(ref merged, n);
-        return new LwwMap(merged, Context.Merge(other.Context));
+        return new LwwMap(merged, mine.Context.Merge(other.Context), pruned);
     }
 
     /// <inheritdoc />
@@ -77,6 +96,7 @@ internal sealed class LwwMap : IDeltaReplicatedData<LwwMap, LwwMap>, IEquatable<
     {
         CrdtFormat.WriteHeader(writer);
         Context.Encode(writer);
+        Pruned.Encode(writer);
         writer.WriteCount(_entries.Length);
         var coder = new FrontCoder();
         foreach (var (key, write) in _entries)
@@ -91,6 +111,12 @@ internal sealed class LwwMap : IDeltaReplicatedData<LwwMap, LwwMap>, IEquatable<
     {
         CrdtFormat.ReadHeader(ref reader, "lww-map");
         var context = CausalContext.Decode(ref reader);
+        var pruned = VersionVector.Decode(ref reader);
+        if (context.HoldsPruned(pruned))
+        {
+            throw new FormatException("crdt/lww-map state holds events of a pruned replica up to its mark (not canonical).");
+        }
+
         var entries = new (string Key, LwwWrite Write)[reader.ReadCount(reader.Remaining)];
         var decoder = new FrontDecoder("lww-map");
         for (var i = 0; i < entries.Length; i++)
@@ -99,11 +125,12 @@ internal sealed class LwwMap : IDeltaReplicatedData<LwwMap, LwwMap>, IEquatable<
             CrdtFormat.CheckAscending(i == 0 ? null : entries[i - 1].Key, entries[i].Key, "lww-map");
         }
 
-        return new LwwMap(entries, context);
+        return new LwwMap(entries, context, pruned);
     }
 
     /// <inheritdoc />
-    public bool Equals(LwwMap? other) => other is not null && Context.Equals(other.Context) && _entries.AsSpan().SequenceEqual(other._entries);
+    public bool Equals(LwwMap? other) =>
+        other is not null && Context.Equals(other.Context) && Pruned.Equals(other.Pruned) && _entries.AsSpan().SequenceEqual(other._entries);
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => Equals(obj as LwwMap);
@@ -114,28 +141,15 @@ internal sealed class LwwMap : IDeltaReplicatedData<LwwMap, LwwMap>, IEquatable<
     /// <inheritdoc />
     public override string ToString() => "{" + string.Join(", ", Values.Select(kv => $"{kv.Key}={kv.Value}")) + "}";
 
-    private int IndexOf(string key)
+    private LwwMap Strip(VersionVector pruned)
     {
-        int lo = 0, hi = _entries.Length - 1;
-        while (lo <= hi)
+        if (Context.HoldsPruned(pruned))
         {
-            var mid = (lo + hi) >>> 1;
-            var cmp = string.CompareOrdinal(_entries[mid].Key, key);
-            if (cmp == 0)
-            {
-                return mid;
-            }
-
-            if (cmp < 0)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
+            return new LwwMap(_entries, Context.WithoutPruned(pruned), pruned);
         }
 
-        return -1;
+        return pruned.Equals(Pruned) ? this : new LwwMap(_entries, Context, pruned);
     }
+
+    private int IndexOf(string key) => Sorted.IndexOf<(string Key, LwwWrite Write)>(_entries, key, e => e.Key);
 }

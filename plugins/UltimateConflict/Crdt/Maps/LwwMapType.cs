@@ -11,12 +11,17 @@ internal sealed class LwwMapType(LwwMapOptions options) : CrdtType<LwwMap, LwwMa
     /// <summary>The typed delta mutator.</summary>
     public LwwMap Delta(LwwMap state, NodeId replica, string operation)
     {
+        if (Operation.TryPrune(operation, out var removed))
+        {
+            return state.PruneDelta(removed, replica);
+        }
+
         var verb = Operation.Verb(operation, out var rest);
         var time = Operation.Verb(rest, out rest);
         var key = Operation.Verb(rest, out var value);
         if (verb is not ("set" or "remove") || !Operation.TryTime(time, out var millis) || key.Length == 0 || (verb == "set") == (value.Length == 0))
         {
-            throw Operation.Unknown("lww-map", operation, "set TIME KEY VALUE, remove TIME KEY (TIME the writer's clock in milliseconds)");
+            throw Operation.Unknown("lww-map", operation, "set TIME KEY VALUE, remove TIME KEY (TIME the writer's clock in milliseconds), " + Operation.Prune);
         }
 
         CrdtFormat.CheckSize(key, options.MaxKeyBytes, "The key", "maxKeyBytes");

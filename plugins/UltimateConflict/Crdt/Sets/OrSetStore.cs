@@ -285,30 +285,7 @@ internal sealed class OrSetStore : IDotStore<OrSetStore>
     internal static OrSetStore From(IEnumerable<(string Element, Dot[] Dots)> entries) =>
         new([.. entries.Select(e => new Entry(e.Element, e.Dots)).OrderBy(e => e.Element, StringComparer.Ordinal)]);
 
-    private int IndexOf(string element)
-    {
-        int lo = 0, hi = _entries.Length - 1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            var cmp = string.CompareOrdinal(_entries[mid].Element, element);
-            if (cmp == 0)
-            {
-                return mid;
-            }
-
-            if (cmp < 0)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        return -1;
-    }
+    private int IndexOf(string element) => Sorted.IndexOf<Entry>(_entries, element, e => e.Element);
 
     private readonly record struct Entry(string Element, Dot[] Dots);
 }

@@ -35,6 +35,22 @@ internal static class Operation
     public static bool TryTime(string text, out long millis) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out millis) && millis >= 0;
 
+    /// <summary>Parses <c>prune R</c>: R a removed replica's id (a positive integer).</summary>
+    public static bool TryPrune(string operation, out Kernel.Sdk.Cluster.NodeId removed)
+    {
+        removed = default;
+        if (Verb(operation, out var rest) != "prune" || !int.TryParse(rest, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
+        {
+            return false;
+        }
+
+        removed = new Kernel.Sdk.Cluster.NodeId(id);
+        return true;
+    }
+
+    /// <summary>How the accepted operations name <c>prune R</c>.</summary>
+    public const string Prune = "prune R (R a removed replica's id)";
+
     /// <summary>The error for an operation a type does not accept, naming the ones it does.</summary>
     public static FormatException Unknown(string type, string operation, string accepted) =>
         new($"crdt/{type} operation '{operation}' is not known; operations: {accepted}.");
