@@ -36,6 +36,15 @@ public sealed class GCounterTests : PrunableCrdtProperties
     }
 
     [Fact]
+    public void A_count_beyond_64_bits_is_a_format_error_not_an_overflow()
+    {
+        var max = Type.Update(Type.Empty(), new NodeId(1), "inc 9223372036854775807").State;
+        Assert.Throws<FormatException>(() => Type.Update(max, new NodeId(1), "inc"));
+        var both = Type.Merge(max, Type.Update(Type.Empty(), new NodeId(2), "inc 2").State);
+        Assert.Contains("beyond 64 bits", Assert.Throws<FormatException>(() => Type.Read(both)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Pruning_can_be_switched_off_and_the_error_names_the_operations()
     {
         var type = TestTypes.Create("g-counter", ("pruning", "false"));

@@ -62,6 +62,35 @@ public abstract class CrdtProperties : CrdtLaws
         return state[0] == 1 && Throws(() => Type.Read(later));
     }
 
+    [Property(MaxTest = 300)]
+    public bool A_damaged_state_is_refused_with_a_format_error_or_read(int seed)
+    {
+        // Malformed input is a FormatException, never another exception: truncated, bytes changed, bytes appended.
+        var (random, pool) = Reach(seed);
+        var bytes = (byte[])pool[random.Next(pool.Count)].Clone();
+        bytes = random.Next(3) switch
+        {
+            0 => bytes[..random.Next(bytes.Length)],
+            1 => [.. bytes, (byte)random.Next(256)],
+            _ => bytes,
+        };
+        for (var i = random.Next(1, 4); i > 0 && bytes.Length > 1; i--)
+        {
+            bytes[random.Next(1, bytes.Length)] = (byte)random.Next(256);
+        }
+
+        try
+        {
+            _ = Type.Read(Type.Merge(bytes, pool[0]));
+            _ = Type.Read(Type.MergeDelta(pool[0], bytes));
+        }
+        catch (FormatException)
+        {
+        }
+
+        return true;
+    }
+
     [Property(MaxTest = 150)]
     public bool Replicas_converge_to_the_sequential_specification(int seed) => Converges(seed, out _);
 

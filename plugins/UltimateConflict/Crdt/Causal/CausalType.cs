@@ -6,15 +6,16 @@ namespace UltimateConflict.Crdt.Causal;
 
 /// <summary>The byte-level face of a causal type: the store's mutator makes the delta, whose context is what it overwrote plus its new dot.</summary>
 /// <typeparam name="TStore">The dot store.</typeparam>
-internal sealed class CausalType<TStore> : CrdtType<Causal<TStore>, Causal<TStore>>
+internal sealed class CausalType<TStore> : PluginCrdtType<Causal<TStore>, Causal<TStore>>
     where TStore : class, IDotStore<TStore>
 {
     private readonly CausalSettings _settings;
 
     public CausalType(CausalSettings settings) => _settings = settings;
 
-    /// <summary>The typed delta mutator.</summary>
-    public Causal<TStore> Delta(Causal<TStore> state, NodeId replica, string operation)
+    protected override string TypeName => _settings.Type;
+
+    public override Causal<TStore> Delta(Causal<TStore> state, NodeId replica, string operation)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (Operation.TryPrune(operation, out var removed))
@@ -27,12 +28,5 @@ internal sealed class CausalType<TStore> : CrdtType<Causal<TStore>, Causal<TStor
         return seen.Count == 0 ? Causal<TStore>.Empty : new Causal<TStore>(store, CausalContext.From(VersionVector.Empty, seen));
     }
 
-    /// <summary>The typed reading.</summary>
-    public string Value(Causal<TStore> state) => state.Store.Read(_settings);
-
-    /// <inheritdoc />
-    protected override Causal<TStore> Mutate(Causal<TStore> state, NodeId replica, string operation) => Delta(state, replica, operation);
-
-    /// <inheritdoc />
-    protected override string Read(Causal<TStore> state) => Value(state);
+    public override string Value(Causal<TStore> state) => state.Store.Read(_settings);
 }

@@ -7,10 +7,11 @@ using UltimateConflict.Crdt.Shared;
 namespace UltimateConflict.Crdt.Counters;
 
 /// <summary>The byte-level face of <see cref="GCounter"/>: <c>inc</c>, <c>inc N</c>, <c>prune R</c>; read as the count.</summary>
-internal sealed class GCounterType(CounterOptions options) : CrdtType<GCounter, GCounter>
+internal sealed class GCounterType(CounterOptions options) : PluginCrdtType<GCounter, GCounter>
 {
-    /// <summary>The typed delta mutator.</summary>
-    public GCounter Delta(GCounter state, NodeId replica, string operation)
+    protected override string TypeName => "g-counter";
+
+    public override GCounter Delta(GCounter state, NodeId replica, string operation)
     {
         var verb = Operation.Verb(operation, out var rest);
         if (verb == "inc" && Operation.TryAmount(rest, out var amount))
@@ -26,16 +27,15 @@ internal sealed class GCounterType(CounterOptions options) : CrdtType<GCounter, 
         throw Operation.Unknown("g-counter", operation, CounterOps.Accepted("inc, inc N", options));
     }
 
-    protected override GCounter Mutate(GCounter state, NodeId replica, string operation) => Delta(state, replica, operation);
-
-    protected override string Read(GCounter state) => state.ToString();
+    public override string Value(GCounter state) => state.ToString();
 }
 
 /// <summary>The byte-level face of <see cref="PnCounter"/>: <c>inc</c>, <c>inc N</c>, <c>dec</c>, <c>dec N</c>, <c>prune R</c>; read as the count.</summary>
-internal sealed class PnCounterType(CounterOptions options) : CrdtType<PnCounter, PnCounter>
+internal sealed class PnCounterType(CounterOptions options) : PluginCrdtType<PnCounter, PnCounter>
 {
-    /// <summary>The typed delta mutator.</summary>
-    public PnCounter Delta(PnCounter state, NodeId replica, string operation)
+    protected override string TypeName => "pn-counter";
+
+    public override PnCounter Delta(PnCounter state, NodeId replica, string operation)
     {
         var verb = Operation.Verb(operation, out var rest);
         if (verb is "inc" or "dec" && Operation.TryAmount(rest, out var amount))
@@ -51,9 +51,7 @@ internal sealed class PnCounterType(CounterOptions options) : CrdtType<PnCounter
         throw Operation.Unknown("pn-counter", operation, CounterOps.Accepted("inc, inc N, dec, dec N", options));
     }
 
-    protected override PnCounter Mutate(PnCounter state, NodeId replica, string operation) => Delta(state, replica, operation);
-
-    protected override string Read(PnCounter state) => state.ToString();
+    public override string Value(PnCounter state) => state.ToString();
 }
 
 /// <summary>The counters' shared operation text.</summary>

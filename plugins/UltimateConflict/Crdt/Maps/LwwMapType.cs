@@ -6,10 +6,11 @@ using UltimateConflict.Crdt.Shared;
 namespace UltimateConflict.Crdt.Maps;
 
 /// <summary>The byte-level face of <see cref="LwwMap"/>: <c>set TIME KEY VALUE</c>, <c>remove TIME KEY</c>; read as <c>{k=v, ...}</c>.</summary>
-internal sealed class LwwMapType(LwwMapOptions options) : CrdtType<LwwMap, LwwMap>
+internal sealed class LwwMapType(LwwMapOptions options) : PluginCrdtType<LwwMap, LwwMap>
 {
-    /// <summary>The typed delta mutator.</summary>
-    public LwwMap Delta(LwwMap state, NodeId replica, string operation)
+    protected override string TypeName => "lww-map";
+
+    public override LwwMap Delta(LwwMap state, NodeId replica, string operation)
     {
         if (Operation.TryPrune(operation, out var removed))
         {
@@ -29,7 +30,5 @@ internal sealed class LwwMapType(LwwMapOptions options) : CrdtType<LwwMap, LwwMa
         return state.WriteDelta(replica, millis, key, verb == "set" ? value : null);
     }
 
-    protected override LwwMap Mutate(LwwMap state, NodeId replica, string operation) => Delta(state, replica, operation);
-
-    protected override string Read(LwwMap state) => state.ToString();
+    public override string Value(LwwMap state) => state.ToString();
 }

@@ -6,10 +6,11 @@ using UltimateConflict.Crdt.Shared;
 namespace UltimateConflict.Crdt.Registers;
 
 /// <summary>The byte-level face of <see cref="LwwRegister"/>: <c>set TIME VALUE</c>; read as the value.</summary>
-internal sealed class LwwRegisterType(RegisterOptions options) : CrdtType<LwwRegister, LwwRegister>
+internal sealed class LwwRegisterType(RegisterOptions options) : PluginCrdtType<LwwRegister, LwwRegister>
 {
-    /// <summary>The typed delta mutator.</summary>
-    public LwwRegister Delta(LwwRegister state, NodeId replica, string operation)
+    protected override string TypeName => "lww-register";
+
+    public override LwwRegister Delta(LwwRegister state, NodeId replica, string operation)
     {
         var verb = Operation.Verb(operation, out var rest);
         var time = Operation.Verb(rest, out var value);
@@ -22,7 +23,5 @@ internal sealed class LwwRegisterType(RegisterOptions options) : CrdtType<LwwReg
         return state.SetDelta(replica, millis, value);
     }
 
-    protected override LwwRegister Mutate(LwwRegister state, NodeId replica, string operation) => Delta(state, replica, operation);
-
-    protected override string Read(LwwRegister state) => state.ToString();
+    public override string Value(LwwRegister state) => state.ToString();
 }

@@ -253,10 +253,15 @@ internal sealed class OrSetStore : IDotStore<OrSetStore>
                 }
 
                 var length = reader.ReadCount(reader.Remaining) + 1;
-                counter = checked(counter + gap);
+                if (gap > long.MaxValue - counter - length)
+                {
+                    throw new FormatException("crdt/or-set state has a dot counter beyond 64 bits.");
+                }
+
+                counter += gap;
                 for (var k = 0; k < length; k++)
                 {
-                    var dot = new Dot(replica, counter = checked(counter + 1));
+                    var dot = new Dot(replica, ++counter);
                     if (!context.Contains(dot))
                     {
                         throw new FormatException($"crdt/or-set state has dot {dot} outside its causal context.");

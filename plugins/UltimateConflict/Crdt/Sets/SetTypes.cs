@@ -6,10 +6,11 @@ using UltimateConflict.Crdt.Shared;
 namespace UltimateConflict.Crdt.Sets;
 
 /// <summary>The byte-level face of <see cref="GSet"/>: <c>add X</c>; read as <c>[a, b]</c>.</summary>
-internal sealed class GSetType(SetOptions options) : CrdtType<GSet, GSet>
+internal sealed class GSetType(SetOptions options) : PluginCrdtType<GSet, GSet>
 {
-    /// <summary>The typed delta mutator.</summary>
-    public GSet Delta(GSet state, NodeId replica, string operation)
+    protected override string TypeName => "g-set";
+
+    public override GSet Delta(GSet state, NodeId replica, string operation)
     {
         if (Operation.Verb(operation, out var element) != "add" || element.Length == 0)
         {
@@ -20,16 +21,15 @@ internal sealed class GSetType(SetOptions options) : CrdtType<GSet, GSet>
         return state.AddDelta(element);
     }
 
-    protected override GSet Mutate(GSet state, NodeId replica, string operation) => Delta(state, replica, operation);
-
-    protected override string Read(GSet state) => state.ToString();
+    public override string Value(GSet state) => state.ToString();
 }
 
 /// <summary>The byte-level face of <see cref="TwoPhaseSet"/>: <c>add X</c>, <c>remove X</c>; read as <c>[a, b]</c>.</summary>
-internal sealed class TwoPhaseSetType(SetOptions options) : CrdtType<TwoPhaseSet, TwoPhaseSet>
+internal sealed class TwoPhaseSetType(SetOptions options) : PluginCrdtType<TwoPhaseSet, TwoPhaseSet>
 {
-    /// <summary>The typed delta mutator.</summary>
-    public TwoPhaseSet Delta(TwoPhaseSet state, NodeId replica, string operation)
+    protected override string TypeName => "2p-set";
+
+    public override TwoPhaseSet Delta(TwoPhaseSet state, NodeId replica, string operation)
     {
         var verb = Operation.Verb(operation, out var element);
         if (verb is not ("add" or "remove") || element.Length == 0)
@@ -41,7 +41,5 @@ internal sealed class TwoPhaseSetType(SetOptions options) : CrdtType<TwoPhaseSet
         return verb == "add" ? state.AddDelta(element) : state.RemoveDelta(element);
     }
 
-    protected override TwoPhaseSet Mutate(TwoPhaseSet state, NodeId replica, string operation) => Delta(state, replica, operation);
-
-    protected override string Read(TwoPhaseSet state) => state.ToString();
+    public override string Value(TwoPhaseSet state) => state.ToString();
 }
