@@ -81,6 +81,27 @@ public sealed class OrSetTests : PrunableCrdtProperties
     }
 
     [Fact]
+    public void Elements_a_replica_added_in_order_cost_under_three_bytes_each()
+    {
+        // Runs of consecutive dots and front-coded elements: "2-1041" after "2-1040" is one header byte and one suffix byte.
+        var type = new UltimateConflict.Crdt.Causal.CausalType<UltimateConflict.Crdt.Sets.OrSetStore>(new("or-set", 1024, "maxElementBytes"));
+        var state = UltimateConflict.Crdt.Causal.Causal<UltimateConflict.Crdt.Sets.OrSetStore>.Empty;
+        for (var i = 0; i < 2000; i++)
+        {
+            state = state.MergeDelta(type.Delta(state, new NodeId(2), $"add 2-{i}"));
+        }
+
+        for (var i = 0; i < 2000; i += 10)
+        {
+            state = state.MergeDelta(type.Delta(state, new NodeId(2), $"remove 2-{i}"));
+        }
+
+        var bytes = CrdtType<UltimateConflict.Crdt.Causal.Causal<UltimateConflict.Crdt.Sets.OrSetStore>, UltimateConflict.Crdt.Causal.Causal<UltimateConflict.Crdt.Sets.OrSetStore>>.Encode(state);
+        Assert.Equal(1800, state.Store.Count);
+        Assert.True(bytes.Length < 3 * 1800, $"{bytes.Length} bytes for 1800 elements");
+    }
+
+    [Fact]
     public void A_non_canonical_front_coding_is_refused()
     {
         var state = Type.Update(Type.Update(Type.Empty(), new NodeId(1), "add ab").State, new NodeId(1), "add ac").State;

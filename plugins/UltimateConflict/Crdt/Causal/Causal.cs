@@ -58,13 +58,21 @@ internal sealed class Causal<TStore> : IDeltaReplicatedData<Causal<TStore>, Caus
         var pruned = Pruned.Merge(other.Pruned);
         var mine = Strip(pruned);
         var theirs = other.Strip(pruned);
-        if (mine.Equals(theirs))
+        if (mine.Equals(theirs) || theirs.HasSeenNothing)
         {
             return mine;
         }
 
+        if (mine.HasSeenNothing)
+        {
+            return theirs;
+        }
+
         return new Causal<TStore>(mine.Store.Join(theirs.Store, mine.Context, theirs.Context), mine.Context.Merge(theirs.Context), pruned);
     }
+
+    /// <summary>True for a state that has seen no event (its store is then empty too).</summary>
+    private bool HasSeenNothing => Context.Vector.Entries.Count == 0 && Context.Cloud.Count == 0;
 
     /// <inheritdoc />
     public Causal<TStore> MergeDelta(Causal<TStore> delta) => Merge(delta);
