@@ -18,7 +18,7 @@ internal static class CrdtCatalog
         new CrdtStrategy<CounterOptions>("g-counter", "Grow-only counter: per-replica counts merged by maximum, read as their sum; prunable", CounterOptions.Read, o => new GCounterType(o)),
         new CrdtStrategy<CounterOptions>("pn-counter", "Counter up and down: two grow-only counters, read as their difference; prunable", CounterOptions.Read, o => new PnCounterType(o)),
         new CrdtStrategy<SetOptions>("g-set", "Grow-only set: union", SetOptions.Read, o => new GSetType(o)),
-        new CrdtStrategy<SetOptions>("2p-set", "Two-phase set: adds and permanent removes (a removed element never returns)", SetOptions.Read, o => new TwoPhaseSetType(o)),
+        new CrdtStrategy<SetOptions>("two-phase-set", "Two-phase set: adds and permanent removes (a removed element never returns)", SetOptions.Read, o => new TwoPhaseSetType(o)),
         new CrdtStrategy<SetOptions>("or-set", "Observed-remove set without tombstones (ORSWOT): add wins over a concurrent remove", SetOptions.Read, o => new CausalType<OrSetStore>(new CausalSettings("or-set", o.MaxElementBytes, "maxElementBytes"))),
         new CrdtStrategy<RegisterOptions>("lww-register", "Last-writer-wins register on a hybrid logical clock, replica id as the tie-break", RegisterOptions.Read, o => new LwwRegisterType(o)),
         new CrdtStrategy<RegisterOptions>("mv-register", "Multi-value register: concurrent writes all kept until a later write overwrites them", RegisterOptions.Read, o => new CausalType<MvStore>(new CausalSettings("mv-register", o.MaxValueBytes, "maxValueBytes"))),

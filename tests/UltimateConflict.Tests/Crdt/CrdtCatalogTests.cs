@@ -15,7 +15,7 @@ public sealed class CrdtCatalogTests
         { "g-counter", "pruning", "maybe" },
         { "pn-counter", "pruning", "1" },
         { "g-set", "maxElementBytes", "0" },
-        { "2p-set", "maxElementBytes", "2000000" },
+        { "two-phase-set", "maxElementBytes", "2000000" },
         { "or-set", "maxElementBytes", "many" },
         { "lww-register", "maxValueBytes", "0" },
         { "mv-register", "maxValueBytes", "-1" },
@@ -34,7 +34,7 @@ public sealed class CrdtCatalogTests
         Assert.All(context.Added.Where(s => s.Category == StrategyCategory.Crdt), s =>
         {
             Assert.IsAssignableFrom<ICrdtStrategy>(s);
-            Assert.Matches("^[a-z0-9-]+$", s.Name);
+            Assert.Matches("^[a-z][a-z0-9-]*$", s.Name); // the kernel's rule: lower case, digits and '-', starting with a letter
             Assert.False(string.IsNullOrWhiteSpace(s.Description));
             Assert.Empty(s.ValidateOptions(TestTypes.Options()));
         });

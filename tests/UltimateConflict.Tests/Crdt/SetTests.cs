@@ -26,7 +26,7 @@ public sealed class TwoPhaseSetTests : CrdtProperties
 {
     private static readonly string[] Elements = ["a", "b", "c", "d"];
 
-    protected override ICrdtType Type { get; } = TestTypes.Create("2p-set");
+    protected override ICrdtType Type { get; } = TestTypes.Create("two-phase-set");
 
     protected override string RandomOperation(Random random) => (random.Next(3) == 0 ? "remove " : "add ") + Elements[random.Next(Elements.Length)];
 

@@ -3,7 +3,7 @@ using Kernel.Sdk.Strategies;
 namespace UltimateConflict.Crdt.Options;
 
 /// <summary>
-/// Options of <c>crdt/g-set</c>, <c>crdt/2p-set</c> and <c>crdt/or-set</c>. Operations: <c>add X</c> and (but for the
+/// Options of <c>crdt/g-set</c>, <c>crdt/two-phase-set</c> and <c>crdt/or-set</c>. Operations: <c>add X</c> and (but for the
 /// G-Set) <c>remove X</c>, where X is the rest of the text; read as <c>[a, b]</c>, sorted by ordinal.
 /// </summary>
 public sealed class SetOptions

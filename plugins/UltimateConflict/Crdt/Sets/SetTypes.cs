@@ -27,14 +27,14 @@ internal sealed class GSetType(SetOptions options) : PluginCrdtType<GSet, GSet>
 /// <summary>The byte-level face of <see cref="TwoPhaseSet"/>: <c>add X</c>, <c>remove X</c>; read as <c>[a, b]</c>.</summary>
 internal sealed class TwoPhaseSetType(SetOptions options) : PluginCrdtType<TwoPhaseSet, TwoPhaseSet>
 {
-    protected override string TypeName => "2p-set";
+    protected override string TypeName => "two-phase-set";
 
     public override TwoPhaseSet Delta(TwoPhaseSet state, NodeId replica, string operation)
     {
         var verb = Operation.Verb(operation, out var element);
         if (verb is not ("add" or "remove") || element.Length == 0)
         {
-            throw Operation.Unknown("2p-set", operation, "add X, remove X");
+            throw Operation.Unknown("two-phase-set", operation, "add X, remove X");
         }
 
         CrdtFormat.CheckSize(element, options.MaxElementBytes, "The element", "maxElementBytes");

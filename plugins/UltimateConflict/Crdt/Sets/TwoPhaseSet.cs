@@ -56,9 +56,9 @@ internal sealed class TwoPhaseSet : IDeltaReplicatedData<TwoPhaseSet, TwoPhaseSe
     /// <inheritdoc />
     public static TwoPhaseSet Decode(ref CrdtReader reader)
     {
-        CrdtFormat.ReadHeader(ref reader, "2p-set");
-        var added = GSet.DecodeBody(ref reader, "2p-set");
-        return new TwoPhaseSet(added, GSet.DecodeBody(ref reader, "2p-set"));
+        CrdtFormat.ReadHeader(ref reader, "two-phase-set");
+        var added = GSet.DecodeBody(ref reader, "two-phase-set");
+        return new TwoPhaseSet(added, GSet.DecodeBody(ref reader, "two-phase-set"));
     }
 
     /// <inheritdoc />
