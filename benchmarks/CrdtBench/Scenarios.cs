@@ -23,6 +23,9 @@ internal static class Scenarios
 
     private static readonly CausalType<OrSetStore> OrSetType = new(new CausalSettings("or-set", 1024, "maxElementBytes"));
 
+    /// <summary>The or-set's byte-level face, as the kernel hands it to a replication strategy.</summary>
+    public static Kernel.Sdk.Crdt.ICrdtType OrSetBytes => OrSetType;
+
     public static NodeId Node(int i) => new(i + 1);
 
     public static UniqueAddress Address(int i) => new(new Address("akka.tcp", "bench", "10.0.0." + (i + 1).ToString(CultureInfo.InvariantCulture), 2552), i + 1);
