@@ -44,7 +44,34 @@ internal static class Check
         var gzipMagic = akkaBytes is [0x1F, 0x8B, ..];
         Console.WriteLine($"or-set of {ours.Store.Count} elements: ours {CrdtType<OrSet, OrSet>.Encode(ours).Length} bytes; Akka {akkaBytes.Length} bytes ({(gzipMagic ? "gzip already" : "not gzip")}), {gzipped.Length} gzipped (again)");
         system.Terminate().Wait();
+
+        // Bytes allocated by one merge (the thread's count, after a warm-up): a count, not a time.
+        var sets = new OrSetBenchmarks();
+        sets.Setup();
+        Allocated("or-set divergent merge", sets.Ours_divergent_merge, sets.Akka_divergent_merge);
+        Allocated("or-set converged merge", sets.Ours_converged_merge, sets.Akka_converged_merge);
+        Console.WriteLine($"  or-set divergent merge through bytes: ours {Count(sets.Ours_divergent_merge_as_bytes):N0}");
+        sets.Dispose();
+        var counters = new PnCounterBenchmarks();
+        counters.Setup();
+        Allocated("pn-counter divergent merge", counters.Ours_divergent_merge, counters.Akka_divergent_merge);
+        Allocated("pn-counter converged merge", counters.Ours_converged_merge, counters.Akka_converged_merge);
+        var maps = new LwwMapBenchmarks();
+        maps.Setup();
+        Allocated("lww-map divergent merge", maps.Ours_divergent_merge, maps.Akka_divergent_merge);
+        Allocated("lww-map converged merge", maps.Ours_converged_merge, maps.Akka_converged_merge);
         return failures == 0 ? 0 : 1;
+    }
+
+    private static void Allocated(string what, Func<object> ours, Func<object> akka) =>
+        Console.WriteLine($"{what}, bytes allocated: ours {Count(ours):N0}, Akka {Count(akka):N0}");
+
+    private static long Count(Func<object> merge)
+    {
+        GC.KeepAlive(merge());
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        GC.KeepAlive(merge());
+        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
     private static int Same(string what, IEnumerable<string> ours, IEnumerable<string> akka)

@@ -1,7 +1,7 @@
 // The plugin's CRDTs beside Akka.DistributedData 1.5.73 on the scenarios of issue 12.
 // Usage: dotnet run -c Release --project benchmarks/CrdtBench [-- --filter '*OrSet*']   (BenchmarkDotNet)
 //        dotnet run -c Release --project benchmarks/CrdtBench -- --check                  (the scenarios' values agree
-//        on both sides, and the serialized sizes: counted bytes, nothing timed)
+//        on both sides, the serialized sizes and the bytes one merge allocates: counted, nothing timed)
 using BenchmarkDotNet.Running;
 using CrdtBench;
 
