@@ -74,6 +74,10 @@ public sealed class CausalContext : IEquatable<CausalContext>
         for (var i = 0; i < count; i++)
         {
             cloud[i] = reader.ReadDot();
+            if (cloud[i].Counter == 0)
+            {
+                throw new FormatException("Causal context has a dot with counter 0; counters start at 1.");
+            }
         }
 
         var context = Compact(vector, cloud);

@@ -188,8 +188,24 @@ public sealed class VersionVector : IEquatable<VersionVector>
     }
 
     /// <inheritdoc />
-    public bool Equals(VersionVector? other) =>
-        other is not null && _entries.AsSpan().SequenceEqual(other._entries);
+    public bool Equals(VersionVector? other)
+    {
+        if (other is null || other._entries.Length != _entries.Length)
+        {
+            return false;
+        }
+
+        // Entry by entry: KeyValuePair has no IEquatable, so a span comparison would box every entry.
+        for (var i = 0; i < _entries.Length; i++)
+        {
+            if (_entries[i].Key != other._entries[i].Key || _entries[i].Value != other._entries[i].Value)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => Equals(obj as VersionVector);

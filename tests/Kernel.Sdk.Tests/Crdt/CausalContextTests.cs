@@ -48,6 +48,20 @@ public sealed class CausalContextTests
         });
     }
 
+    [Fact]
+    public void A_cloud_dot_with_counter_zero_is_a_format_error()
+    {
+        var writer = new CrdtWriter();
+        VersionVector.Empty.Encode(writer);
+        writer.WriteCount(1);
+        writer.WriteDot(new Dot(A, 0));
+        Assert.Throws<FormatException>(() =>
+        {
+            var reader = new CrdtReader(writer.ToArray());
+            CausalContext.Decode(ref reader);
+        });
+    }
+
     private static byte[] Encode(CausalContext c)
     {
         var writer = new CrdtWriter();
