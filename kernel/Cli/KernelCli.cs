@@ -10,7 +10,7 @@ using Serilog.Extensions.Logging;
 
 namespace Kernel.Host.Cli;
 
-/// <summary>The kernel's command line: <c>run</c> (default), <c>plugins</c>, <c>strategies</c>, <c>pipelines</c>, <c>check-history</c>, <c>verify</c>.</summary>
+/// <summary>The kernel's command line: <c>run</c> (default), <c>node</c>, <c>plugins</c>, <c>strategies</c>, <c>pipelines</c>, <c>check-history</c>, <c>verify</c>.</summary>
 internal static class KernelCli
 {
     /// <summary>Exit code for invalid configuration or arguments.</summary>
@@ -49,7 +49,7 @@ internal static class KernelCli
         root.Options.Add(PluginsDirOption);
         root.Options.Add(VerboseOption);
 
-        var run = new Command("run", "Start the kernel and run until Ctrl+C (the default when no verb is given)") { TreatUnmatchedTokensAsErrors = false };
+        var run = new Command("run", "Start the kernel and serve a cluster on the configured consensus strategy (etcd's v3 API, on 127.0.0.1:2379 by default) until Ctrl+C; the default when no verb is given") { TreatUnmatchedTokensAsErrors = false };
         run.SetAction((parse, ct) => RunHostAsync(parse, error, ct));
         root.SetAction((parse, ct) => RunHostAsync(parse, error, ct));
         root.Subcommands.Add(run);
@@ -84,6 +84,8 @@ internal static class KernelCli
         {
             root.Subcommands.Add(command);
         }
+
+        root.Subcommands.Add(NodeCommand.Create(error));
 
         var parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?" or "/?" or "/h"))
@@ -169,7 +171,7 @@ internal static class KernelCli
     }
 
     /// <summary>Loads the configuration the options name; on a problem writes it and returns null.</summary>
-    private static KernelConfig? TryLoadConfig(ParseResult parse, TextWriter error)
+    internal static KernelConfig? TryLoadConfig(ParseResult parse, TextWriter error)
     {
         try
         {
@@ -199,6 +201,7 @@ internal static class KernelCli
         builder.Services.AddSingleton(sp => new KernelRuntime(config, sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton<Polly.Registry.ResiliencePipelineProvider<string>>(sp => sp.GetRequiredService<KernelRuntime>().Resilience.Provider);
         builder.Services.AddHostedService<KernelService>();
+        builder.Services.AddHostedService<ClusterService>();
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
 
         using var host = builder.Build();
@@ -211,7 +214,10 @@ internal static class KernelCli
 
     private static Serilog.ILogger CreateSerilog(LogEventLevel level, TextWriter error)
     {
-        var configuration = new LoggerConfiguration().MinimumLevel.Is(level);
+        // The members' web hosts log every request at Information; the kernel says what they serve itself.
+        var configuration = new LoggerConfiguration().MinimumLevel.Is(level)
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Grpc", LogEventLevel.Warning);
         // Logs go to stderr so that stdout carries only a verb's output (for example --json).
         configuration = ReferenceEquals(error, Console.Error)
             ? configuration.WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")

@@ -12,7 +12,7 @@ namespace Kernel.Host.Configuration;
 internal static class ConfigSources
 {
     /// <summary>Settings the kernel knows at the top level; environment variables naming anything else are ignored.</summary>
-    public static readonly string[] TopLevelKeys = ["pluginsFolder", "plugins", "strategies", "registerTimeoutSeconds", ResilienceConfig.Key];
+    public static readonly string[] TopLevelKeys = ["pluginsFolder", "plugins", "strategies", "registerTimeoutSeconds", ResilienceConfig.Key, ClusterConfig.Key];
 
     private static readonly JsonReaderOptions ReaderOptions = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
 

@@ -49,6 +49,9 @@ internal sealed class KernelConfig
     /// <summary>The <c>strategies</c> categories (empty when absent).</summary>
     public IReadOnlyList<ConfigNode> StrategyCategoryEntries => Tree.Child("strategies")?.Children ?? [];
 
+    /// <summary>What <c>kernel run</c> serves (the <c>cluster</c> section, checked at load).</summary>
+    public ClusterConfig Cluster => ClusterConfig.Read(Tree.Child(ClusterConfig.Key), []);
+
     /// <summary>Finds the configuration file: the one given, else plugins.json in the working folder, else beside the executable.</summary>
     public static string? Locate(string? explicitPath)
     {
@@ -250,6 +253,9 @@ internal sealed class KernelConfig
                     break;
                 case ResilienceConfig.Key:
                     ResilienceConfig.CheckShape(child, errors);
+                    break;
+                case ClusterConfig.Key:
+                    ClusterConfig.CheckShape(child, errors);
                     break;
                 default:
                     errors.Add($"{child.Origin}: unknown setting '{child.Key}'; allowed: {string.Join(", ", ConfigSources.TopLevelKeys)}.");

@@ -204,9 +204,9 @@ public sealed class VerifyTests
     }
 
     [Theory]
-    [InlineData("none,all", "error: --faults 'none,all': 'none' contradicts 'all'; give none alone, or the faults to inject (all, none, or a comma-separated list of partition, crash, drop, duplicate, reorder, clock, disk, pause, transfer, membership).")]
-    [InlineData("none,crash", "error: --faults 'none,crash': 'none' contradicts 'crash'; give none alone, or the faults to inject (all, none, or a comma-separated list of partition, crash, drop, duplicate, reorder, clock, disk, pause, transfer, membership).")]
-    [InlineData("partition,meteor", "error: --faults 'partition,meteor': unknown fault 'meteor'; allowed: all, none, or a comma-separated list of partition, crash, drop, duplicate, reorder, clock, disk, pause, transfer, membership.")]
+    [InlineData("none,all", "error: --faults 'none,all': 'none' contradicts 'all'; give none alone, or the faults to inject (all, none, or a comma-separated list of partition, crash, drop, duplicate, reorder, clock, disk, pause, transfer, membership, sector).")]
+    [InlineData("none,crash", "error: --faults 'none,crash': 'none' contradicts 'crash'; give none alone, or the faults to inject (all, none, or a comma-separated list of partition, crash, drop, duplicate, reorder, clock, disk, pause, transfer, membership, sector).")]
+    [InlineData("partition,meteor", "error: --faults 'partition,meteor': unknown fault 'meteor'; allowed: all, none, or a comma-separated list of partition, crash, drop, duplicate, reorder, clock, disk, pause, transfer, membership, sector.")]
     public async Task Contradictory_or_unknown_faults_are_bad_input(string faults, string message)
     {
         var (code, _, err) = await RunCli("verify", "--strategy", "consensus/raft", "--faults", faults);

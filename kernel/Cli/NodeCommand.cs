@@ -1,0 +1,113 @@
+using System.CommandLine;
+using Kernel.Host.Hosting;
+using Kernel.Node.Etcd;
+using Kernel.Node.Hosting;
+using Kernel.Sdk.Consensus;
+using Microsoft.Extensions.Logging;
+using Serilog.Events;
+
+namespace Kernel.Host.Cli;
+
+/// <summary>
+/// <c>kernel node</c>: one member of a cluster of processes or machines, with etcd's flags, serving etcd's v3 API on
+/// the consensus strategy of <c>plugins.json</c>'s <c>cluster</c> section (or <c>--strategy</c>) until Ctrl+C.
+/// </summary>
+internal static class NodeCommand
+{
+    public static Command Create(TextWriter error)
+    {
+        var name = new Option<string>("--name") { Description = "This member's name, as --initial-cluster names it", Required = true };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Where this member keeps its data (default: ./data/NAME)" };
+        var peerUrls = new Option<string>("--listen-peer-urls") { Description = "Where other members reach this one, comma-separated (http://127.0.0.1:2380)", Required = true };
+        var clientUrls = new Option<string>("--listen-client-urls") { Description = "Where clients reach this member over gRPC (HTTP/2), comma-separated (http://127.0.0.1:2379)", Required = true };
+        var clientHttpUrls = new Option<string?>("--listen-client-http-urls") { Description = "Where the JSON gateway answers HTTP/1.1 (curl), comma-separated; optional" };
+        var initialCluster = new Option<string>("--initial-cluster") { Description = "Every member as NAME=PEER_URL, comma-separated", Required = true };
+        var token = new Option<string?>("--initial-cluster-token") { Description = $"The cluster's token: members with another one are refused (default {ClusterOptions.DefaultToken})" };
+        var strategy = new Option<string?>("--strategy") { Description = "The consensus strategy as consensus/NAME (default: plugins.json's cluster.strategy, else consensus/raft)" };
+        var command = new Command("node", "Run one member of a multi-process or multi-machine cluster (etcd's flags), serving etcd's v3 API until Ctrl+C")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        foreach (var o in new Option[] { name, dataDir, peerUrls, clientUrls, clientHttpUrls, initialCluster, token, strategy })
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction(async (parse, ct) =>
+        {
+            if (KernelCli.TryLoadConfig(parse, error) is not { } config)
+            {
+                return KernelCli.InvalidInput;
+            }
+
+            using var loggers = KernelCli.CreateLoggerFactory(LogEventLevel.Information, error);
+            await using var runtime = new KernelRuntime(config, loggers);
+            try
+            {
+                runtime.Start();
+            }
+            catch (Configuration.ConfigurationException ex)
+            {
+                KernelCli.WriteError(error, ex.Message);
+                return KernelCli.InvalidInput;
+            }
+
+            var key = parse.GetValue(strategy) ?? config.Cluster.Strategy;
+            if (!runtime.Registry.TryGet(key, out var registration) || registration.Strategy is not IConsensusStrategy consensus)
+            {
+                var known = runtime.Registry.All.Where(r => r.Strategy is IConsensusStrategy).Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
+                KernelCli.WriteError(error, $"--strategy is '{key}', which is not a registered consensus strategy ({(known.Count == 0 ? "no plugin registers one" : "registered: " + string.Join(", ", known))}).");
+                return KernelCli.InvalidInput;
+            }
+
+            static string[] List(string? text) => text is null ? [] : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var member = parse.GetValue(name)!;
+            var options = new ClusterOptions
+            {
+                Name = member,
+                DataDir = parse.GetValue(dataDir) ?? Path.Combine("data", member),
+                PeerUrls = List(parse.GetValue(peerUrls)),
+                ClientUrls = List(parse.GetValue(clientUrls)),
+                ClientHttpUrls = List(parse.GetValue(clientHttpUrls)),
+                InitialCluster = parse.GetValue(initialCluster)!,
+                Token = parse.GetValue(token) ?? config.Cluster.Token ?? ClusterOptions.DefaultToken,
+                TickLength = config.Cluster.TickMilliseconds is { } tick ? TimeSpan.FromMilliseconds(tick) : Kernel.Node.Runtime.NodeRuntimeOptions.DefaultTickLength,
+            };
+
+            using var hold = runtime.Plugins.Hold(registration.PluginId, $"member {member} (kernel node)");
+            MemberHost host;
+            try
+            {
+                host = await MemberHost.StartAsync(options, consensus, config.StrategyOptions("consensus", consensus.Name),
+                    _ => new EtcdMemberApplication(TimeProvider.System),
+                    new MemberHostServices { LoggerFactory = loggers, Pipelines = runtime.Resilience.Provider }, ct).ConfigureAwait(false);
+            }
+            catch (ClusterOptionsException ex)
+            {
+                KernelCli.WriteError(error, string.Join(Environment.NewLine, ex.Errors));
+                return KernelCli.InvalidInput;
+            }
+            catch (IOException ex)
+            {
+                KernelCli.WriteError(error, $"member {member} could not start: {ex.Message}");
+                return KernelCli.InvalidInput;
+            }
+
+            await using (host.ConfigureAwait(false))
+            {
+                loggers.CreateLogger("Kernel.Host.Cluster").LogInformation("Member {Name} serves etcd's v3 API on {ClientUrls} with {Strategy}; peers on {PeerUrls}",
+                    member, string.Join(",", options.ClientUrls), key, string.Join(",", options.PeerUrls));
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}

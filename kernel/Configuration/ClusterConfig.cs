@@ -1,0 +1,137 @@
+using System.Globalization;
+
+namespace Kernel.Host.Configuration;
+
+/// <summary>
+/// The <c>cluster</c> section of <c>plugins.json</c>: what <c>kernel run</c> serves.
+/// <code>
+/// "cluster": { "strategy": "consensus/raft", "dataDir": "data", "clientPort": 2379, "members": 3, "token": "kernel-cluster", "tickMilliseconds": 10 }
+/// </code>
+/// Every setting is optional. Without the section, <c>run</c> serves <c>consensus/raft</c> when a plugin registers it and
+/// otherwise runs the kernel alone; a strategy named here must be registered.
+/// </summary>
+/// <param name="Strategy">The consensus strategy the members run, as <c>consensus/NAME</c>.</param>
+/// <param name="Named">True when the configuration names the strategy (then its absence is an error).</param>
+/// <param name="DataDir">Where each member keeps its data (<c>DataDir/m1</c>, ...), relative to the working directory.</param>
+/// <param name="ClientPort">The first member's client port; member i serves on it + 10000·(i−1), peers on that + 1.</param>
+/// <param name="Members">How many members run in this process.</param>
+/// <param name="Token">The cluster token of the peers' challenge (null: the default).</param>
+/// <param name="TickMilliseconds">The tick length of the members' consensus nodes (null: the runtime's default).</param>
+internal sealed record ClusterConfig(string Strategy, bool Named, string DataDir, int ClientPort, int Members, string? Token, int? TickMilliseconds)
+{
+    /// <summary>The section's key.</summary>
+    public const string Key = "cluster";
+
+    /// <summary>The most members one process runs (their ports are 10,000 apart).</summary>
+    public const int MaxMembers = 5;
+
+    private static readonly string[] Settings = ["strategy", "dataDir", "clientPort", "members", "token", "tickMilliseconds"];
+
+    /// <summary>The settings when the section is absent.</summary>
+    public static ClusterConfig Default { get; } = new("consensus/raft", false, "data", 2379, 3, null, null);
+
+    /// <summary>Checks the section's shape and values, every problem with its origin.</summary>
+    public static void CheckShape(ConfigNode section, List<string> errors) => Read(section, errors);
+
+    /// <summary>Reads the section (absent: <see cref="Default"/>); problems go to <paramref name="errors"/>.</summary>
+    public static ClusterConfig Read(ConfigNode? section, List<string> errors)
+    {
+        if (section is null || section.Kind == ConfigKind.Null)
+        {
+            return Default;
+        }
+
+        if (section.Kind != ConfigKind.Object)
+        {
+            errors.Add($"{section.Origin}: cluster is {section.Describe()}; expected an object {{ {string.Join(", ", Settings.Select(s => "\"" + s + "\": ..."))} }}.");
+            return Default;
+        }
+
+        var result = Default;
+        foreach (var child in section.Children)
+        {
+            if (child.Kind == ConfigKind.Null)
+            {
+                continue;
+            }
+
+            switch (Settings.FirstOrDefault(s => string.Equals(s, child.Key, StringComparison.OrdinalIgnoreCase)))
+            {
+                case "strategy":
+                    if (child.Value is { } name && name.StartsWith("consensus/", StringComparison.Ordinal) && Kernel.Sdk.Strategies.StrategyNames.IsValid(name["consensus/".Length..]))
+                    {
+                        result = result with { Strategy = name, Named = true };
+                    }
+                    else
+                    {
+                        errors.Add($"{child.Origin}: cluster.strategy is {child.Describe()}; expected a consensus strategy as \"consensus/NAME\" (for example \"consensus/raft\").");
+                    }
+
+                    break;
+                case "dataDir":
+                    if (child.Kind is ConfigKind.String or ConfigKind.Text && !string.IsNullOrWhiteSpace(child.Value))
+                    {
+                        result = result with { DataDir = child.Value! };
+                    }
+                    else
+                    {
+                        errors.Add($"{child.Origin}: cluster.dataDir is {child.Describe()}; expected a folder path.");
+                    }
+
+                    break;
+                case "clientPort":
+                    if (Int(child) is { } port && port is >= 1 and <= 65535 - 40_001)
+                    {
+                        result = result with { ClientPort = port };
+                    }
+                    else
+                    {
+                        errors.Add($"{child.Origin}: cluster.clientPort is {child.Describe()}; expected a port from 1 to {65535 - 40_001} (members use it + 10000·i and that + 1).");
+                    }
+
+                    break;
+                case "members":
+                    if (Int(child) is { } members && members is >= 1 and <= MaxMembers)
+                    {
+                        result = result with { Members = members };
+                    }
+                    else
+                    {
+                        errors.Add($"{child.Origin}: cluster.members is {child.Describe()}; expected 1 to {MaxMembers}.");
+                    }
+
+                    break;
+                case "token":
+                    if (child.Kind is ConfigKind.String or ConfigKind.Text && !string.IsNullOrEmpty(child.Value))
+                    {
+                        result = result with { Token = child.Value };
+                    }
+                    else
+                    {
+                        errors.Add($"{child.Origin}: cluster.token is {child.Describe()}; expected a non-empty string.");
+                    }
+
+                    break;
+                case "tickMilliseconds":
+                    if (Int(child) is { } tick && tick is >= 1 and <= 10_000)
+                    {
+                        result = result with { TickMilliseconds = tick };
+                    }
+                    else
+                    {
+                        errors.Add($"{child.Origin}: cluster.tickMilliseconds is {child.Describe()}; expected 1 to 10000.");
+                    }
+
+                    break;
+                default:
+                    errors.Add($"{child.Origin}: cluster: unknown setting '{child.Key}'; allowed: {string.Join(", ", Settings)}.");
+                    break;
+            }
+        }
+
+        return result;
+    }
+
+    private static int? Int(ConfigNode node) =>
+        node.Kind is ConfigKind.Number or ConfigKind.Text && int.TryParse(node.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
+}

@@ -1,0 +1,108 @@
+using Kernel.Host.Configuration;
+using Kernel.Node.Etcd;
+using Kernel.Node.Hosting;
+using Kernel.Sdk.Consensus;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Kernel.Host.Hosting;
+
+/// <summary>
+/// The kernel's main job under <c>run</c>: once the plugins are loaded, a cluster of members in this process on the
+/// consensus strategy of the configuration's <c>cluster</c> section, each serving etcd's v3 API over durable data.
+/// The strategy's plugin is held while the cluster runs. With no section and no <c>consensus/raft</c> registered, the
+/// kernel runs alone; a strategy the section names but no plugin registers, or bad member settings, exit with 2.
+/// </summary>
+internal sealed class ClusterService(
+    KernelRuntime runtime,
+    IHostApplicationLifetime lifetime,
+    ExitCodeHolder exit,
+    TextWriter error,
+    ILoggerFactory loggers) : IHostedService, IAsyncDisposable
+{
+    private readonly ILogger _logger = loggers.CreateLogger("Kernel.Host.Cluster");
+    private EmbeddedCluster? _cluster;
+    private IDisposable? _hold;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (exit.Code != 0)
+        {
+            return; // the kernel itself did not start
+        }
+
+        var cluster = runtime.Config.Cluster;
+        if (!runtime.Registry.TryGet(cluster.Strategy, out var registration) || registration.Strategy is not IConsensusStrategy strategy)
+        {
+            var consensus = runtime.Registry.All.Where(r => r.Strategy is IConsensusStrategy).Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
+            var available = consensus.Count == 0 ? "no plugin registers a consensus strategy" : "registered: " + string.Join(", ", consensus);
+            if (!cluster.Named)
+            {
+                _logger.LogWarning("Not serving a cluster: {Strategy} is not registered ({Available}); name one in plugins.json's \"cluster\": {{ \"strategy\": ... }}", cluster.Strategy, available);
+                return;
+            }
+
+            Fail($"cluster.strategy is '{cluster.Strategy}', which no loaded plugin registers ({available}).");
+            return;
+        }
+
+        var name = cluster.Strategy["consensus/".Length..];
+        var members = EmbeddedCluster.Layout(Path.GetFullPath(cluster.DataDir), cluster.Members, clientPort: cluster.ClientPort, token: cluster.Token ?? ClusterOptions.DefaultToken)
+            .Select(m => cluster.TickMilliseconds is { } tick ? m with { TickLength = TimeSpan.FromMilliseconds(tick) } : m)
+            .ToList();
+        try
+        {
+            _hold = runtime.Plugins.Hold(registration.PluginId, "the cluster that kernel run serves");
+            _cluster = await EmbeddedCluster.StartAsync(
+                members,
+                strategy,
+                runtime.Config.StrategyOptions("consensus", name),
+                _ => new EtcdMemberApplication(TimeProvider.System),
+                new MemberHostServices { LoggerFactory = loggers, Pipelines = runtime.Resilience.Provider },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (ClusterOptionsException ex)
+        {
+            Fail(string.Join(Environment.NewLine, ex.Errors));
+            return;
+        }
+        catch (IOException ex)
+        {
+            Fail($"the cluster could not start: {ex.Message} (is another process using the ports from {cluster.ClientPort}, or the data folder {cluster.DataDir}?)");
+            return;
+        }
+
+        foreach (var m in members)
+        {
+            _logger.LogInformation("Member {Name} serves etcd's v3 API on {ClientUrls} (peers on {PeerUrls}), data in {DataDir}",
+                m.Name, string.Join(",", m.ClientUrls), string.Join(",", m.PeerUrls), m.DataDir);
+        }
+
+        var first = new Uri(members[0].ClientUrls[0]);
+        _logger.LogInformation("Serving {Strategy} with {Members} members; try: etcdctl --endpoints={Endpoint} put greeting hello",
+            cluster.Strategy, members.Count, $"{first.Host}:{first.Port}");
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync().ConfigureAwait(false);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_cluster is { } c)
+        {
+            _cluster = null;
+            await c.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _hold?.Dispose();
+        _hold = null;
+    }
+
+    private void Fail(string message)
+    {
+        _hold?.Dispose();
+        _hold = null;
+        Cli.KernelCli.WriteError(error, message);
+        exit.Code = Cli.KernelCli.InvalidInput;
+        lifetime.StopApplication();
+    }
+}
