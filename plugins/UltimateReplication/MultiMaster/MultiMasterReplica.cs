@@ -78,7 +78,7 @@ internal sealed class MultiMasterReplica : IReplicaNode
             // The new version has seen every version of the key here: it supersedes them all, siblings included.
             _lamport++;
             var clock = Versions.Seen(versions).Increment(Id, out _);
-            _store.Set(command.Key, [new Version(Id, _lamport, clock, outcome.Value?.ToArray())]);
+            _store.Set(command.Key, [new KeyVersion(Id, _lamport, clock, outcome.Value?.ToArray())]);
         }
 
         // Answered in this batch, after the key's file is durable (the runtime writes before it answers).

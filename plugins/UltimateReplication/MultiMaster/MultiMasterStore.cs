@@ -12,7 +12,7 @@ namespace UltimateReplication.MultiMaster;
 /// <summary>A key's sibling set as a peer is sent it, with the local change number it was last changed at.</summary>
 /// <param name="Key">The key.</param>
 /// <param name="Versions">Its versions (one, or siblings), canonical order.</param>
-internal readonly record struct KeyVersions(string Key, Version[] Versions);
+internal readonly record struct KeyVersions(string Key, KeyVersion[] Versions);
 
 /// <summary>
 /// A multi-master replica's keys, each with its sibling set, in one checksummed file per key replaced atomically (the
@@ -27,7 +27,7 @@ internal sealed class MultiMasterStore
     private readonly SortedSet<string> _dirty = new(StringComparer.Ordinal);
     private readonly ulong[] _rangeHashes = new ulong[VersionedStore.Ranges];
 
-    private sealed record Held(Version[] Versions, byte[] Bytes, ulong Hash, long Change);
+    private sealed record Held(KeyVersion[] Versions, byte[] Bytes, ulong Hash, long Change);
 
     /// <summary>The last local change number (0: none since start).</summary>
     public long LastChange { get; private set; }
@@ -53,10 +53,10 @@ internal sealed class MultiMasterStore
     }
 
     /// <summary>The key's versions, or null when the replica has none.</summary>
-    public Version[]? Get(string key) => _keys.TryGetValue(key, out var held) ? held.Versions : null;
+    public KeyVersion[]? Get(string key) => _keys.TryGetValue(key, out var held) ? held.Versions : null;
 
     /// <summary>Replaces the key's versions; true when they changed (and are to be written and offered to peers).</summary>
-    public bool Set(string key, Version[] versions)
+    public bool Set(string key, KeyVersion[] versions)
     {
         if (versions.Length == 0 || (_keys.TryGetValue(key, out var held) && held.Bytes.AsSpan().SequenceEqual(Versions.Bytes(versions))))
         {
@@ -140,7 +140,7 @@ internal sealed class MultiMasterStore
         return contents;
     }
 
-    private void Put(string key, Version[] versions)
+    private void Put(string key, KeyVersion[] versions)
     {
         var range = VersionedStore.RangeOf(key);
         if (_keys.TryGetValue(key, out var old))
@@ -160,7 +160,7 @@ internal sealed class MultiMasterStore
         MaxTimestamp = Math.Max(MaxTimestamp, versions.Max(v => v.Timestamp));
     }
 
-    private static (string Key, Version[] Versions) Decode(ReadOnlySpan<byte> payload)
+    private static (string Key, KeyVersion[] Versions) Decode(ReadOnlySpan<byte> payload)
     {
         var r = new BinaryIn(payload);
         var key = CellCodec.Key(ref r);

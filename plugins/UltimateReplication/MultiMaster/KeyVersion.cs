@@ -15,7 +15,7 @@ namespace UltimateReplication.MultiMaster;
 /// <param name="Timestamp">The writer's Lamport timestamp: above every timestamp it had seen.</param>
 /// <param name="Clock">The key's version vector at the write (after a resolution: of every version resolved).</param>
 /// <param name="Value">The value's bytes, or null for a deletion.</param>
-internal sealed record Version(NodeId Replica, long Timestamp, VersionVector Clock, byte[]? Value)
+internal sealed record KeyVersion(NodeId Replica, long Timestamp, VersionVector Clock, byte[]? Value)
 {
     /// <summary>The value as a model reads it: null for a tombstone.</summary>
     public ReadOnlyMemory<byte>? Current => Value is { } v ? new ReadOnlyMemory<byte>(v) : null;
@@ -49,7 +49,7 @@ internal static class Versions
     /// greater replica id, then the greater clock (lexicographically), then a present value over a tombstone, then the
     /// greater bytes. Total: zero only for versions alike in every field.
     /// </summary>
-    public static int Compare(Version a, Version b)
+    public static int Compare(KeyVersion a, KeyVersion b)
     {
         var c = a.Timestamp.CompareTo(b.Timestamp);
         if (c == 0)
@@ -71,10 +71,10 @@ internal static class Versions
     }
 
     /// <summary>The version a read sees among siblings: the greatest by <see cref="Compare"/>.</summary>
-    public static Version Latest(IReadOnlyList<Version> versions) => versions.Aggregate((a, b) => Compare(a, b) >= 0 ? a : b);
+    public static KeyVersion Latest(IReadOnlyList<KeyVersion> versions) => versions.Aggregate((a, b) => Compare(a, b) >= 0 ? a : b);
 
     /// <summary>The clock a new write on top of <paramref name="versions"/> starts from: every version's clock merged.</summary>
-    public static VersionVector Seen(IReadOnlyList<Version>? versions) =>
+    public static VersionVector Seen(IReadOnlyList<KeyVersion>? versions) =>
         versions is null ? VersionVector.Empty : versions.Aggregate(VersionVector.Empty, (c, v) => c.Merge(v.Clock));
 
     /// <summary>
@@ -84,7 +84,7 @@ internal static class Versions
     /// merged clock of every version it was resolved over, so it supersedes them wherever it goes; siblings keep their
     /// own clocks. The result is in canonical order.
     /// </summary>
-    public static Version[] Merge(string key, IReadOnlyList<Version>? mine, IReadOnlyList<Version> theirs, IConflictResolver? resolver, Reconciliation how)
+    public static KeyVersion[] Merge(string key, IReadOnlyList<KeyVersion>? mine, IReadOnlyList<KeyVersion> theirs, IConflictResolver? resolver, Reconciliation how)
     {
         var all = (mine ?? []).Concat(theirs)
             .GroupBy(v => v.Clock)
@@ -120,29 +120,29 @@ internal static class Versions
     /// inputs (same writer, timestamp, clock and bytes) comes back as that input, a tombstone included; any other (a
     /// merge) is a new present value.
     /// </summary>
-    public static List<Version> Resolve(string key, IReadOnlyList<Version> versions, IConflictResolver resolver)
+    public static List<KeyVersion> Resolve(string key, IReadOnlyList<KeyVersion> versions, IConflictResolver resolver)
     {
         var resolution = resolver.Resolve(new Conflict(key, [.. versions.Select(v => v.ToVersionedValue())], null));
-        var kept = new List<Version>();
+        var kept = new List<KeyVersion>();
         foreach (var k in resolution.Kept)
         {
             var input = versions.FirstOrDefault(v => v.Replica == k.Replica && v.Timestamp == k.Timestamp && v.Clock.Equals(k.Clock)
                 && k.Value.Span.SequenceEqual(v.Value.AsSpan()));
-            kept.Add(input ?? new Version(k.Replica, k.Timestamp, k.Clock, k.Value.ToArray()));
+            kept.Add(input ?? new KeyVersion(k.Replica, k.Timestamp, k.Clock, k.Value.ToArray()));
         }
 
         return kept;
     }
 
     /// <summary>The versions sorted by <see cref="Compare"/>, duplicates removed: one sibling set, one order.</summary>
-    public static Version[] Canonical(IEnumerable<Version> versions)
+    public static KeyVersion[] Canonical(IEnumerable<KeyVersion> versions)
     {
         var sorted = versions.ToList();
         sorted.Sort(Compare);
         return [.. sorted.Where((v, i) => i == 0 || Compare(sorted[i - 1], v) != 0)];
     }
 
-    public static void Encode(BinaryOut w, IReadOnlyList<Version> versions)
+    public static void Encode(BinaryOut w, IReadOnlyList<KeyVersion> versions)
     {
         w.UVarint((ulong)versions.Count);
         foreach (var v in versions)
@@ -157,7 +157,7 @@ internal static class Versions
         }
     }
 
-    public static Version[] Decode(ref BinaryIn r)
+    public static KeyVersion[] Decode(ref BinaryIn r)
     {
         var n = CellCodec.Count(ref r);
         if (n > MaxSiblings)
@@ -165,7 +165,7 @@ internal static class Versions
             throw new FormatException($"A key claims {n} siblings; at most {MaxSiblings} are read.");
         }
 
-        var versions = new Version[n];
+        var versions = new KeyVersion[n];
         for (var i = 0; i < n; i++)
         {
             var replica = r.Node();
@@ -175,14 +175,14 @@ internal static class Versions
             clockReader.ExpectEnd();
             var present = r.Bool();
             var value = r.Bytes();
-            versions[i] = new Version(replica, timestamp, clock, present ? value : null);
+            versions[i] = new KeyVersion(replica, timestamp, clock, present ? value : null);
         }
 
         return versions;
     }
 
     /// <summary>The canonical bytes of a sibling set (for equality and hashing).</summary>
-    public static byte[] Bytes(IReadOnlyList<Version> versions)
+    public static byte[] Bytes(IReadOnlyList<KeyVersion> versions)
     {
         var buffer = new ArrayBufferWriter<byte>();
         Encode(new BinaryOut(buffer), versions);
