@@ -20,7 +20,7 @@ internal sealed record KeyVersion(NodeId Replica, long Timestamp, VersionVector 
     /// <summary>The value as a model reads it: null for a tombstone.</summary>
     public ReadOnlyMemory<byte>? Current => Value is { } v ? new ReadOnlyMemory<byte>(v) : null;
 
-    /// <summary>The SDK's form (a tombstone as an empty value; see <see cref="Versions.Resolve"/>).</summary>
+    /// <summary>The SDK's form (a tombstone as an empty value; see <see cref="SiblingSets.Resolve"/>).</summary>
     public VersionedValue ToVersionedValue() => new(Replica, Value ?? [], Timestamp, Clock);
 
     public override string ToString() => $"{(Value is null ? "tombstone" : System.Text.Encoding.UTF8.GetString(Value))}@{Timestamp}/{Replica} {Clock}";
@@ -40,7 +40,7 @@ internal enum Reconciliation
 /// The sibling sets of multi-master keys: merging two sets (causally dominated versions superseded, concurrent ones
 /// resolved), the built-in total order, and the canonical encoding shared by files, messages and range hashes.
 /// </summary>
-internal static class Versions
+internal static class SiblingSets
 {
     private const int MaxSiblings = 1 << 16;
 

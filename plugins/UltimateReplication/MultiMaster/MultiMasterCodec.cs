@@ -36,7 +36,7 @@ internal sealed class MultiMasterCodec : IMessageCodec
         foreach (var (key, versions) in m.Keys)
         {
             CellCodec.Key(w, key);
-            Versions.Encode(w, versions);
+            SiblingSets.Encode(w, versions);
         }
     }
 
@@ -69,7 +69,7 @@ internal sealed class MultiMasterCodec : IMessageCodec
         var keys = new KeyVersions[CellCodec.Count(ref r)];
         for (var i = 0; i < keys.Length; i++)
         {
-            keys[i] = new KeyVersions(CellCodec.Key(ref r), Versions.Decode(ref r));
+            keys[i] = new KeyVersions(CellCodec.Key(ref r), SiblingSets.Decode(ref r));
         }
 
         r.End();

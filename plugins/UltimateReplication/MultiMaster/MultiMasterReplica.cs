@@ -71,13 +71,13 @@ internal sealed class MultiMasterReplica : IReplicaNode
     {
         ArgumentNullException.ThrowIfNull(command);
         var versions = _store.Get(command.Key);
-        var current = versions is null ? null : Versions.Latest(versions).Current;
+        var current = versions is null ? null : SiblingSets.Latest(versions).Current;
         var outcome = _model.Apply(command, current);
         if (!command.ReadOnly && (command.Overwrites || versions is { Length: > 1 } || !Same(current, outcome.Value)))
         {
             // The new version has seen every version of the key here: it supersedes them all, siblings included.
             _lamport++;
-            var clock = Versions.Seen(versions).Increment(Id, out _);
+            var clock = SiblingSets.Seen(versions).Increment(Id, out _);
             _store.Set(command.Key, [new KeyVersion(Id, _lamport, clock, outcome.Value?.ToArray())]);
         }
 
@@ -160,7 +160,7 @@ internal sealed class MultiMasterReplica : IReplicaNode
             }
 
             _lamport = Math.Max(_lamport, theirs.Max(v => v.Timestamp));
-            _store.Set(key, Versions.Merge(key, _store.Get(key), theirs, _resolver, How));
+            _store.Set(key, SiblingSets.Merge(key, _store.Get(key), theirs, _resolver, How));
         }
     }
 

@@ -58,7 +58,7 @@ internal sealed class MultiMasterStore
     /// <summary>Replaces the key's versions; true when they changed (and are to be written and offered to peers).</summary>
     public bool Set(string key, KeyVersion[] versions)
     {
-        if (versions.Length == 0 || (_keys.TryGetValue(key, out var held) && held.Bytes.AsSpan().SequenceEqual(Versions.Bytes(versions))))
+        if (versions.Length == 0 || (_keys.TryGetValue(key, out var held) && held.Bytes.AsSpan().SequenceEqual(SiblingSets.Bytes(versions))))
         {
             return false;
         }
@@ -149,7 +149,7 @@ internal sealed class MultiMasterStore
             _byChange.Remove(old.Change);
         }
 
-        var bytes = Versions.Bytes(versions);
+        var bytes = SiblingSets.Bytes(versions);
         var hash = new XxHash64();
         hash.Append(System.Text.Encoding.UTF8.GetBytes(key));
         hash.Append(bytes);
@@ -165,7 +165,7 @@ internal sealed class MultiMasterStore
         var r = new BinaryIn(payload);
         var key = CellCodec.Key(ref r);
         var inner = new BinaryIn(r.BytesSpan());
-        var versions = Versions.Decode(ref inner);
+        var versions = SiblingSets.Decode(ref inner);
         inner.End();
         r.End();
         return versions.Length > 0 ? (key, versions) : throw new FormatException($"Key '{key}' has no versions.");
