@@ -34,8 +34,16 @@ internal enum MultiMasterFlaw
 /// resolution is the same everywhere when the strategy is deterministic and associative (last-writer-wins, vector-clock,
 /// crdt-merge are).</para>
 /// </summary>
-public sealed class MultiMasterStrategy : IReplicationStrategy, IReferencingStrategy
+public sealed class MultiMasterStrategy : IReplicationStrategy, IReferencingStrategy, IOptionVariations
 {
+    private static readonly OptionVariation[] VariedOptions =
+    [
+        new("maxBatchKeys", ["1", "2", "256"]),
+        new("pushIntervalTicks", ["1", "3"]),
+        new("resendIntervalTicks", ["2", "10", "50"]),
+        new("antiEntropyIntervalTicks", ["5", "20", "200"]),
+    ];
+
     private readonly MultiMasterFlaw _flaw;
 
     /// <summary>Creates the strategy.</summary>
@@ -45,6 +53,9 @@ public sealed class MultiMasterStrategy : IReplicationStrategy, IReferencingStra
     }
 
     internal MultiMasterStrategy(MultiMasterFlaw flaw) => _flaw = flaw;
+
+    /// <inheritdoc />
+    public IReadOnlyList<OptionVariation> Variations => VariedOptions;
 
     /// <inheritdoc />
     public StrategyCategory Category => StrategyCategory.Replication;
