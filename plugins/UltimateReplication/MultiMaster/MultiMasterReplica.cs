@@ -73,9 +73,10 @@ internal sealed class MultiMasterReplica : IReplicaNode
         var versions = _store.Get(command.Key);
         var current = versions is null ? null : SiblingSets.Latest(versions).Current;
         var outcome = _model.Apply(command, current);
-        if (!command.ReadOnly && (command.Overwrites || versions is { Length: > 1 } || !Same(current, outcome.Value)))
+        if (!command.ReadOnly && (command.Overwrites || !Same(current, outcome.Value)))
         {
-            // The new version has seen every version of the key here: it supersedes them all, siblings included.
+            // A command that leaves the value as it is (a failed compare-and-set) writes nothing, siblings stay. A new
+            // version has seen every version of the key here: it supersedes them all, siblings included.
             _lamport++;
             var clock = SiblingSets.Seen(versions).Increment(Id, out _);
             _store.Set(command.Key, [new KeyVersion(Id, _lamport, clock, outcome.Value?.ToArray())]);

@@ -72,6 +72,12 @@ public sealed class MultiMasterReplicaTests
         // A read sees the latest sibling (timestamp 2, n1's); an append builds on it and has seen both, so it supersedes both.
         cluster.Submit(N3, 4, new KvCommand(KvOp.Get, "k"));
         Assert.Equal(new KvResult(true, "a2"), Assert.Single(cluster.Responses(N3)).Value);
+        // A compare-and-set that fails changes nothing: the siblings stay.
+        cluster.Submit(N3, 6, new KvCommand(KvOp.Cas, "k", "z", "b1"));
+        Assert.Equal(new KvResult(false, "a2"), cluster.Responses(N3)[^1].Value);
+        cluster.RunFor(TimeSpan.FromMilliseconds(100));
+        Assert.True(Everywhere(cluster, "k", "a2 | b1"));
+
         cluster.Submit(N3, 5, new KvCommand(KvOp.Append, "k", "+c"));
         Assert.True(cluster.RunUntil(c => Everywhere(c, "k", "a2+c"), Second));
         var one = Assert.Single(cluster.ReplicaVersions(N1)!["k"]);
