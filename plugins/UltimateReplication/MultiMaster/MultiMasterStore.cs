@@ -9,7 +9,7 @@ using UltimateReplication.Shared;
 
 namespace UltimateReplication.MultiMaster;
 
-/// <summary>A key's sibling set as a peer is sent it, with the local change number it was last changed at.</summary>
+/// <summary>A key and its sibling set, as pushes and repairs carry them.</summary>
 /// <param name="Key">The key.</param>
 /// <param name="Versions">Its versions (one, or siblings), canonical order.</param>
 internal readonly record struct KeyVersions(string Key, KeyVersion[] Versions);

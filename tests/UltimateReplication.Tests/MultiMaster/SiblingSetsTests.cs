@@ -10,7 +10,7 @@ namespace UltimateReplication.Tests.MultiMaster;
 /// The merge of sibling sets, over histories of one key that replicas really produce (writes on top of what a replica
 /// holds, syncs between replicas in any order): commutative, idempotent, and every delivery order ends in the same set.
 /// </summary>
-public sealed class KeyVersionTests
+public sealed class SiblingSetsTests
 {
     private const string Key = "k";
 
