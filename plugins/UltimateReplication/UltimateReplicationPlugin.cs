@@ -1,5 +1,6 @@
 using Kernel.Sdk.Plugins;
 using UltimateReplication.Async;
+using UltimateReplication.MultiMaster;
 using UltimateReplication.SyncQuorum;
 
 namespace UltimateReplication;
@@ -13,5 +14,6 @@ public sealed class UltimateReplicationPlugin : IPlugin
         ArgumentNullException.ThrowIfNull(context);
         context.Strategies.Add(new SyncQuorumStrategy());
         context.Strategies.Add(new AsyncStrategy());
+        context.Strategies.Add(new MultiMasterStrategy());
     }
 }
