@@ -217,7 +217,8 @@ internal static class KernelCli
         // The members' web hosts log every request at Information; the kernel says what they serve itself.
         var configuration = new LoggerConfiguration().MinimumLevel.Is(level)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-            .MinimumLevel.Override("Grpc", LogEventLevel.Warning);
+            .MinimumLevel.Override("Grpc", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal); // a failed start is reported by the kernel, without a stack trace
         // Logs go to stderr so that stdout carries only a verb's output (for example --json).
         configuration = ReferenceEquals(error, Console.Error)
             ? configuration.WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")

@@ -7,6 +7,7 @@ using Kernel.Sdk.Consensus;
 using Kernel.Sdk.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration;
@@ -155,14 +156,18 @@ internal sealed class MemberHost : IAsyncDisposable
         builder.Services.AddSingleton<INodeClient>(runtime);
         builder.Services.AddSingleton(services.Time);
         builder.Services.AddHealthChecks().AddCheck("member", new MemberHealthCheck(runtime));
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Routing.MatcherPolicy, ListenerPortMatcherPolicy>();
         app.ConfigureServices(builder.Services);
         var web = builder.Build();
         web.UseRouting();
-        web.MapGrpcService<PeerService>().RequireHost(Hosts(options.PeerUrls));
-        var clientHosts = Hosts([.. options.ClientUrls, .. options.ClientHttpUrls]);
-        web.MapHealthChecks("/health").RequireHost(clientHosts);
-        web.MapHealthChecks("/readyz").RequireHost(clientHosts);
-        app.MapClientEndpoints(web.MapGroup(string.Empty).RequireHost(clientHosts));
+
+        // Each endpoint answers only on its own listeners, told apart by the connection's local port when routes are matched
+        // (not by the Host header, which clients set as they like: etcdctl with several endpoints sends the first one's).
+        web.MapGrpcService<PeerService>().WithMetadata(Ports(options.PeerUrls));
+        var clientPorts = Ports([.. options.ClientUrls, .. options.ClientHttpUrls]);
+        web.MapHealthChecks("/health").WithMetadata(clientPorts);
+        web.MapHealthChecks("/readyz").WithMetadata(clientPorts);
+        app.MapClientEndpoints(web.MapGroup(string.Empty).WithMetadata(clientPorts));
 
         var host = new MemberHost(options, self, runtime, transport, app, web, logger);
         try
@@ -279,5 +284,7 @@ internal sealed class MemberHost : IAsyncDisposable
         }
     }
 
-    private static string[] Hosts(IEnumerable<string> urls) => urls.Select(u => "*:" + new Uri(u).Port.ToString(System.Globalization.CultureInfo.InvariantCulture)).Distinct().ToArray();
+    private static ListenerPorts Ports(IEnumerable<string> urls) => new([.. urls.Select(u => new Uri(u).Port).Distinct()]);
+
+
 }

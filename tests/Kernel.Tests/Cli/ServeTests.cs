@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Kernel.Node.Tests.Etcd.Api;
+using static Kernel.Tests.Cli.KernelProcess;
+
+namespace Kernel.Tests.Cli;
+
+/// <summary>The kernel's main job: <c>run</c> serves a cluster that etcdctl talks to, with data that survives a restart.</summary>
+public sealed class ServeTests
+{
+    [SkippableFact]
+    public async Task Run_serves_etcdctl_on_the_configured_strategy_and_finds_the_data_again_after_a_restart()
+    {
+        Etcdctl.Require();
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return; // stopped with kill(1)
+        }
+
+        using var folder = new TestPluginsFolder();
+        folder.Add("UltimateConsensus");
+        var port = FreeLayoutPort();
+        var data = Path.Combine(folder.Root, "data").Replace('\\', '/');
+        var config = folder.WriteConfig($$"""{ "cluster": { "strategy": "consensus/raft", "clientPort": {{port}}, "dataDir": "{{data}}", "tickMilliseconds": 20 } }""");
+        var etcdctl = new Etcdctl($"127.0.0.1:{port},127.0.0.1:{port + 10_000},127.0.0.1:{port + 20_000}");
+
+        using (var kernel = StartKernel(config, folder.Folder, out var log))
+        using (Killed(kernel))
+        {
+            Assert.True(WaitFor(log, "Serving consensus/raft with 3 members; try: etcdctl --endpoints=127.0.0.1:" + port), "no serving line:\n" + log);
+            await Until(async () => (await etcdctl.RunAsync("put greeting hello", mayFail: true)).Exit == 0, "a put once a leader is elected", log);
+            var (_, got, _) = await etcdctl.RunAsync("get greeting --print-value-only");
+            Assert.Equal("hello", got.Trim());
+            var (_, members, _) = await etcdctl.RunAsync("member list");
+            Assert.Equal(3, members.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+            Stop(kernel, log);
+        }
+
+        Assert.True(Directory.Exists(Path.Combine(data, "m1")), "each member keeps its data under dataDir");
+        using (var kernel = StartKernel(config, folder.Folder, out var log))
+        using (Killed(kernel))
+        {
+            Assert.True(WaitFor(log, "Serving consensus/raft"), "no serving line after the restart:\n" + log);
+            string? value = null;
+            await Until(async () =>
+            {
+                var (exit, output, _) = await etcdctl.RunAsync("get greeting --print-value-only", mayFail: true);
+                value = output.Trim();
+                return exit == 0 && value.Length > 0;
+            }, "a read after the restart", log);
+            Assert.Equal("hello", value);
+            Stop(kernel, log);
+        }
+    }
+
+    [Fact]
+    public async Task A_cluster_strategy_no_plugin_registers_is_bad_input_naming_what_exists()
+    {
+        using var folder = new TestPluginsFolder();
+        folder.Add("UltimateConsensus");
+        var config = folder.WriteConfig("""{ "cluster": { "strategy": "consensus/paxos" } }""");
+        var (code, _, err) = await RunCli("run", "--config", config, "--plugins-dir", folder.Folder);
+        Assert.Equal(2, code);
+        Assert.Contains("error: cluster.strategy is 'consensus/paxos', which no loaded plugin registers (registered: consensus/raft).", err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{ "cluster": { "members": 9 } }""", "cluster.members is a number (9); expected 1 to 5.")]
+    [InlineData("""{ "cluster": { "strategy": "replication/async" } }""", "cluster.strategy is a string (\"replication/async\"); expected a consensus strategy as \"consensus/NAME\"")]
+    [InlineData("""{ "cluster": { "port": 1 } }""", "cluster: unknown setting 'port'; allowed: strategy, dataDir, clientPort, members, token, tickMilliseconds.")]
+    public async Task Bad_cluster_settings_are_reported_with_their_line(string json, string message)
+    {
+        using var folder = new TestPluginsFolder();
+        var config = folder.WriteConfig(json);
+        var (code, _, err) = await RunCli("run", "--config", config, "--plugins-dir", folder.Folder);
+        Assert.Equal(2, code);
+        Assert.Contains("line 1", err, StringComparison.Ordinal);
+        Assert.Contains(message, err, StringComparison.Ordinal);
+    }
+
+    /// <summary>A client port whose layout (port, +1, +10000, +10001, +20000, +20001) is free now.</summary>
+    private static int FreeLayoutPort()
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(3_000, 25_000);
+            if (new[] { 0, 1, 10_000, 10_001, 20_000, 20_001 }.All(offset => Free(port + offset)))
+            {
+                return port;
+            }
+        }
+
+        throw new InvalidOperationException("no free port layout found");
+
+        static bool Free(int port)
+        {
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return true;
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+        }
+    }
+
+    private static Process StartKernel(string config, string plugins, out StringBuilder log)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "kernel.dll"), "run", "--config", config, "--plugins-dir", plugins })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        var captured = new StringBuilder();
+        var process = new Process { StartInfo = psi };
+        process.ErrorDataReceived += (_, e) => { lock (captured) { captured.AppendLine(e.Data); } };
+        process.OutputDataReceived += (_, e) => { lock (captured) { captured.AppendLine(e.Data); } };
+        process.Start();
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        log = captured;
+        return process;
+    }
+
+    /// <summary>Kills the process at the end of the scope if it is still running (a failed assertion leaves no kernel behind).</summary>
+    private static IDisposable Killed(Process process) => new Finally(() =>
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+    });
+
+    private sealed class Finally(Action action) : IDisposable
+    {
+        public void Dispose() => action();
+    }
+
+    private static void Stop(Process kernel, StringBuilder log)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", kernel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            kill.WaitForExit();
+        }
+
+        if (!kernel.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            kernel.Kill(entireProcessTree: true);
+            Assert.Fail("the kernel did not stop on SIGTERM:\n" + log);
+        }
+
+        Assert.True(kernel.ExitCode == 0, $"exit code {kernel.ExitCode}:\n{log}");
+    }
+
+    private static async Task Until(Func<Task<bool>> condition, string what, StringBuilder log)
+    {
+        for (var i = 0; i < 60; i++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(500);
+        }
+
+        Assert.Fail($"no {what} within 30 s:\n{log}");
+    }
+
+    private static bool WaitFor(StringBuilder log, string text)
+    {
+        for (var i = 0; i < 1200; i++)
+        {
+            lock (log)
+            {
+                if (log.ToString().Contains(text, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            Thread.Sleep(100);
+        }
+
+        return false;
+    }
+}
