@@ -143,7 +143,7 @@ public sealed class ConfigurationTests
 
         var ex = Assert.Throws<ConfigurationException>(() => KernelConfig.Load(path, null, []));
 
-        Assert.Contains($"{path} line 1: unknown setting 'pluginFolder'; allowed: pluginsFolder, plugins, strategies, registerTimeoutSeconds, resilience.", ex.Message);
+        Assert.Contains($"{path} line 1: unknown setting 'pluginFolder'; allowed: pluginsFolder, plugins, strategies, registerTimeoutSeconds, resilience, cluster.", ex.Message);
         Assert.Contains($"{path} line 1: plugins.A: unknown setting 'enable'; allowed: enabled.", ex.Message);
     }
 
