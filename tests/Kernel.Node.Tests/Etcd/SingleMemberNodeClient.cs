@@ -17,6 +17,9 @@ internal sealed class SingleMemberNodeClient(IReplicatedStateMachine stateMachin
     /// <summary>Whether a leader is known (false: proposals and linearizable reads are refused with NoLeader).</summary>
     public bool HasLeader { get; set; } = true;
 
+    /// <summary>When set, proposals are taken and then fail with this unknown outcome (a leader change, a timeout).</summary>
+    public string? UnknownOutcome { get; set; }
+
     /// <summary>The client URL the member list shows.</summary>
     public string ClientUrl { get; set; } = "http://127.0.0.1:2379";
 
@@ -29,6 +32,11 @@ internal sealed class SingleMemberNodeClient(IReplicatedStateMachine stateMachin
         if (!HasLeader)
         {
             throw new ProposalRejectedException(RejectionReason.NoLeader, "no leader");
+        }
+
+        if (UnknownOutcome is { } outcome)
+        {
+            throw new ProposalOutcomeUnknownException(outcome);
         }
 
         lock (_lock)

@@ -159,6 +159,10 @@ internal sealed class EtcdApi(INodeClient node, MvccStore store, LeaseClock cloc
         {
             throw new EtcdException(Refusal(e.Reason));
         }
+        catch (ProposalOutcomeUnknownException e)
+        {
+            throw new EtcdException(e.Message.Contains("leader changed", StringComparison.Ordinal) ? EtcdError.LeaderChanged : EtcdError.TimedOut);
+        }
     }
 
     private async Task<T> ReadAsync<T>(Func<object> read, bool linearizable, CancellationToken cancellationToken)
@@ -179,6 +183,11 @@ internal sealed class EtcdApi(INodeClient node, MvccStore store, LeaseClock cloc
         catch (ProposalRejectedException e)
         {
             throw new EtcdException(Refusal(e.Reason));
+        }
+        catch (ProposalOutcomeUnknownException e)
+        {
+            // Taken, then the leader changed or the member stopped: etcd's errors for an outcome the member cannot tell.
+            throw new EtcdException(e.Message.Contains("leader changed", StringComparison.Ordinal) ? EtcdError.LeaderChanged : EtcdError.TimedOut);
         }
 
         return Complete<T>(result);

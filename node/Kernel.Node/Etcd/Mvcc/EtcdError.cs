@@ -20,5 +20,7 @@ internal sealed record EtcdError(StatusCode Code, string Message)
     public static readonly EtcdError NoLeader = new(StatusCode.Unavailable, "etcdserver: no leader");
     public static readonly EtcdError TooManyRequests = new(StatusCode.ResourceExhausted, "etcdserver: too many requests");
     public static readonly EtcdError Stopped = new(StatusCode.Unavailable, "etcdserver: server stopped");
+    public static readonly EtcdError LeaderChanged = new(StatusCode.Unavailable, "etcdserver: leader changed");
+    public static readonly EtcdError TimedOut = new(StatusCode.Unavailable, "etcdserver: request timed out");
     public static readonly EtcdError UnknownCommand = new(StatusCode.Internal, "etcdserver: unknown command in the log");
 }

@@ -39,6 +39,17 @@ public sealed class EtcdGrpcApiTests : IAsyncLifetime
         Assert.Equal("1", local.Kvs[0].Value.ToStringUtf8());
     }
 
+    [Theory]
+    [InlineData("etcdserver: leader changed", "etcdserver: leader changed")]
+    [InlineData("etcdserver: the stream to the leader broke", "etcdserver: request timed out")]
+    public async Task A_write_whose_outcome_is_unknown_fails_as_etcd_says_it(string outcome, string expected)
+    {
+        var kv = new KV.KVClient(_channel);
+        _server.Node.UnknownOutcome = outcome;
+        var put = await Assert.ThrowsAsync<RpcException>(async () => await kv.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8("a") }));
+        Assert.Equal((StatusCode.Unavailable, expected), (put.StatusCode, put.Status.Detail));
+    }
+
     [Fact]
     public async Task An_empty_key_is_refused_as_etcd_does()
     {
