@@ -149,8 +149,22 @@ internal sealed class TestCluster : IAsyncDisposable
     public MemberHost Follower(MemberHost leader) => Running.First(h => h != leader);
 
     /// <summary>A member's value of a key, read on its loop.</summary>
-    public static Task<string?> ValueAsync(MemberHost host, string key, bool linearizable = false) =>
-        host.Client.ReadAsync(() => ((TestApplication)host.Application).Machine.Get(key), linearizable, CancellationToken.None);
+    public static async Task<string?> ValueAsync(MemberHost host, string key, bool linearizable = false)
+    {
+        // A refused read did nothing, so a client may retry it, as etcd's clients do (a read index lost while a peer
+        // stream reconnects on a loaded machine times out as a refusal).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await host.Client.ReadAsync(() => ((TestApplication)host.Application).Machine.Get(key), linearizable, CancellationToken.None);
+            }
+            catch (ProposalRejectedException) when (attempt < 5)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
 
     /// <summary>Polls until every running member holds <paramref name="value"/> at <paramref name="key"/>.</summary>
     public Task AllHoldAsync(string key, string value) =>

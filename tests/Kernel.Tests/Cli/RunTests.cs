@@ -31,17 +31,17 @@ public sealed class RunTests
         process.BeginOutputReadLine();
         try
         {
-            Assert.True(WaitFor(log, "Kernel ready: 0 plugins loaded"), "no ready line:\n" + log);
+            Assert.True(WaitFor(log, "Kernel ready: 0 plugins loaded"), "no ready line:\n" + Show(log));
 
             folder.Add("SamplePlugin");
-            Assert.True(WaitFor(log, "plugin SamplePlugin is loaded"), "no hot reload:\n" + log);
+            Assert.True(WaitFor(log, "plugin SamplePlugin is loaded"), "no hot reload:\n" + Show(log));
 
             using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 kill.WaitForExit();
             }
 
-            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)), "the kernel did not stop on SIGINT:\n" + log);
+            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)), "the kernel did not stop on SIGINT:\n" + Show(log));
             Assert.Equal(0, process.ExitCode);
         }
         finally
@@ -50,6 +50,15 @@ public sealed class RunTests
             {
                 process.Kill(entireProcessTree: true);
             }
+        }
+    }
+
+    /// <summary>The captured output so far (the process's output handlers append to it concurrently).</summary>
+    private static string Show(StringBuilder log)
+    {
+        lock (log)
+        {
+            return log.ToString();
         }
     }
 

@@ -29,7 +29,7 @@ public sealed class ServeTests
         using (var kernel = StartKernel(config, folder.Folder, out var log))
         using (Killed(kernel))
         {
-            Assert.True(WaitFor(log, "Serving consensus/raft with 3 members; try: etcdctl --endpoints=127.0.0.1:" + port), "no serving line:\n" + log);
+            Assert.True(WaitFor(log, "Serving consensus/raft with 3 members; try: etcdctl --endpoints=127.0.0.1:" + port), "no serving line:\n" + Show(log));
             await Until(async () => (await etcdctl.RunAsync("put greeting hello", mayFail: true)).Exit == 0, "a put once a leader is elected", log);
             var (_, got, _) = await etcdctl.RunAsync("get greeting --print-value-only");
             Assert.Equal("hello", got.Trim());
@@ -42,7 +42,7 @@ public sealed class ServeTests
         using (var kernel = StartKernel(config, folder.Folder, out var log))
         using (Killed(kernel))
         {
-            Assert.True(WaitFor(log, "Serving consensus/raft"), "no serving line after the restart:\n" + log);
+            Assert.True(WaitFor(log, "Serving consensus/raft"), "no serving line after the restart:\n" + Show(log));
             string? value = null;
             await Until(async () =>
             {
@@ -152,10 +152,10 @@ public sealed class ServeTests
         if (!kernel.WaitForExit(TimeSpan.FromSeconds(60)))
         {
             kernel.Kill(entireProcessTree: true);
-            Assert.Fail("the kernel did not stop on SIGTERM:\n" + log);
+            Assert.Fail("the kernel did not stop on SIGTERM:\n" + Show(log));
         }
 
-        Assert.True(kernel.ExitCode == 0, $"exit code {kernel.ExitCode}:\n{log}");
+        Assert.True(kernel.ExitCode == 0, $"exit code {kernel.ExitCode}:\n{Show(log)}");
     }
 
     private static async Task Until(Func<Task<bool>> condition, string what, StringBuilder log)
@@ -170,7 +170,16 @@ public sealed class ServeTests
             await Task.Delay(500);
         }
 
-        Assert.Fail($"no {what} within 30 s:\n{log}");
+        Assert.Fail($"no {what} within 30 s:\n{Show(log)}");
+    }
+
+    /// <summary>The captured output so far (the process's output handlers append to it concurrently).</summary>
+    private static string Show(StringBuilder log)
+    {
+        lock (log)
+        {
+            return log.ToString();
+        }
     }
 
     private static bool WaitFor(StringBuilder log, string text)
