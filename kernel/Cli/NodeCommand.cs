@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Kernel.Host.Hosting;
-using Kernel.Node.Etcd;
 using Kernel.Node.Hosting;
 using Kernel.Sdk.Consensus;
 using Microsoft.Extensions.Logging;
@@ -55,8 +54,7 @@ internal static class NodeCommand
             var key = parse.GetValue(strategy) ?? config.Cluster.Strategy;
             if (!runtime.Registry.TryGet(key, out var registration) || registration.Strategy is not IConsensusStrategy consensus)
             {
-                var known = runtime.Registry.All.Where(r => r.Strategy is IConsensusStrategy).Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
-                KernelCli.WriteError(error, $"--strategy is '{key}', which is not a registered consensus strategy ({(known.Count == 0 ? "no plugin registers one" : "registered: " + string.Join(", ", known))}).");
+                KernelCli.WriteError(error, $"--strategy is '{key}', which is not a registered consensus strategy ({ClusterService.Registered(runtime)}).");
                 return KernelCli.InvalidInput;
             }
 
@@ -79,8 +77,7 @@ internal static class NodeCommand
             try
             {
                 host = await MemberHost.StartAsync(options, consensus, config.StrategyOptions("consensus", consensus.Name),
-                    _ => new EtcdMemberApplication(TimeProvider.System),
-                    new MemberHostServices { LoggerFactory = loggers, Pipelines = runtime.Resilience.Provider }, ct).ConfigureAwait(false);
+                    ClusterService.Application, ClusterService.Services(runtime, loggers), ct).ConfigureAwait(false);
             }
             catch (ClusterOptionsException ex)
             {

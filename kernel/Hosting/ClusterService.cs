@@ -34,8 +34,7 @@ internal sealed class ClusterService(
         var cluster = runtime.Config.Cluster;
         if (!runtime.Registry.TryGet(cluster.Strategy, out var registration) || registration.Strategy is not IConsensusStrategy strategy)
         {
-            var consensus = runtime.Registry.All.Where(r => r.Strategy is IConsensusStrategy).Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
-            var available = consensus.Count == 0 ? "no plugin registers a consensus strategy" : "registered: " + string.Join(", ", consensus);
+            var available = Registered(runtime);
             if (!cluster.Named)
             {
                 _logger.LogWarning("Not serving a cluster: {Strategy} is not registered ({Available}); name one in plugins.json's \"cluster\": {{ \"strategy\": ... }}", cluster.Strategy, available);
@@ -57,8 +56,8 @@ internal sealed class ClusterService(
                 members,
                 strategy,
                 runtime.Config.StrategyOptions("consensus", name),
-                _ => new EtcdMemberApplication(TimeProvider.System),
-                new MemberHostServices { LoggerFactory = loggers, Pipelines = runtime.Resilience.Provider },
+                Application,
+                Services(runtime, loggers),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (ClusterOptionsException ex)
@@ -81,6 +80,20 @@ internal sealed class ClusterService(
         var first = new Uri(members[0].ClientUrls[0]);
         _logger.LogInformation("Serving {Strategy} with {Members} members; try: etcdctl --endpoints={Endpoint} put greeting hello",
             cluster.Strategy, members.Count, $"{first.Host}:{first.Port}");
+    }
+
+    /// <summary>What a member serves: etcd's v3 API over its store (for <c>run</c> and <c>node</c> alike).</summary>
+    internal static EtcdMemberApplication Application(Kernel.Node.Runtime.MemberInfo member) => new(TimeProvider.System);
+
+    /// <summary>What a member takes from the kernel: its logging and its resilience pipelines.</summary>
+    internal static MemberHostServices Services(KernelRuntime runtime, ILoggerFactory loggers) =>
+        new() { LoggerFactory = loggers, Pipelines = runtime.Resilience.Provider };
+
+    /// <summary>The registered consensus strategies, for a message about one that is not.</summary>
+    internal static string Registered(KernelRuntime runtime)
+    {
+        var consensus = runtime.Registry.All.Where(r => r.Strategy is IConsensusStrategy).Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
+        return consensus.Count == 0 ? "no plugin registers a consensus strategy" : "registered: " + string.Join(", ", consensus);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync().ConfigureAwait(false);

@@ -161,7 +161,7 @@ internal sealed class EtcdApi(INodeClient node, MvccStore store, LeaseClock cloc
         }
         catch (ProposalOutcomeUnknownException e)
         {
-            throw new EtcdException(e.Message.Contains("leader changed", StringComparison.Ordinal) ? EtcdError.LeaderChanged : EtcdError.TimedOut);
+            throw new EtcdException(Unknown(e));
         }
     }
 
@@ -186,8 +186,7 @@ internal sealed class EtcdApi(INodeClient node, MvccStore store, LeaseClock cloc
         }
         catch (ProposalOutcomeUnknownException e)
         {
-            // Taken, then the leader changed or the member stopped: etcd's errors for an outcome the member cannot tell.
-            throw new EtcdException(e.Message.Contains("leader changed", StringComparison.Ordinal) ? EtcdError.LeaderChanged : EtcdError.TimedOut);
+            throw new EtcdException(Unknown(e));
         }
 
         return Complete<T>(result);
@@ -218,6 +217,10 @@ internal sealed class EtcdApi(INodeClient node, MvccStore store, LeaseClock cloc
         RejectionReason.TooManyRequests => EtcdError.TooManyRequests,
         _ => EtcdError.Stopped,
     };
+
+    /// <summary>Taken, then the leader changed or the member stopped: etcd's errors for an outcome the member cannot tell.</summary>
+    private static EtcdError Unknown(ProposalOutcomeUnknownException e) =>
+        e.Message.Contains("leader changed", StringComparison.Ordinal) ? EtcdError.LeaderChanged : EtcdError.TimedOut;
 
     private static void RequireKey(ByteString key)
     {
