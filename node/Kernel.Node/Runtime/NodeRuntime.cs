@@ -54,6 +54,9 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
     private NodeId _lastLeader;
     private long _lastTerm;
     private long _readSeq;
+    private long _lastSlowTurnLog;
+    private long _slowTurns;
+    private static readonly TimeSpan SlowTurnLogInterval = TimeSpan.FromSeconds(5);
 
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ITimer? _ticker;
@@ -97,7 +100,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
         });
         _handler = new Handler(this);
         _status = new NodeStatus(cluster.ClusterId, cluster.SelfMember.Id, 0, 0, 0, machine.AppliedIndex, cluster.Members);
-        _metrics = new NodeMetrics(cluster.SelfMember.Name, cluster.ClusterId, () => _status.LeaderId != 0, () => IsLeader, () => Inflight);
+        _metrics = new NodeMetrics(cluster.SelfMember.Name, cluster.ClusterId, () => _status.LeaderId != 0, () => IsLeader, () => Inflight, () => (_status.CommitIndex, _status.AppliedIndex));
     }
 
     /// <inheritdoc />
@@ -291,12 +294,14 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
 
                 var stop = false;
                 var drained = 0;
+                var started = Stopwatch.GetTimestamp();
                 do
                 {
                     stop = input.Kind == InputKind.Stop || Handle(input);
                 }
                 while (!stop && ++drained < MaxDrain && reader.TryRead(out input));
 
+                _handler.Turn.Begin(started, drained);
                 var drain = _driver!.Drain();
                 if (drain.Outcome == ReadyDrainOutcome.Failed)
                 {
@@ -304,6 +309,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
                 }
 
                 Publish();
+                EndTurn(_handler.Turn);
                 if (stop)
                 {
                     break;
@@ -705,17 +711,34 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
     {
         private long _stageStart;
 
+        /// <summary>Where the loop's current turn spends its time.</summary>
+        public LoopTurn Turn { get; } = new();
+
         public bool Continue(ReadyStage stage, Ready? ready, int index)
         {
             switch (stage)
             {
-                case ReadyStage.Written:
+                case ReadyStage.Received:
                     _stageStart = Stopwatch.GetTimestamp();
                     break;
-                case ReadyStage.Synced when ready!.MustSync:
-                    runtime._metrics.Fsync(_stageStart);
+                case ReadyStage.Written:
+                    Turn.Write += Stopwatch.GetTimestamp() - _stageStart;
+                    _stageStart = Stopwatch.GetTimestamp();
+                    break;
+                case ReadyStage.Synced:
+                    if (ready!.MustSync)
+                    {
+                        runtime._metrics.Fsync(_stageStart);
+                        Turn.Sync += Stopwatch.GetTimestamp() - _stageStart;
+                    }
+
+                    _stageStart = Stopwatch.GetTimestamp();
                     break;
                 case ReadyStage.Sent:
+                    Turn.Send += Stopwatch.GetTimestamp() - _stageStart;
+                    _stageStart = Stopwatch.GetTimestamp();
+                    break;
+                case ReadyStage.Advanced:
                     _stageStart = Stopwatch.GetTimestamp();
                     break;
                 case ReadyStage.Delivered:
@@ -723,6 +746,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
                     {
                         runtime._metrics.Applied(ready.CommittedEntries.Count);
                         runtime._metrics.Apply(_stageStart);
+                        Turn.Apply += Stopwatch.GetTimestamp() - _stageStart;
                     }
 
                     runtime.CompleteApplied();
@@ -740,7 +764,55 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
 
         public void ServeRead(ReadState read) => runtime.ServeRead(read);
 
-        public ReadOnlyMemory<byte> TakeSnapshot(long appliedIndex) => runtime._machine.Snapshot();
+        public ReadOnlyMemory<byte> TakeSnapshot(long appliedIndex)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var data = runtime._machine.Snapshot();
+            Turn.Snapshot += Stopwatch.GetTimestamp() - started;
+            Turn.SnapshotBytes += data.Length;
+            runtime._metrics.SnapshotTaken(started, data.Length);
+            return data;
+        }
+    }
+
+    /// <summary>Logs the turn when it took longer than a tick.</summary>
+    private void EndTurn(LoopTurn turn)
+    {
+        var total = turn.ElapsedMilliseconds;
+        var tick = _options.TickLength.TotalMilliseconds;
+        _metrics.Turn(total / 1000.0);
+        if (total <= tick)
+        {
+            return;
+        }
+
+        _slowTurns++;
+        var now = Stopwatch.GetTimestamp();
+        if (_lastSlowTurnLog != 0 && Stopwatch.GetElapsedTime(_lastSlowTurnLog, now) < SlowTurnLogInterval)
+        {
+            return;
+        }
+
+        _lastSlowTurnLog = now;
+        var slow = _slowTurns;
+        _slowTurns = 0;
+        if (_logger.IsEnabled(LogLevel.Warning))
+        {
+            Log.SlowTurn(
+                _logger,
+                _cluster.SelfMember.Name,
+                total,
+                tick,
+                turn.Inputs,
+                turn.HandleMilliseconds,
+                LoopTurn.Milliseconds(turn.Write),
+                LoopTurn.Milliseconds(turn.Sync),
+                LoopTurn.Milliseconds(turn.Send),
+                LoopTurn.Milliseconds(turn.Apply),
+                LoopTurn.Milliseconds(turn.Snapshot),
+                turn.SnapshotBytes,
+                slow);
+        }
     }
 
     private static partial class Log
@@ -756,5 +828,8 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
 
         [LoggerMessage(4, LogLevel.Information, "Member {Member} installed a snapshot at {Index} (term {Term})")]
         public static partial void SnapshotInstalled(ILogger logger, string member, long index, long term);
+
+        [LoggerMessage(5, LogLevel.Warning, "Member {Member}: one turn of its loop took {Total:F0} ms, over the tick of {Tick:F0} ms (inputs {Inputs}: {Handle:F0} ms; write {Write:F0} ms, fsync {Sync:F0} ms, send {Send:F0} ms, apply {Apply:F0} ms, snapshot {Snapshot:F0} ms of {SnapshotBytes} bytes); heartbeats and elections wait for it ({Slow} turns over the tick since the last warning)")]
+        public static partial void SlowTurn(ILogger logger, string member, double total, double tick, int inputs, double handle, double write, double sync, double send, double apply, double snapshot, long snapshotBytes, long slow);
     }
 }
