@@ -20,6 +20,7 @@ internal static class NodeCommand
         var peerUrls = new Option<string>("--listen-peer-urls") { Description = "Where other members reach this one, comma-separated (http://127.0.0.1:2380)", Required = true };
         var clientUrls = new Option<string>("--listen-client-urls") { Description = "Where clients reach this member over gRPC (HTTP/2), comma-separated (http://127.0.0.1:2379)", Required = true };
         var clientHttpUrls = new Option<string?>("--listen-client-http-urls") { Description = "Where the JSON gateway answers HTTP/1.1 (curl), comma-separated; optional" };
+        var metricsUrls = new Option<string?>("--listen-metrics-urls") { Description = "Where /metrics (Prometheus), /health and /readyz answer HTTP/1.1, comma-separated; optional (they are on the client URLs too)" };
         var initialCluster = new Option<string>("--initial-cluster") { Description = "Every member as NAME=PEER_URL, comma-separated", Required = true };
         var token = new Option<string?>("--initial-cluster-token") { Description = $"The cluster's token: members with another one are refused (default {ClusterOptions.DefaultToken})" };
         var strategy = new Option<string?>("--strategy") { Description = "The consensus strategy as consensus/NAME (default: plugins.json's cluster.strategy, else consensus/raft)" };
@@ -27,7 +28,7 @@ internal static class NodeCommand
         {
             TreatUnmatchedTokensAsErrors = false,
         };
-        foreach (var o in new Option[] { name, dataDir, peerUrls, clientUrls, clientHttpUrls, initialCluster, token, strategy })
+        foreach (var o in new Option[] { name, dataDir, peerUrls, clientUrls, clientHttpUrls, metricsUrls, initialCluster, token, strategy })
         {
             command.Options.Add(o);
         }
@@ -67,6 +68,7 @@ internal static class NodeCommand
                 PeerUrls = List(parse.GetValue(peerUrls)),
                 ClientUrls = List(parse.GetValue(clientUrls)),
                 ClientHttpUrls = List(parse.GetValue(clientHttpUrls)),
+                MetricsUrls = List(parse.GetValue(metricsUrls)),
                 InitialCluster = parse.GetValue(initialCluster)!,
                 Token = parse.GetValue(token) ?? config.Cluster.Token ?? ClusterOptions.DefaultToken,
                 TickLength = config.Cluster.TickMilliseconds is { } tick ? TimeSpan.FromMilliseconds(tick) : Kernel.Node.Runtime.NodeRuntimeOptions.DefaultTickLength,

@@ -13,7 +13,7 @@ namespace Kernel.Host.Configuration;
 /// <param name="Strategy">The consensus strategy the members run, as <c>consensus/NAME</c>.</param>
 /// <param name="Named">True when the configuration names the strategy (then its absence is an error).</param>
 /// <param name="DataDir">Where each member keeps its data (<c>DataDir/m1</c>, ...), relative to the working directory.</param>
-/// <param name="ClientPort">The first member's client port; member i serves on it + 10000·(i−1), peers on that + 1.</param>
+/// <param name="ClientPort">The first member's client port; member i serves gRPC on it + 10000·(i−1), peers on that + 1, HTTP/1.1 (gateway, /metrics, /health) on that + 2.</param>
 /// <param name="Members">How many members run in this process.</param>
 /// <param name="Token">The cluster token of the peers' challenge (null: the default).</param>
 /// <param name="TickMilliseconds">The tick length of the members' consensus nodes (null: the runtime's default).</param>
@@ -80,13 +80,13 @@ internal sealed record ClusterConfig(string Strategy, bool Named, string DataDir
 
                     break;
                 case "clientPort":
-                    if (Int(child) is { } port && port is >= 1 and <= 65535 - 40_001)
+                    if (Int(child) is { } port && port is >= 1 and <= 65535 - 40_002)
                     {
                         result = result with { ClientPort = port };
                     }
                     else
                     {
-                        errors.Add($"{child.Origin}: cluster.clientPort is {child.Describe()}; expected a port from 1 to {65535 - 40_001} (members use it + 10000·i and that + 1).");
+                        errors.Add($"{child.Origin}: cluster.clientPort is {child.Describe()}; expected a port from 1 to {65535 - 40_002} (members use it + 10000·i, that + 1 and that + 2).");
                     }
 
                     break;

@@ -73,8 +73,8 @@ internal sealed class ClusterService(
 
         foreach (var m in members)
         {
-            _logger.LogInformation("Member {Name} serves etcd's v3 API on {ClientUrls} (peers on {PeerUrls}), data in {DataDir}",
-                m.Name, string.Join(",", m.ClientUrls), string.Join(",", m.PeerUrls), m.DataDir);
+            _logger.LogInformation("Member {Name} serves etcd's v3 API on {ClientUrls} (peers on {PeerUrls}; HTTP/1.1 gateway, /metrics and /health on {HttpUrls}), data in {DataDir}",
+                m.Name, string.Join(",", m.ClientUrls), string.Join(",", m.PeerUrls), string.Join(",", m.ClientHttpUrls), m.DataDir);
         }
 
         var first = new Uri(members[0].ClientUrls[0]);

@@ -56,7 +56,7 @@ internal sealed class TestCluster : IAsyncDisposable
     public static TestCluster Create(int count = 3, Func<int, ClusterOptions, ClusterOptions>? adjust = null, string peerScheme = "http")
     {
         var root = Path.Combine(Path.GetTempPath(), "kernel-node-tests", Guid.NewGuid().ToString("N"));
-        var ports = FreePorts(3 * count);
+        var ports = FreePorts(4 * count);
         string Url(int port) => string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
         var names = Enumerable.Range(1, count).Select(i => "m" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
         string PeerUrl(int port) => string.Create(CultureInfo.InvariantCulture, $"{peerScheme}://127.0.0.1:{port}");
@@ -71,6 +71,7 @@ internal sealed class TestCluster : IAsyncDisposable
                 PeerUrls = [PeerUrl(ports[2 * i])],
                 ClientUrls = [Url(ports[(2 * i) + 1])],
                 ClientHttpUrls = [Url(ports[(2 * count) + i])],
+                MetricsUrls = [Url(ports[(3 * count) + i])],
                 InitialCluster = initial,
                 InitialClientUrls = clients,
                 Token = "test-token",

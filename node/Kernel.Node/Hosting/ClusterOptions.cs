@@ -35,6 +35,12 @@ internal sealed record ClusterOptions
     /// </summary>
     public IReadOnlyList<string> ClientHttpUrls { get; init; } = [];
 
+    /// <summary>
+    /// Where the member serves only <c>/metrics</c> (Prometheus text), <c>/health</c> and <c>/readyz</c> over HTTP/1.1
+    /// (<c>--listen-metrics-urls</c>, as etcd has it). Default none: they are on the client URLs as well.
+    /// </summary>
+    public IReadOnlyList<string> MetricsUrls { get; init; } = [];
+
     /// <summary>Every member's name and peer URL (<c>--initial-cluster</c>): <c>name=url,name=url,...</c>, this member included.</summary>
     public required string InitialCluster { get; init; }
 
@@ -92,6 +98,12 @@ internal sealed record ClusterOptions
         {
             CheckUrls("--listen-client-http-urls", ClientHttpUrls, errors);
         }
+
+        if (MetricsUrls is { Count: > 0 })
+        {
+            CheckUrls("--listen-metrics-urls", MetricsUrls, errors);
+        }
+
         if (string.IsNullOrEmpty(Token))
         {
             errors.Add("--initial-cluster-token: empty; a token is required (it authenticates peers).");
@@ -123,7 +135,7 @@ internal sealed record ClusterOptions
 
         errors.AddRange(Runtime.Validate().Select(e => "--" + e));
         CheckTls("--peer-cert-file", "--peer-key-file", PeerCertFile, PeerKeyFile, PeerUrls, errors);
-        CheckTls("--cert-file", "--key-file", ClientCertFile, ClientKeyFile, [.. ClientUrls, .. ClientHttpUrls ?? []], errors);
+        CheckTls("--cert-file", "--key-file", ClientCertFile, ClientKeyFile, [.. ClientUrls, .. ClientHttpUrls ?? [], .. MetricsUrls ?? []], errors);
         if (PeerTrustedCaFile is not null && !File.Exists(PeerTrustedCaFile))
         {
             errors.Add($"--peer-trusted-ca-file: '{PeerTrustedCaFile}' does not exist.");

@@ -19,8 +19,9 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
 
     /// <summary>
     /// The settings of <paramref name="count"/> members <c>m1</c>, <c>m2</c>, ... on <paramref name="host"/>, in etcd's
-    /// Procfile manner: member i serves clients on <paramref name="clientPort"/> + 10000·(i−1) and peers on that + 1
-    /// (2379/2380, 12379/12380, 22379/22380 for the defaults), data under <paramref name="dataRoot"/>/&lt;name&gt;.
+    /// Procfile manner: member i serves gRPC clients on <paramref name="clientPort"/> + 10000·(i−1), peers on that + 1 and
+    /// HTTP/1.1 (the JSON gateway, <c>/metrics</c>, <c>/health</c>) on that + 2 (2379/2380/2381, 12379/12380/12381, ... for
+    /// the defaults), data under <paramref name="dataRoot"/>/&lt;name&gt;.
     /// </summary>
     public static IReadOnlyList<ClusterOptions> Layout(string dataRoot, int count = 3, string host = "127.0.0.1", int clientPort = 2379, string token = ClusterOptions.DefaultToken)
     {
@@ -35,6 +36,7 @@ internal sealed class EmbeddedCluster : IAsyncDisposable
             DataDir = Path.Combine(dataRoot, n),
             PeerUrls = [Url(i, 1)],
             ClientUrls = [Url(i, 0)],
+            ClientHttpUrls = [Url(i, 2)],
             InitialCluster = initial,
             InitialClientUrls = clients,
             Token = token,

@@ -14,6 +14,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using OpenTelemetry.Metrics;
 using Polly.Registry;
 
 namespace Kernel.Node.Hosting;
@@ -40,9 +41,9 @@ internal sealed class ClusterOptionsException(IReadOnlyList<string> errors)
 }
 
 /// <summary>
-/// One running member: a Kestrel server with a peer listener (the peer gRPC service only) and a client listener (the
-/// member application's endpoints, and <c>/health</c> and <c>/readyz</c>), the node runtime over the member's data
-/// directory, and the peer transport.
+/// One running member: a Kestrel server with a peer listener (the peer gRPC service only), client listeners (the member
+/// application's endpoints, and <c>/health</c>, <c>/readyz</c> and <c>/metrics</c>) and optional metrics listeners (those
+/// three only), the node runtime over the member's data directory, and the peer transport.
 /// </summary>
 internal sealed class MemberHost : IAsyncDisposable
 {
@@ -138,7 +139,7 @@ internal sealed class MemberHost : IAsyncDisposable
                 Listen(kestrel, url, tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http2, options.ClientCertFile, options.ClientKeyFile);
             }
 
-            foreach (var url in options.ClientHttpUrls)
+            foreach (var url in options.ClientHttpUrls.Concat(options.MetricsUrls))
             {
                 var tls = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
                 Listen(kestrel, url, tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1, options.ClientCertFile, options.ClientKeyFile);
@@ -147,7 +148,9 @@ internal sealed class MemberHost : IAsyncDisposable
         builder.Services.AddSingleton(loggers);
         builder.Services.AddLogging();
         builder.Services.AddRouting();
-        builder.Services.AddGrpc().AddServiceOptions<PeerService>(peer =>
+        builder.Services.AddSingleton(new MemberName(self.Name));
+        builder.Services.AddSingleton<RequestMetricsInterceptor>();
+        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<RequestMetricsInterceptor>()).AddServiceOptions<PeerService>(peer =>
         {
             peer.MaxReceiveMessageSize = null; // a snapshot travels in one message
             peer.MaxSendMessageSize = null;
@@ -155,6 +158,8 @@ internal sealed class MemberHost : IAsyncDisposable
         builder.Services.AddSingleton(transport);
         builder.Services.AddSingleton<INodeClient>(runtime);
         builder.Services.AddSingleton(services.Time);
+        // Prometheus text on /metrics: the Kernel.Node meter (every member this process runs, told apart by the member label).
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(NodeMetrics.MeterName).AddPrometheusExporter());
         builder.Services.AddHealthChecks().AddCheck("member", new MemberHealthCheck(runtime));
         builder.Services.AddSingleton<Microsoft.AspNetCore.Routing.MatcherPolicy, ListenerPortMatcherPolicy>();
         app.ConfigureServices(builder.Services);
@@ -165,8 +170,10 @@ internal sealed class MemberHost : IAsyncDisposable
         // (not by the Host header, which clients set as they like: etcdctl with several endpoints sends the first one's).
         web.MapGrpcService<PeerService>().WithMetadata(Ports(options.PeerUrls));
         var clientPorts = Ports([.. options.ClientUrls, .. options.ClientHttpUrls]);
-        web.MapHealthChecks("/health").WithMetadata(clientPorts);
-        web.MapHealthChecks("/readyz").WithMetadata(clientPorts);
+        var observerPorts = Ports([.. options.ClientUrls, .. options.ClientHttpUrls, .. options.MetricsUrls]);
+        web.MapHealthChecks("/health").WithMetadata(observerPorts);
+        web.MapHealthChecks("/readyz").WithMetadata(observerPorts);
+        web.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(observerPorts);
         app.MapClientEndpoints(web.MapGroup(string.Empty).WithMetadata(clientPorts));
 
         var host = new MemberHost(options, self, runtime, transport, app, web, logger);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
@@ -266,11 +267,12 @@ internal sealed partial class PeerTransport
             using var broken = CancellationTokenSource.CreateLinkedTokenSource(stop);
             var reading = ReadAsync(call, broken);
             var writing = WriteAsync(call, broken.Token);
-            var first = await Task.WhenAny(reading, writing).ConfigureAwait(false);
+            var pinging = PingAsync(call, broken.Token);
+            var first = await Task.WhenAny(reading, writing, pinging).ConfigureAwait(false);
             await broken.CancelAsync().ConfigureAwait(false);
             try
             {
-                await Task.WhenAll(reading, writing).ConfigureAwait(false);
+                await Task.WhenAll(reading, writing, pinging).ConfigureAwait(false);
             }
             catch (Exception) when (!stop.IsCancellationRequested)
             {
@@ -288,7 +290,11 @@ internal sealed partial class PeerTransport
             {
                 while (await call.ResponseStream.MoveNext(broken.Token).ConfigureAwait(false))
                 {
-                    if (call.ResponseStream.Current.ForwardResult is { } result && _forwards.TryRemove(result.RequestId, out var done))
+                    if (call.ResponseStream.Current.Pong is { } pong)
+                    {
+                        _transport._metrics.RoundTrip(_member.Name, (long)pong.Sent);
+                    }
+                    else if (call.ResponseStream.Current.ForwardResult is { } result && _forwards.TryRemove(result.RequestId, out var done))
                     {
                         done.TrySetResult(result.Status switch
                         {
@@ -330,6 +336,32 @@ internal sealed partial class PeerTransport
                 {
                     _writeLock.Release();
                 }
+            }
+        }
+
+        /// <summary>Sends a ping every <see cref="PeerTransportOptions.PingInterval"/> while the stream is up (the peer's pong is timed in <see cref="ReadAsync"/>).</summary>
+        private async Task PingAsync(AsyncDuplexStreamingCall<PeerFrame, PeerFrame> call, CancellationToken token)
+        {
+            var interval = _transport._options.PingInterval;
+            if (interval <= TimeSpan.Zero)
+            {
+                await Task.Delay(Timeout.Infinite, token).ConfigureAwait(false);
+                return;
+            }
+
+            while (true)
+            {
+                await _writeLock.WaitAsync(token).ConfigureAwait(false);
+                try
+                {
+                    await call.RequestStream.WriteAsync(new PeerFrame { Ping = new Ping { Sent = (ulong)Stopwatch.GetTimestamp() } }, token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _writeLock.Release();
+                }
+
+                await Task.Delay(interval, _transport._time, token).ConfigureAwait(false);
             }
         }
 

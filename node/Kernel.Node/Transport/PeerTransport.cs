@@ -29,6 +29,7 @@ internal sealed partial class PeerTransport : IPeerNetwork, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
+    private readonly PeerMetrics _metrics;
     private readonly Dictionary<NodeId, PeerLink> _links = [];
     private readonly ArrayBufferWriter<byte> _encoded = new(1 << 12);
     private readonly CancellationTokenSource _stop = new();
@@ -51,6 +52,7 @@ internal sealed partial class PeerTransport : IPeerNetwork, IAsyncDisposable
         _time = time;
         _loggers = loggers;
         _logger = loggers.CreateLogger("Kernel.Node.Transport");
+        _metrics = new PeerMetrics(cluster.SelfMember.Name);
         _pipeline = pipelines is not null && pipelines.TryGetPipeline(options.PipelineName, out var named) ? named : DefaultPipeline(options, time);
         foreach (var peer in _cluster.Peers)
         {
@@ -127,6 +129,7 @@ internal sealed partial class PeerTransport : IPeerNetwork, IAsyncDisposable
         }
 
         _stop.Dispose();
+        _metrics.Dispose();
     }
 
     /// <summary>Serves a stream a peer dialled: the challenge, then its messages and forwarded proposals until it ends.</summary>
@@ -205,6 +208,11 @@ internal sealed partial class PeerTransport : IPeerNetwork, IAsyncDisposable
                         await inbox.DeliverAsync(message, token).ConfigureAwait(false);
                     }
                 }
+                else if (frame.Ping is { } ping)
+                {
+                    answers.RemoveAll(t => t.IsCompleted);
+                    answers.Add(AnswerPingAsync(ping, responses, writeLock, token));
+                }
                 else if (frame.Forward is { } forward)
                 {
                     answers.RemoveAll(t => t.IsCompleted);
@@ -218,6 +226,26 @@ internal sealed partial class PeerTransport : IPeerNetwork, IAsyncDisposable
         }
 
         await Task.WhenAll(answers).ConfigureAwait(false);
+    }
+
+    private static async Task AnswerPingAsync(Ping ping, IServerStreamWriter<PeerFrame> responses, SemaphoreSlim writeLock, CancellationToken token)
+    {
+        try
+        {
+            await writeLock.WaitAsync(token).ConfigureAwait(false);
+            try
+            {
+                await responses.WriteAsync(new PeerFrame { Pong = new Pong { Sent = ping.Sent } }, token).ConfigureAwait(false);
+            }
+            finally
+            {
+                writeLock.Release();
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or IOException)
+        {
+            // The stream ended.
+        }
     }
 
     private static async Task AnswerForwardAsync(IPeerInbox inbox, Forward forward, IServerStreamWriter<PeerFrame> responses, SemaphoreSlim writeLock, CancellationToken token)

@@ -23,6 +23,9 @@ internal sealed record PeerTransportOptions
     /// <summary>Bytes of encoded messages queued per connected peer; a message past it is dropped. Default 64 MiB.</summary>
     public long QueueBytes { get; init; } = 64L << 20;
 
+    /// <summary>How often the dialling side pings its peer to measure the round trip (<c>kernel.node.peer.round_trip</c>); zero: never. Default 1 s.</summary>
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The certificate this member presents to peers over https (mutual TLS); null: none.</summary>
     public X509Certificate2? ClientCertificate { get; init; }
 

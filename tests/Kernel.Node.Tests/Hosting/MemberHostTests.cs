@@ -43,6 +43,44 @@ public sealed class MemberHostTests
     }
 
     [Fact]
+    public async Task Metrics_are_served_in_Prometheus_text_on_the_client_and_metrics_listeners()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.LeaderAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await TestCluster.ProposeAsync(leader, "k" + i, "v");
+        }
+
+        using var http = new HttpClient();
+        var name = leader.Member.Name;
+        string text = string.Empty;
+        await TestCluster.Eventually(
+            async () =>
+            {
+                text = await http.GetStringAsync(leader.Options.MetricsUrls[0] + "/metrics");
+                return text.Contains("kernel_node_peer_round_trip_seconds_count{", StringComparison.Ordinal);
+            },
+            "the leader's /metrics shows a peer round trip");
+        Assert.Contains("# TYPE kernel_node_proposals_committed_total counter", text, StringComparison.Ordinal);
+        Assert.Contains("kernel_node_wal_fsync_duration_seconds_bucket{", text, StringComparison.Ordinal);
+        Assert.Contains("kernel_node_loop_turn_duration_seconds_count{", text, StringComparison.Ordinal);
+        Assert.Equal(1, Sample(text, "kernel_node_is_leader", name));
+        Assert.True(Sample(text, "kernel_node_proposals_committed_total", name) >= 5, text);
+
+        // The client listener (HTTP/1.1 here) serves the same text.
+        Assert.Contains("kernel_node_is_leader", await http.GetStringAsync(leader.Options.ClientHttpUrls[0] + "/metrics"), StringComparison.Ordinal);
+    }
+
+    /// <summary>The value of the one sample of <paramref name="metric"/> labelled with <paramref name="member"/> (a timestamp may follow it).</summary>
+    private static double Sample(string text, string metric, string member)
+    {
+        var line = text.Split('\n').Single(l => l.StartsWith(metric + "{", StringComparison.Ordinal) && l.Contains($"member=\"{member}\"", StringComparison.Ordinal));
+        var value = line[(line.LastIndexOf('}') + 2)..].Split(' ')[0];
+        return double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task Peers_connect_through_the_kernels_pipeline_when_it_has_one_by_the_transports_name()
     {
         var attempts = 0;

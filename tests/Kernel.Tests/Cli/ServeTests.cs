@@ -35,6 +35,13 @@ public sealed class ServeTests
             Assert.Equal("hello", got.Trim());
             var (_, members, _) = await etcdctl.RunAsync("member list");
             Assert.Equal(3, members.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+            // Each member's HTTP/1.1 listener (client port + 2) serves Prometheus text, the client requests among it.
+            using var http = new HttpClient();
+            var metrics = await http.GetStringAsync($"http://127.0.0.1:{port + 2}/metrics");
+            Assert.Contains("method=\"/etcdserverpb.KV/Put\"", metrics, StringComparison.Ordinal);
+            Assert.Contains("kernel_node_client_request_duration_seconds_count{", metrics, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{port + 2}/health")).StatusCode);
             Stop(kernel, log);
         }
 
@@ -86,7 +93,7 @@ public sealed class ServeTests
         for (var attempt = 0; attempt < 200; attempt++)
         {
             var port = Random.Shared.Next(3_000, 25_000);
-            if (new[] { 0, 1, 10_000, 10_001, 20_000, 20_001 }.All(offset => Free(port + offset)))
+            if (new[] { 0, 1, 2, 10_000, 10_001, 10_002, 20_000, 20_001, 20_002 }.All(offset => Free(port + offset)))
             {
                 return port;
             }
