@@ -76,6 +76,7 @@ internal static class NodeCommand
 
             using var hold = runtime.Plugins.Hold(registration.PluginId, $"member {member} (kernel node)");
             MemberHost host;
+            ClusterService.PreferShortPauses();
             try
             {
                 host = await MemberHost.StartAsync(options, consensus, config.StrategyOptions("consensus", consensus.Name),

@@ -46,6 +46,7 @@ internal sealed class ClusterService(
         }
 
         var name = cluster.Strategy["consensus/".Length..];
+        PreferShortPauses();
         var members = EmbeddedCluster.Layout(Path.GetFullPath(cluster.DataDir), cluster.Members, clientPort: cluster.ClientPort, token: cluster.Token ?? ClusterOptions.DefaultToken)
             .Select(m => cluster.TickMilliseconds is { } tick ? m with { TickLength = TimeSpan.FromMilliseconds(tick) } : m)
             .ToList();
@@ -81,6 +82,13 @@ internal sealed class ClusterService(
         _logger.LogInformation("Serving {Strategy} with {Members} members; try: etcdctl --endpoints={Endpoint} put greeting hello",
             cluster.Strategy, members.Count, $"{first.Host}:{first.Port}");
     }
+
+    /// <summary>
+    /// Asks the garbage collector for short pauses while members serve (<see cref="System.Runtime.GCLatencyMode.SustainedLowLatency"/>:
+    /// full collections in the background where it can): a pause stops every member's loop at once, and one past the
+    /// election timeout costs the cluster its leader.
+    /// </summary>
+    internal static void PreferShortPauses() => System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.SustainedLowLatency;
 
     /// <summary>What a member serves: etcd's v3 API over its store (for <c>run</c> and <c>node</c> alike).</summary>
     internal static EtcdMemberApplication Application(Kernel.Node.Runtime.MemberInfo member) => new(TimeProvider.System);

@@ -42,6 +42,24 @@ internal sealed class KvMachine : IReplicatedStateMachine
         AppliedIndex = index;
     }
 
+    /// <summary>When set, snapshot encodings (off the member's loop) wait for it.</summary>
+    public ManualResetEventSlim? SnapshotGate { get; set; }
+
+    /// <summary>Snapshot encodings started (captures taken on the loop).</summary>
+    public int Captures { get; private set; }
+
+    public Func<ReadOnlyMemory<byte>> CaptureSnapshot()
+    {
+        Captures++;
+        var data = Snapshot();
+        var gate = SnapshotGate;
+        return () =>
+        {
+            gate?.Wait(TestCluster.Patience);
+            return data;
+        };
+    }
+
     public ReadOnlyMemory<byte> Snapshot()
     {
         var buffer = new ArrayBufferWriter<byte>();

@@ -23,6 +23,16 @@ internal interface IReplicatedStateMachine
     /// <summary>Encodes the whole state as of <see cref="AppliedIndex"/> (canonical: equal states, equal bytes).</summary>
     ReadOnlyMemory<byte> Snapshot();
 
+    /// <summary>
+    /// Captures the state as of <see cref="AppliedIndex"/> on the loop, cheaply; the function returned encodes it (the bytes
+    /// of <see cref="Snapshot"/>) on another thread while the loop goes on applying. By default the state is encoded here.
+    /// </summary>
+    Func<ReadOnlyMemory<byte>> CaptureSnapshot()
+    {
+        var data = Snapshot();
+        return () => data;
+    }
+
     /// <summary>Replaces the state with a snapshot's (empty: the empty state).</summary>
     /// <exception cref="FormatException">The bytes are not a snapshot of this state machine.</exception>
     void Restore(ReadOnlySpan<byte> snapshot);

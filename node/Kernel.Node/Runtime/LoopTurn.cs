@@ -25,13 +25,18 @@ internal sealed class LoopTurn
 
     public long SnapshotBytes { get; set; }
 
-    /// <summary>Starts the driver's part of a turn that began at <paramref name="started"/> and handled <paramref name="inputs"/> inputs.</summary>
-    public void Begin(long started, int inputs)
+    /// <summary>Starts a turn (before its inputs are handled).</summary>
+    public void Start()
     {
-        _started = started;
+        _started = Stopwatch.GetTimestamp();
+        Write = Sync = Send = Apply = Snapshot = SnapshotBytes = 0;
+    }
+
+    /// <summary>Marks the end of handling the turn's <paramref name="inputs"/> inputs (the driver's part follows).</summary>
+    public void Handled(int inputs)
+    {
         _handled = Stopwatch.GetTimestamp();
         _inputs = inputs;
-        Write = Sync = Send = Apply = Snapshot = SnapshotBytes = 0;
     }
 
     /// <summary>The turn's total wall time so far, in milliseconds.</summary>

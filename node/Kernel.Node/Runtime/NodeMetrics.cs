@@ -44,7 +44,7 @@ internal sealed class NodeMetrics : IDisposable
         _fsync = _meter.CreateHistogram<double>("kernel.node.wal.fsync.duration", "s", "Time to make one batch of the WAL durable.");
         _apply = _meter.CreateHistogram<double>("kernel.node.apply.duration", "s", "Time to apply one batch of committed entries.");
         _turn = _meter.CreateHistogram<double>("kernel.node.loop.turn.duration", "s", "One turn of the member's loop: handling the queued inputs, then persisting, syncing, sending and applying.");
-        _snapshot = _meter.CreateHistogram<double>("kernel.node.snapshot.duration", "s", "Time to take one state-machine snapshot.");
+        _snapshot = _meter.CreateHistogram<double>("kernel.node.snapshot.duration", "s", "Time to encode one state-machine snapshot (off the loop).");
         _snapshotBytes = _meter.CreateHistogram<long>("kernel.node.snapshot.size", "By", "Size of one state-machine snapshot.");
         _meter.CreateObservableCounter("kernel.node.proposals.committed", () => new Measurement<long>(indexes().Committed, _member), "{entry}", "The member's commit index: log entries known committed.");
         _meter.CreateObservableCounter("kernel.node.proposals.applied", () => new Measurement<long>(indexes().Applied, _member), "{entry}", "The member's applied index: log entries applied to its state machine.");

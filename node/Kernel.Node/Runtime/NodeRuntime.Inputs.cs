@@ -13,6 +13,8 @@ internal sealed partial class NodeRuntime
         Forwarded,
         ForwardDone,
         Read,
+        SnapshotEncoded,
+        SnapshotWritten,
         Stop,
     }
 

@@ -146,7 +146,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
             Random = new Random(Random.Shared.Next()),
             Options = _strategyOptions,
         });
-        _driver = new ReadyDriver(_node, _storage, _handler, new ReadyDriverOptions { SnapshotEvery = _options.SnapshotEvery });
+        _driver = new ReadyDriver(_node, _storage, _handler, new ReadyDriverOptions { SnapshotEvery = 0 } /* snapshots off the loop: NodeRuntime.Snapshots.cs */);
         Log.Started(_logger, _cluster.SelfMember.Name, _cluster.Self.ToString(), _directory.Location, recovered.Snapshot?.Index ?? 0, recovered.Entries.Count);
         _state = 1;
         Publish();
@@ -294,14 +294,14 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
 
                 var stop = false;
                 var drained = 0;
-                var started = Stopwatch.GetTimestamp();
+                _handler.Turn.Start();
                 do
                 {
                     stop = input.Kind == InputKind.Stop || Handle(input);
                 }
                 while (!stop && ++drained < MaxDrain && reader.TryRead(out input));
 
-                _handler.Turn.Begin(started, drained);
+                _handler.Turn.Handled(drained);
                 var drain = _driver!.Drain();
                 if (drain.Outcome == ReadyDrainOutcome.Failed)
                 {
@@ -309,6 +309,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
                 }
 
                 Publish();
+                MaybeStartSnapshot();
                 EndTurn(_handler.Turn);
                 if (stop)
                 {
@@ -335,6 +336,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
                 Refuse(input);
             }
 
+            WaitForSnapshotWork(); // the storage closes after the loop: no write may still be on it
             _stopped.TrySetResult();
         }
     }
@@ -369,6 +371,12 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
                 break;
             case InputKind.Read:
                 Read((PendingRead)input.Payload!);
+                break;
+            case InputKind.SnapshotEncoded:
+                SnapshotWasEncoded((SnapshotEncoded)input.Payload!);
+                break;
+            case InputKind.SnapshotWritten:
+                SnapshotWasWritten((SnapshotWritten)input.Payload!);
                 break;
         }
 
@@ -719,6 +727,11 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
             switch (stage)
             {
                 case ReadyStage.Received:
+                    if (ready!.Snapshot is not null)
+                    {
+                        runtime.WaitForSnapshotWork(); // the leader's snapshot replaces the file: this member's own write finishes first
+                    }
+
                     _stageStart = Stopwatch.GetTimestamp();
                     break;
                 case ReadyStage.Written:
@@ -764,15 +777,8 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
 
         public void ServeRead(ReadState read) => runtime.ServeRead(read);
 
-        public ReadOnlyMemory<byte> TakeSnapshot(long appliedIndex)
-        {
-            var started = Stopwatch.GetTimestamp();
-            var data = runtime._machine.Snapshot();
-            Turn.Snapshot += Stopwatch.GetTimestamp() - started;
-            Turn.SnapshotBytes += data.Length;
-            runtime._metrics.SnapshotTaken(started, data.Length);
-            return data;
-        }
+        /// <summary>Not called: the driver takes no snapshots here (<see cref="MaybeStartSnapshot"/> does, off the loop).</summary>
+        public ReadOnlyMemory<byte> TakeSnapshot(long appliedIndex) => runtime._machine.Snapshot();
     }
 
     /// <summary>Logs the turn when it took longer than a tick.</summary>
@@ -828,6 +834,9 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
 
         [LoggerMessage(4, LogLevel.Information, "Member {Member} installed a snapshot at {Index} (term {Term})")]
         public static partial void SnapshotInstalled(ILogger logger, string member, long index, long term);
+
+        [LoggerMessage(6, LogLevel.Information, "Member {Member} saved a snapshot at {Index} ({Bytes} bytes) and dropped the log it covers")]
+        public static partial void SnapshotSaved(ILogger logger, string member, long index, int bytes);
 
         [LoggerMessage(5, LogLevel.Warning, "Member {Member}: one turn of its loop took {Total:F0} ms, over the tick of {Tick:F0} ms (inputs {Inputs}: {Handle:F0} ms; write {Write:F0} ms, fsync {Sync:F0} ms, send {Send:F0} ms, apply {Apply:F0} ms, snapshot {Snapshot:F0} ms of {SnapshotBytes} bytes); heartbeats and elections wait for it ({Slow} turns over the tick since the last warning)")]
         public static partial void SlowTurn(ILogger logger, string member, double total, double tick, int inputs, double handle, double write, double sync, double send, double apply, double snapshot, long snapshotBytes, long slow);

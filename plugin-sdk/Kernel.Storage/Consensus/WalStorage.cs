@@ -30,7 +30,7 @@ namespace Kernel.Storage.Consensus;
 /// <para>Snapshots go to the file <c>snapshot</c> (a <see cref="ChecksummedFile"/>, written atomically); then a
 /// snapshot-point record is logged and the oldest segments whose entries are all covered by the snapshot are deleted.</para>
 /// </remarks>
-public sealed class WalStorage : IConsensusStorage
+public sealed class WalStorage : IConsensusStorage, IBackgroundSnapshotStorage
 {
     /// <summary>The default segment size: 64 MiB.</summary>
     public const long DefaultSegmentBytes = RecordLogOptions.DefaultSegmentBytes;
@@ -154,10 +154,24 @@ public sealed class WalStorage : IConsensusStorage
     /// <inheritdoc />
     public void SaveSnapshot(Snapshot snapshot)
     {
+        WriteSnapshot(snapshot);
+        CommitSnapshot(snapshot);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Touches only the snapshot file (and the directory), never the log's segments.</remarks>
+    public void WriteSnapshot(Snapshot snapshot)
+    {
         ArgumentNullException.ThrowIfNull(snapshot);
         ObjectDisposedException.ThrowIf(_disposed, this);
         ChecksummedFile.WriteAtomic(_log.Directory, SnapshotFileName, SnapshotMagic, EncodeSnapshot(snapshot));
+    }
 
+    /// <inheritdoc />
+    public void CommitSnapshot(Snapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var w = new BinaryOut(_log.BeginRecord(SnapshotPointRecord));
         w.Varint(snapshot.Index);
         w.Varint(snapshot.Term);
@@ -200,15 +214,15 @@ public sealed class WalStorage : IConsensusStorage
         _hasPendingHardState = false;
     }
 
-    private static byte[] EncodeSnapshot(Snapshot snapshot)
+    private static ReadOnlySpan<byte> EncodeSnapshot(Snapshot snapshot)
     {
-        var buffer = new ArrayBufferWriter<byte>();
+        var buffer = new ArrayBufferWriter<byte>(snapshot.Data.Length + 256); // one buffer for a snapshot of any size
         var w = new BinaryOut(buffer);
         w.Varint(snapshot.Index);
         w.Varint(snapshot.Term);
         w.Membership(snapshot.Membership);
         w.Bytes(snapshot.Data.Span);
-        return buffer.WrittenSpan.ToArray();
+        return buffer.WrittenSpan;
     }
 
     private static Snapshot DecodeSnapshot(ReadOnlySpan<byte> payload)

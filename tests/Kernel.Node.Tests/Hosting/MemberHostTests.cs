@@ -65,17 +65,22 @@ public sealed class MemberHostTests
         Assert.Contains("# TYPE kernel_node_proposals_committed_total counter", text, StringComparison.Ordinal);
         Assert.Contains("kernel_node_wal_fsync_duration_seconds_bucket{", text, StringComparison.Ordinal);
         Assert.Contains("kernel_node_loop_turn_duration_seconds_count{", text, StringComparison.Ordinal);
-        Assert.Equal(1, Sample(text, "kernel_node_is_leader", name));
-        Assert.True(Sample(text, "kernel_node_proposals_committed_total", name) >= 5, text);
+        var clusterId = cluster.Options[0].ClusterId().ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(1, Sample(text, "kernel_node_is_leader", name, clusterId));
+        Assert.True(Sample(text, "kernel_node_proposals_committed_total", name, clusterId) >= 5, text);
 
         // The client listener (HTTP/1.1 here) serves the same text.
         Assert.Contains("kernel_node_is_leader", await http.GetStringAsync(leader.Options.ClientHttpUrls[0] + "/metrics"), StringComparison.Ordinal);
     }
 
-    /// <summary>The value of the one sample of <paramref name="metric"/> labelled with <paramref name="member"/> (a timestamp may follow it).</summary>
-    private static double Sample(string text, string metric, string member)
+    /// <summary>
+    /// The value of the one sample of <paramref name="metric"/> labelled with <paramref name="member"/> of
+    /// <paramref name="clusterId"/> (tests run clusters side by side in one process); a timestamp may follow it.
+    /// </summary>
+    private static double Sample(string text, string metric, string member, string clusterId)
     {
-        var line = text.Split('\n').Single(l => l.StartsWith(metric + "{", StringComparison.Ordinal) && l.Contains($"member=\"{member}\"", StringComparison.Ordinal));
+        var line = text.Split('\n').Single(l => l.StartsWith(metric + "{", StringComparison.Ordinal)
+            && l.Contains($"member=\"{member}\"", StringComparison.Ordinal) && l.Contains($"cluster=\"{clusterId}\"", StringComparison.Ordinal));
         var value = line[(line.LastIndexOf('}') + 2)..].Split(' ')[0];
         return double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
     }

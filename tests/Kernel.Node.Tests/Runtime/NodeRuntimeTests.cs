@@ -95,12 +95,47 @@ public sealed class NodeRuntimeTests
         }
 
         await TestCluster.ProposeAsync(leader, "last", "one");
-        Assert.True(File.Exists(Path.Combine(leader.Options.DataDirectory, WalStorage.SnapshotFileName)), "the leader took a snapshot");
+        await TestCluster.Eventually(() => File.Exists(Path.Combine(leader.Options.DataDirectory, WalStorage.SnapshotFileName)), "the leader took a snapshot");
         var restarted = await cluster.StartMemberAsync(behind);
         await cluster.AllHoldAsync("last", "one");
         Assert.Equal(big + 7, await TestCluster.ValueAsync(restarted, "big7"));
         var m = ((TestApplication)restarted.Application).Machine;
         Assert.True(m.Restores >= 1, $"the state came as a snapshot: restores {m.Restores}, applied {m.AppliedIndex}, leader snapshot at {leader.Runtime.Status.AppliedIndex}");
+    }
+
+    [Fact]
+    public async Task Snapshots_are_encoded_and_written_off_the_loop_so_proposals_go_on_while_one_is_under_way()
+    {
+        await using var cluster = await TestCluster.StartAsync(adjust: (_, o) => o with { SnapshotEvery = 20 });
+        using var gate = new ManualResetEventSlim(false);
+        var machines = cluster.Running.Select(h => ((TestApplication)h.Application).Machine).ToArray();
+        foreach (var machine in machines)
+        {
+            machine.SnapshotGate = gate;
+        }
+
+        var leader = await cluster.LeaderAsync();
+        for (var i = 0; i < 100; i++)
+        {
+            await TestCluster.ProposeAsync(leader, "k" + i, "v" + i); // five snapshots' worth while the first is held
+        }
+
+        await TestCluster.Eventually(() => machines.All(m => m.Captures >= 1), "every member started a snapshot");
+        Assert.All(machines, m => Assert.Equal(1, m.Captures)); // one at a time: the first is still encoding
+        Assert.All(cluster.Options, o => Assert.False(File.Exists(Path.Combine(o.DataDirectory, WalStorage.SnapshotFileName))));
+
+        gate.Set();
+        await TestCluster.Eventually(
+            () => cluster.Options.All(o => File.Exists(Path.Combine(o.DataDirectory, WalStorage.SnapshotFileName))),
+            "every member wrote its snapshot once the encoding was let go");
+        await TestCluster.ProposeAsync(leader, "k100", "v100"); // due again: the next one starts
+        await TestCluster.Eventually(() => machines.All(m => m.Captures >= 2), "a second snapshot once the first was saved");
+
+        var follower = cluster.IndexOf(cluster.Follower(leader));
+        await cluster.StopMemberAsync(follower);
+        var restarted = await cluster.StartMemberAsync(follower);
+        Assert.True(((TestApplication)restarted.Application).Machine.Restores >= 1, "the restarted member began from its snapshot");
+        await TestCluster.Eventually(async () => await TestCluster.ValueAsync(restarted, "k99") == "v99", "the restarted member holds what was written before");
     }
 
     [Fact]

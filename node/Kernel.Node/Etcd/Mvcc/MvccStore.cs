@@ -153,20 +153,49 @@ internal sealed class MvccStore : IReplicatedStateMachine
     }
 
     /// <inheritdoc />
-    public ReadOnlyMemory<byte> Snapshot()
+    public ReadOnlyMemory<byte> Snapshot() => CaptureSnapshot()();
+
+    /// <summary>
+    /// Captures the store as of <see cref="AppliedIndex"/> in time linear in the number of keys (references to its
+    /// versions, which are never changed once written); the function encodes the capture on any thread, while the store
+    /// goes on applying. The bytes are <see cref="Snapshot"/>'s.
+    /// </summary>
+    public Func<ReadOnlyMemory<byte>> CaptureSnapshot()
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        var output = new BinaryOut(buffer);
-        output.Byte(SnapshotVersion);
-        output.Varint(AppliedIndex);
-        output.Varint(Revision);
-        output.Varint(CompactRevision);
-        output.UVarint((ulong)_keys.Count);
+        var applied = AppliedIndex;
+        var revision = Revision;
+        var compacted = CompactRevision;
+        var keys = new (string Key, Entry[] History)[_keys.Count];
+        var i = 0;
+        long size = 0;
         foreach (var key in _keys)
         {
+            var history = _history[key].ToArray();
+            keys[i++] = (key, history);
+            size += key.Length + 8;
+            foreach (var entry in history)
+            {
+                size += (entry.Kv?.Value.Length ?? 0) + 16;
+            }
+        }
+
+        var leases = _leases.Values.Select(l => (l.Id, l.Ttl)).ToArray();
+        return () => EncodeSnapshot(applied, revision, compacted, keys, leases, size);
+    }
+
+    private static ReadOnlyMemory<byte> EncodeSnapshot(long applied, long revision, long compacted, (string Key, Entry[] History)[] keys, (long Id, long Ttl)[] leases, long size)
+    {
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Clamp(size + 64, 256, Array.MaxLength / 2));
+        var output = new BinaryOut(buffer);
+        output.Byte(SnapshotVersion);
+        output.Varint(applied);
+        output.Varint(revision);
+        output.Varint(compacted);
+        output.UVarint((ulong)keys.Length);
+        foreach (var (key, history) in keys)
+        {
             output.Bytes(Encoding.Latin1.GetBytes(key));
-            var history = _history[key];
-            output.UVarint((ulong)history.Count);
+            output.UVarint((ulong)history.Length);
             foreach (var entry in history)
             {
                 output.Varint(entry.Main);
@@ -182,11 +211,11 @@ internal sealed class MvccStore : IReplicatedStateMachine
             }
         }
 
-        output.UVarint((ulong)_leases.Count);
-        foreach (var lease in _leases.Values)
+        output.UVarint((ulong)leases.Length);
+        foreach (var (id, ttl) in leases)
         {
-            output.Varint(lease.Id);
-            output.Varint(lease.Ttl);
+            output.Varint(id);
+            output.Varint(ttl);
         }
 
         return buffer.WrittenMemory;

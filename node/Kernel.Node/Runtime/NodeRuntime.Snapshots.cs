@@ -1,0 +1,145 @@
+using Kernel.Sdk.Consensus;
+
+namespace Kernel.Node.Runtime;
+
+/// <summary>
+/// State-machine snapshots away from the loop. Every <see cref="NodeRuntimeOptions.SnapshotEvery"/> applied entries the
+/// loop captures the state machine (<see cref="IReplicatedStateMachine.CaptureSnapshot"/>, cheap) and a background task
+/// encodes it; back on the loop the node compacts its log to it (<see cref="IConsensusNode.Compact"/>); a background task
+/// writes the snapshot file (<see cref="IBackgroundSnapshotStorage.WriteSnapshot"/>, when the storage can); back on the
+/// loop the storage drops the log it covers. One snapshot at a time; a snapshot installed from the leader meanwhile makes
+/// the local one stale, and it is dropped. Storage without the two-step interface saves on the loop.
+/// </summary>
+/// <remarks>
+/// A snapshot of a large store (tens of MB) takes longer than an election timeout to encode and write: taken on the loop,
+/// as the SDK's driver does it, it held up heartbeats and the followers elected another leader under load.
+/// </remarks>
+internal sealed partial class NodeRuntime
+{
+    private Task? _snapshotWork;
+    private long _lastLocalSnapshot;
+
+    /// <summary>A snapshot encoded off the loop: the applied index it reflects and its bytes (or why it failed).</summary>
+    private sealed record SnapshotEncoded(long Index, ReadOnlyMemory<byte> Data, Exception? Error);
+
+    /// <summary>A snapshot file written off the loop (or why it failed).</summary>
+    private sealed record SnapshotWritten(Snapshot Snapshot, Exception? Error);
+
+    /// <summary>The index of the last snapshot this member holds (its own or one installed from a leader).</summary>
+    private long LastSnapshotIndex => Math.Max(_lastLocalSnapshot, _driver!.LastSnapshotIndex);
+
+    /// <summary>On the loop, after a drain: starts a snapshot when one is due and none is under way.</summary>
+    private void MaybeStartSnapshot()
+    {
+        var every = _options.SnapshotEvery;
+        if (every <= 0 || _snapshotWork is not null)
+        {
+            return;
+        }
+
+        var applied = _machine.AppliedIndex;
+        if (applied - LastSnapshotIndex < every)
+        {
+            return;
+        }
+
+        var captureStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+        var capture = _machine.CaptureSnapshot();
+        _handler.Turn.Snapshot += System.Diagnostics.Stopwatch.GetTimestamp() - captureStarted;
+        _snapshotWork = Task.Run(() =>
+        {
+            SnapshotEncoded encoded;
+            try
+            {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var data = capture();
+                _metrics.SnapshotTaken(started, data.Length);
+                encoded = new SnapshotEncoded(applied, data, null);
+            }
+            catch (Exception ex)
+            {
+                encoded = new SnapshotEncoded(applied, ReadOnlyMemory<byte>.Empty, ex);
+            }
+
+            _inbox.Writer.TryWrite(new Input(InputKind.SnapshotEncoded, encoded));
+        });
+    }
+
+    /// <summary>On the loop: compacts the node's log to an encoded snapshot and has its file written.</summary>
+    private void SnapshotWasEncoded(SnapshotEncoded encoded)
+    {
+        _snapshotWork = null;
+        if (encoded.Error is { } error)
+        {
+            throw new InvalidOperationException($"the state machine's snapshot at {encoded.Index} failed: {error.Message}", error);
+        }
+
+        if (encoded.Index <= LastSnapshotIndex)
+        {
+            return; // a leader's snapshot was installed meanwhile
+        }
+
+        var snapshot = _node!.Compact(encoded.Index, encoded.Data);
+        if (snapshot is null)
+        {
+            _lastLocalSnapshot = encoded.Index;
+            return;
+        }
+
+        _handler.Turn.SnapshotBytes += encoded.Data.Length;
+        if (_storage is not IBackgroundSnapshotStorage background)
+        {
+            _storage!.SaveSnapshot(snapshot);
+            _storage.Sync();
+            _lastLocalSnapshot = snapshot.Index;
+            return;
+        }
+
+        _snapshotWork = Task.Run(() =>
+        {
+            Exception? failed = null;
+            try
+            {
+                background.WriteSnapshot(snapshot);
+            }
+            catch (Exception ex)
+            {
+                failed = ex;
+            }
+
+            _inbox.Writer.TryWrite(new Input(InputKind.SnapshotWritten, new SnapshotWritten(snapshot, failed)));
+        });
+    }
+
+    /// <summary>On the loop: the snapshot file is durable; the log it covers goes.</summary>
+    private void SnapshotWasWritten(SnapshotWritten written)
+    {
+        _snapshotWork = null;
+        if (written.Error is { } error)
+        {
+            throw new InvalidOperationException($"writing the snapshot at {written.Snapshot.Index} failed: {error.Message}", error);
+        }
+
+        if (written.Snapshot.Index <= _driver!.LastSnapshotIndex)
+        {
+            return; // a newer snapshot from the leader replaced the file meanwhile: its point must stay the last
+        }
+
+        ((IBackgroundSnapshotStorage)_storage!).CommitSnapshot(written.Snapshot);
+        _lastLocalSnapshot = written.Snapshot.Index;
+        Log.SnapshotSaved(_logger, _cluster.SelfMember.Name, written.Snapshot.Index, written.Snapshot.Data.Length);
+    }
+
+    /// <summary>Waits for the snapshot work under way (before a leader's snapshot replaces the file, and when stopping).</summary>
+    private void WaitForSnapshotWork()
+    {
+        try
+        {
+            _snapshotWork?.Wait();
+        }
+        catch (AggregateException)
+        {
+            // reported through the inbox (or lost when stopping: nothing was committed)
+        }
+    }
+}
