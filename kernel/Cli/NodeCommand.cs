@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.CommandLine;
 using Kernel.Host.Hosting;
 using Kernel.Node.Hosting;
@@ -97,9 +98,13 @@ internal static class NodeCommand
             {
                 loggers.CreateLogger("Kernel.Host.Cluster").LogInformation("Member {Name} serves etcd's v3 API on {ClientUrls} with {Strategy}; peers on {PeerUrls}",
                     member, string.Join(",", options.ClientUrls), key, string.Join(",", options.PeerUrls));
+                // Ctrl+C, or SIGTERM as service managers and kill(1) send it, stops the member cleanly (the WAL is synced as it goes).
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal => { signal.Cancel = true; stop.Cancel(); });
+                using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal => { signal.Cancel = true; stop.Cancel(); });
                 try
                 {
-                    await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+                    await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {

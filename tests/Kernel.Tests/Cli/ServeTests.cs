@@ -26,11 +26,10 @@ public sealed class ServeTests
         var config = folder.WriteConfig($$"""{ "cluster": { "strategy": "consensus/raft", "clientPort": {{port}}, "dataDir": "{{data}}", "tickMilliseconds": 20 } }""");
         var etcdctl = new Etcdctl($"127.0.0.1:{port},127.0.0.1:{port + 10_000},127.0.0.1:{port + 20_000}");
 
-        using (var kernel = StartKernel(config, folder.Folder, out var log))
-        using (Killed(kernel))
+        using (var kernel = KernelProcess.Start("run", "--config", config, "--plugins-dir", folder.Folder))
         {
-            Assert.True(WaitFor(log, "Serving consensus/raft with 3 members; try: etcdctl --endpoints=127.0.0.1:" + port), "no serving line:\n" + Show(log));
-            await Until(async () => (await etcdctl.RunAsync("put greeting hello", mayFail: true)).Exit == 0, "a put once a leader is elected", log);
+            Assert.True(kernel.WaitFor("Serving consensus/raft with 3 members; try: etcdctl --endpoints=127.0.0.1:" + port), "no serving line:\n" + kernel.Output);
+            await Until(async () => (await etcdctl.RunAsync("put greeting hello", mayFail: true)).Exit == 0, "a put once a leader is elected", kernel);
             var (_, got, _) = await etcdctl.RunAsync("get greeting --print-value-only");
             Assert.Equal("hello", got.Trim());
             var (_, members, _) = await etcdctl.RunAsync("member list");
@@ -42,23 +41,22 @@ public sealed class ServeTests
             Assert.Contains("method=\"/etcdserverpb.KV/Put\"", metrics, StringComparison.Ordinal);
             Assert.Contains("kernel_node_client_request_duration_seconds_count{", metrics, StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{port + 2}/health")).StatusCode);
-            Stop(kernel, log);
+            kernel.Stop();
         }
 
         Assert.True(Directory.Exists(Path.Combine(data, "m1")), "each member keeps its data under dataDir");
-        using (var kernel = StartKernel(config, folder.Folder, out var log))
-        using (Killed(kernel))
+        using (var kernel = KernelProcess.Start("run", "--config", config, "--plugins-dir", folder.Folder))
         {
-            Assert.True(WaitFor(log, "Serving consensus/raft"), "no serving line after the restart:\n" + Show(log));
+            Assert.True(kernel.WaitFor("Serving consensus/raft"), "no serving line after the restart:\n" + kernel.Output);
             string? value = null;
             await Until(async () =>
             {
                 var (exit, output, _) = await etcdctl.RunAsync("get greeting --print-value-only", mayFail: true);
                 value = output.Trim();
                 return exit == 0 && value.Length > 0;
-            }, "a read after the restart", log);
+            }, "a read after the restart", kernel);
             Assert.Equal("hello", value);
-            Stop(kernel, log);
+            kernel.Stop();
         }
     }
 
@@ -116,56 +114,7 @@ public sealed class ServeTests
         }
     }
 
-    private static Process StartKernel(string config, string plugins, out StringBuilder log)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "kernel.dll"), "run", "--config", config, "--plugins-dir", plugins })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        var captured = new StringBuilder();
-        var process = new Process { StartInfo = psi };
-        process.ErrorDataReceived += (_, e) => { lock (captured) { captured.AppendLine(e.Data); } };
-        process.OutputDataReceived += (_, e) => { lock (captured) { captured.AppendLine(e.Data); } };
-        process.Start();
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        log = captured;
-        return process;
-    }
-
-    /// <summary>Kills the process at the end of the scope if it is still running (a failed assertion leaves no kernel behind).</summary>
-    private static IDisposable Killed(Process process) => new Finally(() =>
-    {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-        }
-    });
-
-    private sealed class Finally(Action action) : IDisposable
-    {
-        public void Dispose() => action();
-    }
-
-    private static void Stop(Process kernel, StringBuilder log)
-    {
-        using (var kill = Process.Start("kill", ["-TERM", kernel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            kill.WaitForExit();
-        }
-
-        if (!kernel.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            kernel.Kill(entireProcessTree: true);
-            Assert.Fail("the kernel did not stop on SIGTERM:\n" + Show(log));
-        }
-
-        Assert.True(kernel.ExitCode == 0, $"exit code {kernel.ExitCode}:\n{Show(log)}");
-    }
-
-    private static async Task Until(Func<Task<bool>> condition, string what, StringBuilder log)
+    internal static async Task Until(Func<Task<bool>> condition, string what, RunningKernel kernel)
     {
         for (var i = 0; i < 60; i++)
         {
@@ -177,33 +126,6 @@ public sealed class ServeTests
             await Task.Delay(500);
         }
 
-        Assert.Fail($"no {what} within 30 s:\n{Show(log)}");
-    }
-
-    /// <summary>The captured output so far (the process's output handlers append to it concurrently).</summary>
-    private static string Show(StringBuilder log)
-    {
-        lock (log)
-        {
-            return log.ToString();
-        }
-    }
-
-    private static bool WaitFor(StringBuilder log, string text)
-    {
-        for (var i = 0; i < 1200; i++)
-        {
-            lock (log)
-            {
-                if (log.ToString().Contains(text, StringComparison.Ordinal))
-                {
-                    return true;
-                }
-            }
-
-            Thread.Sleep(100);
-        }
-
-        return false;
+        Assert.Fail($"no {what} within 30 s:\n{kernel.Output}");
     }
 }

@@ -1,0 +1,446 @@
+using System.Globalization;
+
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+using Kernel.Node.Etcd.Protos;
+using Kernel.Sdk.Testing.Linearizability;
+
+namespace Kernel.Tests.Cli;
+
+/// <summary>
+/// Three <c>kernel node</c> processes under a write and read load from several clients; the leader's process is killed
+/// with SIGKILL and started again on its data. Every acknowledged write is readable afterwards, the clients' recorded
+/// history is linearizable by the project's checker, and a watch that moves between members sees every acknowledged
+/// write once, in revision order.
+/// </summary>
+public sealed class KillNineTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private const int Clients = 6;
+    private const int Registers = 4;
+
+    [Fact]
+    public async Task Kill_9_of_the_leader_under_load_loses_no_acknowledged_write_and_the_history_is_linearizable()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return; // kill(1)
+        }
+
+        using var folder = new TestPluginsFolder();
+        folder.Add("UltimateConsensus");
+        var config = folder.WriteConfig("""{ "cluster": { "strategy": "consensus/raft", "tickMilliseconds": 50 } }""");
+        var ports = FreePorts(6);
+        string Url(int port) => string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
+        var names = new[] { "m1", "m2", "m3" };
+        var initial = string.Join(",", names.Select((n, i) => $"{n}={Url(ports[2 * i])}"));
+        var clientUrls = names.Select((_, i) => Url(ports[(2 * i) + 1])).ToArray();
+        string[] Args(int i) =>
+        [
+            "node", "--name", names[i], "--data-dir", Path.Combine(folder.Root, "data", names[i]),
+            "--listen-peer-urls", Url(ports[2 * i]), "--listen-client-urls", clientUrls[i],
+            "--initial-cluster", initial, "--initial-cluster-token", "kill-nine", "--config", config, "--plugins-dir", folder.Folder,
+        ];
+
+        var members = new RunningKernel?[3];
+        var channels = clientUrls.Select(u => GrpcChannel.ForAddress(u)).ToArray();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                members[i] = KernelProcess.Start(Args(i));
+            }
+
+            string Logs() => string.Join("\n", members.Select((m, i) => $"--- {names[i]}:\n{m?.Output}"));
+            await Until(async () => await LeaderAsync(channels) >= 0, "a leader", Logs);
+
+            var run = new Recorder();
+            using var stop = new CancellationTokenSource();
+            using var stopWatching = new CancellationTokenSource();
+            var watch = WatchAsync(channels, run, stopWatching.Token);
+            var clients = Enumerable.Range(0, Clients).Select(c => ClientAsync(c, channels, run, stop.Token)).ToArray();
+
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            var leader = await LeaderAsync(channels);
+            Assert.True(leader >= 0, "a leader under load:\n" + Logs());
+            var before = run.Acknowledged;
+            members[leader]!.Kill9();
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            var during = run.Acknowledged;
+            members[leader]!.Dispose();
+            members[leader] = KernelProcess.Start(Args(leader));
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            await stop.CancelAsync();
+            await Task.WhenAll(clients);
+            var after = run.Acknowledged;
+            Assert.True(before > 20 && after > during && during > before, $"writes went on around the kill: {before}, {during}, {after} acknowledged\n{Logs()}");
+
+            // The restarted member serves its data again: a serializable read there sees every acknowledged write.
+            var restarted = new KV.KVClient(channels[leader]);
+            await Until(async () => (await AcknowledgedMissingAsync(restarted, run, serializable: true)).Count == 0, "the restarted member holding every acknowledged write", Logs);
+
+            // Every acknowledged write is readable (linearizably, from any member).
+            var missing = await AcknowledgedMissingAsync(new KV.KVClient(channels[(leader + 1) % 3]), run, serializable: false);
+            Assert.True(missing.Count == 0, $"acknowledged writes lost: {string.Join(", ", missing.Take(10))}\n{Logs()}");
+
+            // Final reads of the registers join the history, then the checker decides it.
+            var final = new KV.KVClient(channels[(leader + 2) % 3]);
+            for (var r = 0; r < Registers; r++)
+            {
+                var process = run.NewProcess();
+                run.Invoke(process, "get", Register(r));
+                var got = await final.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(Register(r)) });
+                run.Ok(process, got.Kvs.Count == 0 ? null : got.Kvs[0].Value.ToStringUtf8());
+            }
+
+            Assert.True(Models.TryGet("kv-cas", out var model));
+            var verdict = model.Check(run.History(), new CheckOptions { TimeBudget = TimeSpan.FromSeconds(60) });
+            Assert.True(verdict.Verdict == Verdict.Linearizable, $"{verdict}\n{verdict.Counterexample}");
+            output.WriteLine($"killed {names[leader]}; acknowledged writes {before} before the kill, {during} four seconds after, {after} in all; {verdict}");
+
+            // The watch, moved from member to member as they failed, saw each acknowledged write once, in order.
+            await Until(() => Task.FromResult(run.WatchedThrough >= run.HighestAcknowledgedRevision), "the watch catching up", Logs);
+            await stopWatching.CancelAsync();
+            await watch;
+            var unseen = run.AcknowledgedRevisions.Where(r => !run.Watched.Contains(r)).ToArray();
+            Assert.True(unseen.Length == 0, $"acknowledged revisions the watch missed: {string.Join(", ", unseen.Take(10))}");
+            Assert.True(run.WatchDuplicates == 0, $"{run.WatchDuplicates} watch events repeated or out of order");
+
+            foreach (var member in members)
+            {
+                member!.Stop();
+            }
+        }
+        finally
+        {
+            foreach (var channel in channels)
+            {
+                channel.Dispose();
+            }
+
+            foreach (var member in members)
+            {
+                member?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Ports free now (all bound at once, so they differ, then released).</summary>
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)).ToArray();
+        foreach (var listener in listeners)
+        {
+            listener.Start();
+        }
+
+        var ports = listeners.Select(l => ((System.Net.IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        foreach (var listener in listeners)
+        {
+            listener.Stop();
+        }
+
+        return ports;
+    }
+
+    private static string Register(int r) => "reg-" + r.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The index of the member that leads now, asked of each in turn; -1 when none answers with a leader.</summary>
+    private static async Task<int> LeaderAsync(GrpcChannel[] channels)
+    {
+        for (var i = 0; i < channels.Length; i++)
+        {
+            try
+            {
+                var status = await new Maintenance.MaintenanceClient(channels[i]).StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+                if (status.Leader != 0 && status.Leader == status.Header.MemberId)
+                {
+                    return i;
+                }
+            }
+            catch (RpcException)
+            {
+                // down or starting
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// One client: puts of unique values to a few registers and to keys of its own, and linearizable gets of the
+    /// registers, each against the member it last reached (the next one after an error). A put whose outcome is unknown
+    /// (an error after it was sent) is recorded as such, and the client continues as a new process, as Jepsen's do.
+    /// </summary>
+    private static async Task ClientAsync(int client, GrpcChannel[] channels, Recorder run, CancellationToken stop)
+    {
+        var random = new Random(client);
+        var member = client % channels.Length;
+        var process = run.NewProcess();
+        for (var n = 0; !stop.IsCancellationRequested; n++)
+        {
+            var kv = new KV.KVClient(channels[member]);
+            var deadline = DateTime.UtcNow.AddSeconds(3);
+            var choice = random.Next(10);
+            try
+            {
+                if (choice < 4)
+                {
+                    var key = Register(random.Next(Registers));
+                    run.Invoke(process, "get", key);
+                    RangeResponse got;
+                    try
+                    {
+                        got = await kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(key) }, deadline: deadline);
+                    }
+                    catch (RpcException)
+                    {
+                        run.Fail(process); // a read that failed changed nothing
+                        throw;
+                    }
+
+                    run.Ok(process, got.Kvs.Count == 0 ? null : got.Kvs[0].Value.ToStringUtf8());
+                }
+                else
+                {
+                    var key = choice < 8 ? Register(random.Next(Registers)) : $"own-{client}-{n}";
+                    var value = $"c{client}-{n}";
+                    run.Invoke(process, "put", key, value);
+                    PutResponse put;
+                    try
+                    {
+                        put = await kv.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFromUtf8(value) }, deadline: deadline);
+                    }
+                    catch (RpcException)
+                    {
+                        run.Info(process); // sent: it may have been applied
+                        process = run.NewProcess();
+                        throw;
+                    }
+
+                    run.Ok(process);
+                    run.Acknowledge(key, value, put.Header.Revision);
+                }
+            }
+            catch (RpcException)
+            {
+                member = (member + 1) % channels.Length;
+                await Task.Delay(50, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>A watch of every key from revision 1; when its member fails it resumes on the next one after the last revision seen.</summary>
+    private static async Task WatchAsync(GrpcChannel[] channels, Recorder run, CancellationToken stop)
+    {
+        var member = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var call = new Watch.WatchClient(channels[member]).Watch(cancellationToken: stop);
+                await call.RequestStream.WriteAsync(new WatchRequest
+                {
+                    CreateRequest = new WatchCreateRequest { Key = ByteString.CopyFrom(0), RangeEnd = ByteString.CopyFrom(0), StartRevision = run.WatchedThrough + 1 },
+                });
+                while (await call.ResponseStream.MoveNext(stop))
+                {
+                    var response = call.ResponseStream.Current;
+                    if (response.Canceled)
+                    {
+                        break;
+                    }
+
+                    foreach (var e in response.Events)
+                    {
+                        run.Watch(e.Kv.ModRevision);
+                    }
+                }
+            }
+            catch (RpcException) when (!stop.IsCancellationRequested)
+            {
+                // the member went away: resume on another
+            }
+            catch (Exception ex) when (stop.IsCancellationRequested && ex is RpcException or OperationCanceledException)
+            {
+                break;
+            }
+
+            member = (member + 1) % channels.Length;
+            await Task.Delay(100, CancellationToken.None);
+        }
+    }
+
+    /// <summary>The acknowledged writes whose value (or a later acknowledged one of the same key) is not what a read returns.</summary>
+    private static async Task<List<string>> AcknowledgedMissingAsync(KV.KVClient kv, Recorder run, bool serializable)
+    {
+        var missing = new List<string>();
+        try
+        {
+            var all = await kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFrom(0), RangeEnd = ByteString.CopyFrom(0), Serializable = serializable }, deadline: DateTime.UtcNow.AddSeconds(5));
+            var held = all.Kvs.ToDictionary(k => k.Key.ToStringUtf8(), k => k.ModRevision);
+            foreach (var (key, revision) in run.LastAcknowledgedRevisionByKey())
+            {
+                if (!held.TryGetValue(key, out var current) || current < revision)
+                {
+                    missing.Add($"{key}@{revision}");
+                }
+            }
+        }
+        catch (RpcException ex)
+        {
+            missing.Add("read failed: " + ex.Status.Detail);
+        }
+
+        return missing;
+    }
+
+    private static async Task Until(Func<Task<bool>> condition, string what, Func<string> logs)
+    {
+        for (var i = 0; i < 120; i++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(500);
+        }
+
+        Assert.Fail($"no {what} within 60 s:\n{logs()}");
+    }
+
+    /// <summary>What the clients and the watch saw, under one lock, in real-time order.</summary>
+    private sealed class Recorder
+    {
+        private readonly object _gate = new();
+        private readonly HistoryBuilder _history = new();
+        private readonly Dictionary<string, long> _lastRevision = [];
+        private readonly List<long> _acknowledged = [];
+        private int _processes;
+        private long _watchedThrough;
+
+        public HashSet<long> Watched { get; } = [];
+
+        public int WatchDuplicates { get; private set; }
+
+        public int Acknowledged
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _acknowledged.Count;
+                }
+            }
+        }
+
+        public long WatchedThrough
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _watchedThrough;
+                }
+            }
+        }
+
+        public long HighestAcknowledgedRevision
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _acknowledged.Count == 0 ? 0 : _acknowledged.Max();
+                }
+            }
+        }
+
+        public IReadOnlyList<long> AcknowledgedRevisions
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _acknowledged];
+                }
+            }
+        }
+
+        public int NewProcess() => Interlocked.Increment(ref _processes);
+
+        public void Invoke(int process, string f, string key, string? value = null)
+        {
+            lock (_gate)
+            {
+                _history.Invoke(process, f, key, value);
+            }
+        }
+
+        public void Ok(int process, string? value = null)
+        {
+            lock (_gate)
+            {
+                _history.Ok(process, value);
+            }
+        }
+
+        public void Fail(int process)
+        {
+            lock (_gate)
+            {
+                _history.Fail(process);
+            }
+        }
+
+        public void Info(int process)
+        {
+            lock (_gate)
+            {
+                _history.Info(process);
+            }
+        }
+
+        public void Acknowledge(string key, string value, long revision)
+        {
+            _ = value;
+            lock (_gate)
+            {
+                _acknowledged.Add(revision);
+                _lastRevision[key] = Math.Max(_lastRevision.GetValueOrDefault(key), revision);
+            }
+        }
+
+        public IReadOnlyList<(string Key, long Revision)> LastAcknowledgedRevisionByKey()
+        {
+            lock (_gate)
+            {
+                return [.. _lastRevision.Select(p => (p.Key, p.Value))];
+            }
+        }
+
+        public void Watch(long revision)
+        {
+            lock (_gate)
+            {
+                if (revision <= _watchedThrough || !Watched.Add(revision))
+                {
+                    WatchDuplicates++;
+                    return;
+                }
+
+                _watchedThrough = revision;
+            }
+        }
+
+        public History History()
+        {
+            lock (_gate)
+            {
+                return _history.Build();
+            }
+        }
+    }
+}
