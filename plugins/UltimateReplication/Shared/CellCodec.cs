@@ -49,6 +49,48 @@ internal static class CellCodec
         return cells;
     }
 
+    /// <summary>Key-range hashes (anti-entropy digests).</summary>
+    public static void Hashes(BinaryOut w, IReadOnlyList<ulong> hashes)
+    {
+        w.UVarint((ulong)hashes.Count);
+        foreach (var h in hashes)
+        {
+            w.UVarint(h);
+        }
+    }
+
+    public static ulong[] Hashes(ref BinaryIn r)
+    {
+        var hashes = new ulong[Count(ref r)];
+        for (var i = 0; i < hashes.Length; i++)
+        {
+            hashes[i] = r.UVarint();
+        }
+
+        return hashes;
+    }
+
+    /// <summary>Key-range numbers.</summary>
+    public static void Ranges(BinaryOut w, IReadOnlyList<int> ranges)
+    {
+        w.UVarint((ulong)ranges.Count);
+        foreach (var range in ranges)
+        {
+            w.Int(range);
+        }
+    }
+
+    public static int[] Ranges(ref BinaryIn r)
+    {
+        var ranges = new int[Count(ref r)];
+        for (var i = 0; i < ranges.Length; i++)
+        {
+            ranges[i] = r.Int();
+        }
+
+        return ranges;
+    }
+
     /// <summary>A list's length, refused when it cannot fit in what is left (each item takes at least a byte).</summary>
     public static int Count(ref BinaryIn r)
     {
