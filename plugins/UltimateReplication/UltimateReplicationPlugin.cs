@@ -1,6 +1,7 @@
 using Kernel.Sdk.Plugins;
 using UltimateReplication.Async;
 using UltimateReplication.MultiMaster;
+using UltimateReplication.RealTime;
 using UltimateReplication.SyncQuorum;
 
 namespace UltimateReplication;
@@ -15,5 +16,6 @@ public sealed class UltimateReplicationPlugin : IPlugin
         context.Strategies.Add(new SyncQuorumStrategy());
         context.Strategies.Add(new AsyncStrategy());
         context.Strategies.Add(new MultiMasterStrategy());
+        context.Strategies.Add(new RealTimeStrategy());
     }
 }
