@@ -1,5 +1,6 @@
 using Kernel.Sdk.Plugins;
 using UltimateReplication.Async;
+using UltimateReplication.Delta;
 using UltimateReplication.MultiMaster;
 using UltimateReplication.RealTime;
 using UltimateReplication.SyncQuorum;
@@ -17,5 +18,6 @@ public sealed class UltimateReplicationPlugin : IPlugin
         context.Strategies.Add(new AsyncStrategy());
         context.Strategies.Add(new MultiMasterStrategy());
         context.Strategies.Add(new RealTimeStrategy());
+        context.Strategies.Add(new DeltaStrategy());
     }
 }
