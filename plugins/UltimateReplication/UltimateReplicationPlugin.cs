@@ -1,5 +1,6 @@
 using Kernel.Sdk.Plugins;
 using UltimateReplication.Async;
+using UltimateReplication.Crdt;
 using UltimateReplication.Delta;
 using UltimateReplication.MultiMaster;
 using UltimateReplication.RealTime;
@@ -19,5 +20,6 @@ public sealed class UltimateReplicationPlugin : IPlugin
         context.Strategies.Add(new MultiMasterStrategy());
         context.Strategies.Add(new RealTimeStrategy());
         context.Strategies.Add(new DeltaStrategy());
+        context.Strategies.Add(new CrdtStrategy());
     }
 }

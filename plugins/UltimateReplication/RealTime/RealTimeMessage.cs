@@ -1,9 +1,6 @@
-using Kernel.Sdk.Cluster;
-using UltimateReplication.Shared;
-
 namespace UltimateReplication.RealTime;
 
-/// <summary>The kinds of <see cref="RealTimeMessage"/>.</summary>
+/// <summary>The kinds of <c>replication/real-time</c>'s messages (a <see cref="Shared.GossipMessage{TKind}"/>).</summary>
 internal enum RealTimeMessageType : byte
 {
     /// <summary>One write (one cell), push number <c>Seq</c> of the sender's incarnation <c>Incarnation</c>.</summary>
@@ -23,21 +20,4 @@ internal enum RealTimeMessageType : byte
 
     /// <summary>The entries of round <c>Seq</c> are durable here.</summary>
     EntriesAck = 6,
-}
-
-/// <summary>Every message of <c>replication/real-time</c> in one record: which fields matter depends on <see cref="Type"/>.</summary>
-internal sealed record RealTimeMessage(RealTimeMessageType Type, NodeId From, NodeId To) : IProtocolMessage
-{
-    /// <summary>The incarnation (drawn at each start) of the replica whose pushes or rounds <see cref="Seq"/> counts.</summary>
-    public long Incarnation { get; init; }
-
-    public long Seq { get; init; }
-
-    public IReadOnlyList<ulong> Hashes { get; init; } = [];
-
-    public IReadOnlyList<int> Ranges { get; init; } = [];
-
-    public IReadOnlyList<KeyValuePair<string, Cell>> Cells { get; init; } = [];
-
-    public override string ToString() => $"{Type} {From}->{To} inc {Incarnation} seq {Seq} ranges={Ranges.Count} cells={Cells.Count}";
 }

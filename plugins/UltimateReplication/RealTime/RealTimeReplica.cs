@@ -3,6 +3,8 @@ using Kernel.Sdk.Conflict;
 using Kernel.Sdk.Replication;
 using UltimateReplication.Shared;
 
+using RealTimeMessage = UltimateReplication.Shared.GossipMessage<UltimateReplication.RealTime.RealTimeMessageType>;
+
 namespace UltimateReplication.RealTime;
 
 /// <summary>A peer went over the lag budget and degraded to catch-up (<see cref="RealTimeReplica.BudgetEvents"/>).</summary>

@@ -69,7 +69,7 @@ public sealed class RealTimeStrategy : IReplicationStrategy, IOptionVariations
     public ReplicationGuarantee Guarantee => ReplicationGuarantee.Convergent;
 
     /// <inheritdoc />
-    public IMessageCodec Codec => RealTimeCodec.Instance;
+    public IMessageCodec Codec { get; } = new UltimateReplication.Shared.GossipCodec<RealTimeMessageType>("real-time");
 
     /// <inheritdoc />
     public IReadOnlyList<string> ValidateOptions(IConfiguration options) => OptionReader.Validate(options, RealTimeOptions.Read);

@@ -79,6 +79,13 @@ internal sealed class VersionedStore
         return true;
     }
 
+    /// <summary>Sets the key's version whatever it was (a value that merges rather than replaces, such as a CRDT state), to be written.</summary>
+    public void Replace(string key, Cell cell)
+    {
+        Put(key, cell);
+        _dirty.Add(key);
+    }
+
     /// <summary>Keeps each of <paramref name="cells"/> that is newer than the key's version; returns their stamps by key.</summary>
     public Dictionary<string, Stamp> OfferAll(IReadOnlyList<KeyValuePair<string, Cell>> cells)
     {
