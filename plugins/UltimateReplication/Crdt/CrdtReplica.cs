@@ -257,7 +257,7 @@ internal sealed class CrdtReplica : IReplicaNode
         foreach (var (key, theirs) in states)
         {
             var state = _store.Get(key)?.Value;
-            var merged = state is null ? theirs.Value! : _type.Merge(state, theirs.Value);
+            var merged = state is null || _flaw == CrdtFlaw.OverwriteStates ? theirs.Value! : _type.Merge(state, theirs.Value);
             if (state is null || !merged.AsSpan().SequenceEqual(state))
             {
                 _store.Replace(key, new Cell(NoStamp, merged));

@@ -13,6 +13,9 @@ internal enum CrdtFlaw
 
     /// <summary>When the deltas a neighbour needs are no longer buffered, what is left is sent as if it were the whole interval (no full-state fallback).</summary>
     NoFallback,
+
+    /// <summary>The full-state fallback takes the other replica's state instead of merging it (what only this replica had is lost).</summary>
+    OverwriteStates,
 }
 
 /// <summary>
