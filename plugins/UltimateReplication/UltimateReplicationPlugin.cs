@@ -1,6 +1,9 @@
 using Kernel.Sdk.Plugins;
 using UltimateReplication.Async;
+using UltimateReplication.Crdt;
+using UltimateReplication.Delta;
 using UltimateReplication.MultiMaster;
+using UltimateReplication.RealTime;
 using UltimateReplication.SyncQuorum;
 
 namespace UltimateReplication;
@@ -15,5 +18,8 @@ public sealed class UltimateReplicationPlugin : IPlugin
         context.Strategies.Add(new SyncQuorumStrategy());
         context.Strategies.Add(new AsyncStrategy());
         context.Strategies.Add(new MultiMasterStrategy());
+        context.Strategies.Add(new RealTimeStrategy());
+        context.Strategies.Add(new DeltaStrategy());
+        context.Strategies.Add(new CrdtStrategy());
     }
 }

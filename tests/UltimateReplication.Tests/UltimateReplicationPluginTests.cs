@@ -11,7 +11,7 @@ public sealed class UltimateReplicationPluginTests
     public void The_plugin_registers_its_replication_strategies()
     {
         var strategies = PluginProbe.Register(new UltimateReplicationPlugin());
-        Assert.Equal(["sync-quorum", "async", "multi-master"], strategies.Select(s => s.Name));
+        Assert.Equal(["sync-quorum", "async", "multi-master", "real-time", "delta", "crdt"], strategies.Select(s => s.Name));
         Assert.All(strategies, s => Assert.Equal(StrategyCategory.Replication, s.Category));
 
     }

@@ -183,7 +183,7 @@ public static class Simulator
     /// Gives the replicas a quiet period (checking every 50 ms, up to the liveness timeout) until their contents are equal;
     /// returns the converged contents, or null after recording a violation.
     /// </summary>
-    private static SortedDictionary<string, string[]>? CheckConvergence(SimCluster cluster, SimulationOptions options)
+    internal static SortedDictionary<string, string[]>? CheckConvergence(SimCluster cluster, SimulationOptions options)
     {
         var nodes = cluster.AllNodes;
         var start = cluster.NowMicros;

@@ -20,17 +20,8 @@ internal sealed class MultiMasterCodec : IMessageCodec
         w.Varint(m.Incarnation);
         w.Varint(m.Seq);
         w.Bool(m.Reply);
-        w.UVarint((ulong)m.Hashes.Count);
-        foreach (var h in m.Hashes)
-        {
-            w.UVarint(h);
-        }
-
-        w.UVarint((ulong)m.Ranges.Count);
-        foreach (var range in m.Ranges)
-        {
-            w.Int(range);
-        }
+        CellCodec.Hashes(w, m.Hashes);
+        CellCodec.Ranges(w, m.Ranges);
 
         w.UVarint((ulong)m.Keys.Count);
         foreach (var (key, versions) in m.Keys)
@@ -54,17 +45,8 @@ internal sealed class MultiMasterCodec : IMessageCodec
         var incarnation = r.Varint();
         var seq = r.Varint();
         var reply = r.Bool();
-        var hashes = new ulong[CellCodec.Count(ref r)];
-        for (var i = 0; i < hashes.Length; i++)
-        {
-            hashes[i] = r.UVarint();
-        }
-
-        var ranges = new int[CellCodec.Count(ref r)];
-        for (var i = 0; i < ranges.Length; i++)
-        {
-            ranges[i] = r.Int();
-        }
+        var hashes = CellCodec.Hashes(ref r);
+        var ranges = CellCodec.Ranges(ref r);
 
         var keys = new KeyVersions[CellCodec.Count(ref r)];
         for (var i = 0; i < keys.Length; i++)

@@ -1,6 +1,7 @@
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Conflict;
 using Kernel.Sdk.Replication;
+using UltimateReplication.Shared;
 
 namespace UltimateReplication.MultiMaster;
 
@@ -73,7 +74,7 @@ internal sealed class MultiMasterReplica : IReplicaNode
         var versions = _store.Get(command.Key);
         var current = versions is null ? null : SiblingSets.Latest(versions).Current;
         var outcome = _model.Apply(command, current);
-        if (!command.ReadOnly && (command.Overwrites || !Same(current, outcome.Value)))
+        if (!command.ReadOnly && (command.Overwrites || !Values.Same(current, outcome.Value)))
         {
             // A command that leaves the value as it is (a failed compare-and-set) writes nothing, siblings stay. A new
             // version has seen every version of the key here: it supersedes them all, siblings included.
@@ -180,9 +181,6 @@ internal sealed class MultiMasterReplica : IReplicaNode
     }
 
     private Peer? PeerOf(NodeId id) => Array.Find(_peers, p => p.Id == id);
-
-    private static bool Same(ReadOnlyMemory<byte>? a, ReadOnlyMemory<byte>? b) =>
-        a is null || b is null ? a is null && b is null : a.Value.Span.SequenceEqual(b.Value.Span);
 
     private sealed class Peer(NodeId id)
     {

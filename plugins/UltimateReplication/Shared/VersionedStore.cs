@@ -79,6 +79,30 @@ internal sealed class VersionedStore
         return true;
     }
 
+    /// <summary>Sets the key's version whatever it was (a value that merges rather than replaces, such as a CRDT state), to be written.</summary>
+    public void Replace(string key, Cell cell)
+    {
+        Put(key, cell);
+        _dirty.Add(key);
+    }
+
+    /// <summary>Keeps each of <paramref name="cells"/> that is newer than the key's version; returns their stamps by key.</summary>
+    public Dictionary<string, Stamp> OfferAll(IReadOnlyList<KeyValuePair<string, Cell>> cells)
+    {
+        var theirs = new Dictionary<string, Stamp>(StringComparer.Ordinal);
+        foreach (var (key, cell) in cells)
+        {
+            Offer(key, cell);
+            theirs[key] = cell.Stamp;
+        }
+
+        return theirs;
+    }
+
+    /// <summary>The keys of the given ranges whose version here is newer than <paramref name="theirs"/> (absent there counts as older): what a peer that sent them lacks.</summary>
+    public IReadOnlyList<KeyValuePair<string, Cell>> NewerIn(IReadOnlyCollection<int> ranges, IReadOnlyDictionary<string, Stamp> theirs) =>
+        [.. InRanges(ranges).Where(p => !theirs.TryGetValue(p.Key, out var stamp) || stamp < p.Value.Stamp)];
+
     /// <summary>Every key and version, in key order.</summary>
     public IEnumerable<KeyValuePair<string, Cell>> All() =>
         _cells.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new KeyValuePair<string, Cell>(p.Key, p.Value.Cell));

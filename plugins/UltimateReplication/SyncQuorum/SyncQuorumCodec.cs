@@ -20,20 +20,11 @@ internal sealed class SyncQuorumCodec : IMessageCodec
         switch (m.Type)
         {
             case SyncQuorumMessageType.Digest:
-                w.UVarint((ulong)m.RangeHashes.Count);
-                foreach (var h in m.RangeHashes)
-                {
-                    w.UVarint(h);
-                }
+                CellCodec.Hashes(w, m.RangeHashes);
 
                 break;
             case SyncQuorumMessageType.DigestReply or SyncQuorumMessageType.Entries:
-                w.UVarint((ulong)m.Ranges.Count);
-                foreach (var r in m.Ranges)
-                {
-                    w.Int(r);
-                }
-
+                CellCodec.Ranges(w, m.Ranges);
                 CellCodec.Cells(w, m.Cells);
 
                 break;
@@ -56,21 +47,10 @@ internal sealed class SyncQuorumCodec : IMessageCodec
         switch (type)
         {
             case SyncQuorumMessageType.Digest:
-                var hashes = new ulong[CellCodec.Count(ref r)];
-                for (var i = 0; i < hashes.Length; i++)
-                {
-                    hashes[i] = r.UVarint();
-                }
-
-                message = new SyncQuorumMessage(type, from, to) { RangeHashes = hashes };
+                message = new SyncQuorumMessage(type, from, to) { RangeHashes = CellCodec.Hashes(ref r) };
                 break;
             case SyncQuorumMessageType.DigestReply or SyncQuorumMessageType.Entries:
-                var ranges = new int[CellCodec.Count(ref r)];
-                for (var i = 0; i < ranges.Length; i++)
-                {
-                    ranges[i] = r.Int();
-                }
-
+                var ranges = CellCodec.Ranges(ref r);
                 message = new SyncQuorumMessage(type, from, to) { Ranges = ranges, Cells = CellCodec.Cells(ref r) };
                 break;
             case >= SyncQuorumMessageType.Query and <= SyncQuorumMessageType.StoreAck:

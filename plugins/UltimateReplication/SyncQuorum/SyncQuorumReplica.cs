@@ -156,7 +156,7 @@ internal sealed class SyncQuorumReplica : IReplicaNode
                 break;
             case SyncQuorumMessageType.DigestReply:
                 var theirs = Merge(m.Cells);
-                var mine = _store.InRanges(m.Ranges).Where(p => !theirs.TryGetValue(p.Key, out var stamp) || stamp < p.Value.Stamp).ToList();
+                var mine = _store.NewerIn(m.Ranges, theirs);
                 if (mine.Count > 0)
                 {
                     Send(new SyncQuorumMessage(SyncQuorumMessageType.Entries, Id, m.From) { Ranges = m.Ranges, Cells = mine });
@@ -312,14 +312,8 @@ internal sealed class SyncQuorumReplica : IReplicaNode
     /// <summary>Keeps the newer of each arrived version; returns the stamps that arrived, by key.</summary>
     private Dictionary<string, Stamp> Merge(IReadOnlyList<KeyValuePair<string, Cell>> cells)
     {
-        var stamps = new Dictionary<string, Stamp>(StringComparer.Ordinal);
-        foreach (var (key, cell) in cells)
-        {
-            _clock = Math.Max(_clock, cell.Stamp.Counter);
-            _store.Offer(key, cell);
-            stamps[key] = cell.Stamp;
-        }
-
+        var stamps = _store.OfferAll(cells);
+        _clock = Math.Max(_clock, _store.MaxCounter);
         return stamps;
     }
 
