@@ -1,6 +1,8 @@
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
 
+using UltimateConsensus.Common;
+
 namespace UltimateConsensus.Raft;
 
 /// <summary>
@@ -963,8 +965,7 @@ internal sealed class RaftNode : IConsensusNode
             matches[i] = voters[i] == Id ? _log.LastIndex : _progress.TryGetValue(voters[i], out var pr) ? pr.Match : 0;
         }
 
-        matches.Sort();
-        var quorumIndex = matches[voters.Count - Quorum];
+        var quorumIndex = QuorumIndex.Of(matches, Quorum);
         var before = _log.Committed;
         if (!_log.MaybeCommit(quorumIndex, _term))
         {
@@ -1148,8 +1149,7 @@ internal sealed class RaftNode : IConsensusNode
             acked[i] = voters[i] == Id ? _readSeq : _progress.TryGetValue(voters[i], out var pr) ? pr.AckedReadSeq : 0;
         }
 
-        acked.Sort();
-        var confirmed = acked[voters.Count - Quorum];
+        var confirmed = QuorumIndex.Of(acked, Quorum);
         if (confirmed == 0)
         {
             return;
