@@ -106,10 +106,10 @@ public sealed class PaxosNodeTests
     }
 
     [Fact]
-    public void Phase_1_takes_the_value_of_the_highest_ballot_and_fills_gaps_with_no_ops()
+    public void Phase_1_takes_the_value_of_the_highest_ballot_and_ends_with_its_own_no_op()
     {
-        // Node 2 accepted x at slot 1 in ballot 1 and z at slot 3 in ballot 1; node 3 accepted y at slot 1 in ballot 4 (a
-        // later leader's value). Nobody accepted slot 2. Node 2 (owner of ballot 7) runs phase 1 with node 3.
+        // Node 2 accepted x, a no-op and z at slots 1..3 in ballot 1; node 3 accepted y at slot 1 in ballot 4 (a later
+        // leader's value). Node 2 (owner of ballot 7) runs phase 1 with node 3, then adds its own no-op at slot 4.
         var n2 = Node(2, recovered: new RecoveredState(new PaxosHardState(4, 0).Encode(), null,
             [new LogEntry(1, 1, EntryKind.Command, "x"u8.ToArray()), new LogEntry(2, 1, EntryKind.Noop, ReadOnlyMemory<byte>.Empty), new LogEntry(3, 1, EntryKind.Command, "z"u8.ToArray())]));
         var n3 = Node(3, recovered: new RecoveredState(new PaxosHardState(4, 0).Encode(), null, [new LogEntry(1, 4, EntryKind.Command, "y"u8.ToArray())]));
