@@ -658,17 +658,7 @@ internal sealed class PaxosNode : IConsensusNode
                 OnAcknowledged(pr, a.From, a.Match);
                 break;
             case PaxosHeartbeatResponse h:
-                pr.RecentActive = true;
-                pr.ProbeSent = false;
-                if (pr.State == ProgressState.Replicate && pr.Inflights.Full)
-                {
-                    pr.Inflights.FreeFirstOne();
-                }
-
-                if (pr.State == ProgressState.Snapshot && _tick - pr.SnapshotSentTick >= _options.ElectionTimeoutMinTicks)
-                {
-                    pr.BecomeProbe(); // the snapshot (or its answer) was lost: try again
-                }
+                pr.HeartbeatAnswered(_tick, _options.ElectionTimeoutMinTicks);
 
                 if (pr.Match < _log.LastIndex)
                 {
@@ -693,19 +683,7 @@ internal sealed class PaxosNode : IConsensusNode
             return;
         }
 
-        switch (pr.State)
-        {
-            case ProgressState.Probe:
-                pr.BecomeReplicate();
-                break;
-            case ProgressState.Snapshot when pr.Match + 1 >= _log.FirstIndex:
-                pr.BecomeProbe();
-                pr.BecomeReplicate();
-                break;
-            case ProgressState.Replicate:
-                pr.Inflights.FreeLE(match);
-                break;
-        }
+        pr.Acknowledged(match, _log.FirstIndex);
 
         if (MaybeCommit())
         {
