@@ -63,5 +63,23 @@ public sealed class StrategyTests
     }
 
     [Fact]
-    public void PluginRegistersRaft() => Assert.IsType<RaftStrategy>(Assert.Single(PluginProbe.Register(new UltimateConsensusPlugin())));
+    public void PluginRegistersRaft() => Assert.Single(PluginProbe.Register(new UltimateConsensusPlugin()).OfType<RaftStrategy>());
+
+    [Fact]
+    public void PluginRegistersMultiPaxos() => Assert.Single(PluginProbe.Register(new UltimateConsensusPlugin()).OfType<MultiPaxosStrategy>());
+
+    [Fact]
+    public void MultiPaxosDefaultsAreValidAndProblemsNameTheOption()
+    {
+        var strategy = new MultiPaxosStrategy();
+        Assert.Empty(strategy.ValidateOptions(Config()));
+        Assert.Equal(("multi-paxos", StrategyCategory.Consensus), (strategy.Name, strategy.Category));
+        var errors = strategy.ValidateOptions(Config(("electionTimeoutMinTicks", "30"), ("electionTimeoutMaxTicks", "20"), ("maxInflightAccepts", "0"), ("preVote", "true")));
+        Assert.Contains(errors, e => e.Contains("'electionTimeoutMinTicks' (30) must be less than 'electionTimeoutMaxTicks' (20)", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("maxInflightAccepts", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("preVote", StringComparison.Ordinal));
+        Assert.False(strategy.Capabilities.LeadershipTransfer);
+        Assert.Equal(MembershipChanges.None, strategy.Capabilities.MembershipChanges);
+        Assert.True(strategy.Capabilities.ReadIndex);
+    }
 }

@@ -128,6 +128,47 @@ internal sealed class Progress
         return true;
     }
 
+    /// <summary>
+    /// A heartbeat was answered at leader tick <paramref name="tick"/>: the follower is active and may be probed again, a
+    /// full window frees its oldest slot (its answer may have been lost), and a snapshot sent at least
+    /// <paramref name="snapshotRetryTicks"/> ago is taken as lost (probe again).
+    /// </summary>
+    public void HeartbeatAnswered(long tick, long snapshotRetryTicks)
+    {
+        RecentActive = true;
+        ProbeSent = false;
+        if (State == ProgressState.Replicate && Inflights.Full)
+        {
+            Inflights.FreeFirstOne();
+        }
+
+        if (State == ProgressState.Snapshot && tick - SnapshotSentTick >= snapshotRetryTicks)
+        {
+            BecomeProbe(); // the snapshot (or its answer) was lost: try again
+        }
+    }
+
+    /// <summary>
+    /// After an acknowledgement of <paramref name="index"/> was recorded: a probe found its match and replicates, a
+    /// snapshot reaching the leader's log (<paramref name="firstIndex"/>) ends, the window frees what is acknowledged.
+    /// </summary>
+    public void Acknowledged(long index, long firstIndex)
+    {
+        switch (State)
+        {
+            case ProgressState.Probe:
+                BecomeReplicate();
+                break;
+            case ProgressState.Snapshot when Match + 1 >= firstIndex:
+                BecomeProbe();
+                BecomeReplicate();
+                break;
+            case ProgressState.Replicate:
+                Inflights.FreeLE(index);
+                break;
+        }
+    }
+
     /// <summary>Accounts for an append carrying entries up to <paramref name="lastIndex"/> (or none).</summary>
     public void SentEntries(int count, long lastIndex)
     {

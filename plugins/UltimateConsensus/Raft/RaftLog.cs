@@ -281,6 +281,39 @@ internal sealed class RaftLog
         PendingSnapshot = snapshot;
     }
 
+    /// <summary>
+    /// Installs a snapshot received from a peer while keeping the entries after its index (a Paxos acceptor's accepted
+    /// values there are its own, independent of the slots the snapshot covers). The record handed out for storage
+    /// (<see cref="PendingSnapshot"/>) carries, when this log holds the snapshot's index, the term of this log's entry
+    /// there, so that storage replaying the snapshot point keeps the entries after it (a label: the snapshot replaces that
+    /// entry anyway). Returns that record.
+    /// </summary>
+    public Snapshot InstallKeepingLaterEntries(Snapshot snapshot)
+    {
+        if (snapshot.Index <= Committed)
+        {
+            throw new InvalidOperationException($"Snapshot at {snapshot.Index} is not past the commit index {Committed}.");
+        }
+
+        if (snapshot.Index >= LastIndex)
+        {
+            Restore(snapshot);
+            return snapshot;
+        }
+
+        var local = snapshot with { Term = Term(snapshot.Index) };
+        _entries.RemoveRange(0, (int)(snapshot.Index - SnapshotIndex));
+        Snapshot = local;
+        SnapshotIndex = local.Index;
+        SnapshotTerm = local.Term;
+        Committed = local.Index;
+        Applying = local.Index;
+        Applied = local.Index;
+        UnstableFrom = Math.Max(UnstableFrom, local.Index + 1);
+        PendingSnapshot = local;
+        return local;
+    }
+
     /// <summary>Drops entries up to the snapshot's index (which must be applied).</summary>
     public void Compact(Snapshot snapshot)
     {

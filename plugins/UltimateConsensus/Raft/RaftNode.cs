@@ -1,6 +1,8 @@
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
 
+using UltimateConsensus.Common;
+
 namespace UltimateConsensus.Raft;
 
 /// <summary>
@@ -820,17 +822,7 @@ internal sealed class RaftNode : IConsensusNode
                 OnAcknowledged(pr, a.From, a.Index);
                 break;
             case HeartbeatResponse h:
-                pr.RecentActive = true;
-                pr.ProbeSent = false;
-                if (pr.State == ProgressState.Replicate && pr.Inflights.Full)
-                {
-                    pr.Inflights.FreeFirstOne();
-                }
-
-                if (pr.State == ProgressState.Snapshot && _tick - pr.SnapshotSentTick >= _options.ElectionTimeoutMinTicks)
-                {
-                    pr.BecomeProbe(); // the snapshot (or its answer) was lost: try again
-                }
+                pr.HeartbeatAnswered(_tick, _options.ElectionTimeoutMinTicks);
 
                 if (pr.Match < _log.LastIndex)
                 {
@@ -864,19 +856,7 @@ internal sealed class RaftNode : IConsensusNode
             return;
         }
 
-        switch (pr.State)
-        {
-            case ProgressState.Probe:
-                pr.BecomeReplicate();
-                break;
-            case ProgressState.Snapshot when pr.Match + 1 >= _log.FirstIndex:
-                pr.BecomeProbe();
-                pr.BecomeReplicate();
-                break;
-            case ProgressState.Replicate:
-                pr.Inflights.FreeLE(index);
-                break;
-        }
+        pr.Acknowledged(index, _log.FirstIndex);
 
         if (MaybeCommit())
         {
@@ -963,8 +943,7 @@ internal sealed class RaftNode : IConsensusNode
             matches[i] = voters[i] == Id ? _log.LastIndex : _progress.TryGetValue(voters[i], out var pr) ? pr.Match : 0;
         }
 
-        matches.Sort();
-        var quorumIndex = matches[voters.Count - Quorum];
+        var quorumIndex = QuorumIndex.Of(matches, Quorum);
         var before = _log.Committed;
         if (!_log.MaybeCommit(quorumIndex, _term))
         {
@@ -1148,8 +1127,7 @@ internal sealed class RaftNode : IConsensusNode
             acked[i] = voters[i] == Id ? _readSeq : _progress.TryGetValue(voters[i], out var pr) ? pr.AckedReadSeq : 0;
         }
 
-        acked.Sort();
-        var confirmed = acked[voters.Count - Quorum];
+        var confirmed = QuorumIndex.Of(acked, Quorum);
         if (confirmed == 0)
         {
             return;

@@ -11,11 +11,12 @@ namespace UltimateConsensus.Tests.Scenarios;
 public sealed class Agreement3BTests(ITestOutputHelper output)
 {
     /// <summary>MIT TestBasicAgree3B: 3 servers; nothing committed before Start(); one() puts commands at consecutive indexes.</summary>
-    [Fact]
-    public void BasicAgree()
+    [Theory]
+    [MemberData(nameof(ScenarioProtocols.Names), MemberType = typeof(ScenarioProtocols))]
+    public void BasicAgree(string protocol)
     {
         const int servers = 3;
-        var s = RaftSim.Create(servers);
+        var s = RaftSim.Create(servers, protocol: protocol);
         for (var index = 1; index <= 3; index++)
         {
             var expected = index + 1; // after the first leader's no-op
@@ -60,11 +61,12 @@ public sealed class Agreement3BTests(ITestOutputHelper output)
     /// MIT TestFollowerFailure3B: 3 servers; agreement with one follower gone; with both gone the leader still accepts Start()
     /// at the next index, which must not commit within 2 × RaftElectionTimeout.
     /// </summary>
-    [Fact]
-    public void FollowerFailure()
+    [Theory]
+    [MemberData(nameof(ScenarioProtocols.Names), MemberType = typeof(ScenarioProtocols))]
+    public void FollowerFailure(string protocol)
     {
         const int servers = 3;
-        var s = RaftSim.Create(servers);
+        var s = RaftSim.Create(servers, protocol: protocol);
         var index1 = s.One(RaftSim.Cmd(101), servers, retry: false);
         Assert.Equal(servers, s.NCommitted(index1));
 
@@ -91,11 +93,12 @@ public sealed class Agreement3BTests(ITestOutputHelper output)
     /// MIT TestLeaderFailure3B: 3 servers; the followers elect a new leader and agree when the leader goes; with the second
     /// leader gone too, a command offered to every server must not commit within 2 × RaftElectionTimeout.
     /// </summary>
-    [Fact]
-    public void LeaderFailure()
+    [Theory]
+    [MemberData(nameof(ScenarioProtocols.Names), MemberType = typeof(ScenarioProtocols))]
+    public void LeaderFailure(string protocol)
     {
         const int servers = 3;
-        var s = RaftSim.Create(servers);
+        var s = RaftSim.Create(servers, protocol: protocol);
         s.One(RaftSim.Cmd(101), servers, retry: false);
 
         var leader1 = s.CheckOneLeader();
@@ -114,16 +117,18 @@ public sealed class Agreement3BTests(ITestOutputHelper output)
         s.Sleep(2 * RaftSim.ElectionTimeout);
         var n = s.NCommitted(index103 + 1);
         Assert.True(n == 0, $"{n} committed but no majority");
-        Assert.True(s.Invariants.MaxCommitted == index103, $"something committed after 103 without a majority (max committed {s.Invariants.MaxCommitted})");
+        var maxCommitted = Enumerable.Range(0, servers).Max(i => s.Cluster.Status(RaftSim.Id(i))?.Commit ?? 0); // any protocol's commit index
+        Assert.True(maxCommitted == index103, $"something committed after 103 without a majority (max committed {maxCommitted})");
         s.End();
     }
 
     /// <summary>MIT TestFailAgree3B: 3 servers; a follower misses four commands while disconnected and catches up after it reconnects.</summary>
-    [Fact]
-    public void FailAgree()
+    [Theory]
+    [MemberData(nameof(ScenarioProtocols.Names), MemberType = typeof(ScenarioProtocols))]
+    public void FailAgree(string protocol)
     {
         const int servers = 3;
-        var s = RaftSim.Create(servers);
+        var s = RaftSim.Create(servers, protocol: protocol);
         s.One(RaftSim.Cmd(101), servers, retry: false);
 
         var leader = s.CheckOneLeader();
@@ -191,11 +196,12 @@ public sealed class Agreement3BTests(ITestOutputHelper output)
     /// MIT TestConcurrentStarts3B: 3 servers; Start(1) then five Start()s issued at the same virtual instant; if the term holds
     /// all five commit on every server (wait() per index); up to 5 tries, 3 s apart.
     /// </summary>
-    [Fact]
-    public void ConcurrentStarts()
+    [Theory]
+    [MemberData(nameof(ScenarioProtocols.Names), MemberType = typeof(ScenarioProtocols))]
+    public void ConcurrentStarts(string protocol)
     {
         const int servers = 3;
-        var s = RaftSim.Create(servers);
+        var s = RaftSim.Create(servers, protocol: protocol);
         var success = false;
         for (var attempt = 0; attempt < 5 && !success; attempt++)
         {
@@ -262,11 +268,12 @@ public sealed class Agreement3BTests(ITestOutputHelper output)
     /// MIT TestRejoin3B: 3 servers; a disconnected leader appends 102..104 alone; the others commit 103 (also at the first
     /// free index); that leader goes and the old one returns: its uncommitted entries are overwritten, 104 and 105 commit.
     /// </summary>
-    [Fact]
-    public void Rejoin()
+    [Theory]
+    [MemberData(nameof(ScenarioProtocols.Names), MemberType = typeof(ScenarioProtocols))]
+    public void Rejoin(string protocol)
     {
         const int servers = 3;
-        var s = RaftSim.Create(servers);
+        var s = RaftSim.Create(servers, protocol: protocol);
         s.One(RaftSim.Cmd(101), servers, retry: true);
 
         var leader1 = s.CheckOneLeader();
@@ -293,12 +300,11 @@ public sealed class Agreement3BTests(ITestOutputHelper output)
     /// all-server agreement (two followers 50 wrong entries behind) within 1 s here, with at most 10 rejected appends.
     /// </summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void Backup(long seed)
+    [MemberData(nameof(ScenarioProtocols.WithSeeds), 2, MemberType = typeof(ScenarioProtocols))]
+    public void Backup(string protocol, long seed)
     {
         const int servers = 5;
-        var s = RaftSim.Create(servers, seed);
+        var s = RaftSim.Create(servers, seed, protocol: protocol);
         s.One(s.RandCmd(), servers, retry: true);
 
         // Put the leader and one follower in a partition.

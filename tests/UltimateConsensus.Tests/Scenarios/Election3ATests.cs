@@ -9,12 +9,10 @@ public sealed class Election3ATests
     /// (The lab only warns when the term changes; with no faults at all we hold the implementation to it.)
     /// </summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    public void InitialElection(long seed)
+    [MemberData(nameof(ScenarioProtocols.WithSeeds), 3, MemberType = typeof(ScenarioProtocols))]
+    public void InitialElection(string protocol, long seed)
     {
-        var s = RaftSim.Create(3, seed);
+        var s = RaftSim.Create(3, seed, protocol: protocol);
         var leader = s.CheckOneLeader();
         Assert.True(s.Now <= TimeSpan.FromSeconds(5), $"leader only at {s.Now}");
         s.SleepMs(50);
@@ -32,12 +30,11 @@ public sealed class Election3ATests
     /// not disturb it; no leader without a quorum for 2 s; a leader again once a quorum is back, and after the last rejoin.
     /// </summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void ReElection(long seed)
+    [MemberData(nameof(ScenarioProtocols.WithSeeds), 2, MemberType = typeof(ScenarioProtocols))]
+    public void ReElection(string protocol, long seed)
     {
         const int servers = 3;
-        var s = RaftSim.Create(servers, seed);
+        var s = RaftSim.Create(servers, seed, protocol: protocol);
         var leader1 = s.CheckOneLeader();
 
         s.Disconnect(leader1);
@@ -64,12 +61,11 @@ public sealed class Election3ATests
     /// four keep or elect a leader within checkOneLeader's ~5 s; then everyone reconnects.
     /// </summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void ManyElections(long seed)
+    [MemberData(nameof(ScenarioProtocols.WithSeeds), 2, MemberType = typeof(ScenarioProtocols))]
+    public void ManyElections(string protocol, long seed)
     {
         const int servers = 7;
-        var s = RaftSim.Create(servers, seed);
+        var s = RaftSim.Create(servers, seed, protocol: protocol);
         s.CheckOneLeader();
         for (var ii = 1; ii < 10; ii++)
         {

@@ -12,11 +12,12 @@ namespace UltimateConsensus.Tests.Scenarios;
 public sealed class Persistence3CTests(ITestOutputHelper output)
 {
     /// <summary>MIT TestPersist13C: 3 servers; agreement survives restarting all servers, the leader, and a follower (each one() ≤ 10 s).</summary>
-    [Fact]
-    public void Persist1()
+    [Theory]
+    [MemberData(nameof(ScenarioProtocols.Names), MemberType = typeof(ScenarioProtocols))]
+    public void Persist1(string protocol)
     {
         const int servers = 3;
-        var s = RaftSim.Create(servers);
+        var s = RaftSim.Create(servers, protocol: protocol);
         s.One(RaftSim.Cmd(11), servers, retry: true);
 
         // Crash and restart all.
@@ -57,11 +58,12 @@ public sealed class Persistence3CTests(ITestOutputHelper output)
     }
 
     /// <summary>MIT TestPersist23C: 5 servers, 5 rounds of partitions with restarts of the minority; each one() ≤ 10 s.</summary>
-    [Fact]
-    public void Persist2()
+    [Theory]
+    [MemberData(nameof(ScenarioProtocols.Names), MemberType = typeof(ScenarioProtocols))]
+    public void Persist2(string protocol)
     {
         const int servers = 5;
-        var s = RaftSim.Create(servers);
+        var s = RaftSim.Create(servers, protocol: protocol);
         var index = 1;
         for (var iters = 0; iters < 5; iters++)
         {
@@ -99,11 +101,12 @@ public sealed class Persistence3CTests(ITestOutputHelper output)
     }
 
     /// <summary>MIT TestPersist33C: 3 servers; partitioned leader and one follower crash, the leader restarts; each one() ≤ 10 s.</summary>
-    [Fact]
-    public void Persist3()
+    [Theory]
+    [MemberData(nameof(ScenarioProtocols.Names), MemberType = typeof(ScenarioProtocols))]
+    public void Persist3(string protocol)
     {
         const int servers = 3;
-        var s = RaftSim.Create(servers);
+        var s = RaftSim.Create(servers, protocol: protocol);
         s.One(RaftSim.Cmd(101), 3, retry: true);
 
         var leader = s.CheckOneLeader();
@@ -188,11 +191,12 @@ public sealed class Persistence3CTests(ITestOutputHelper output)
     /// MIT TestUnreliableAgree3C: 5 servers, unreliable network (10% loss, up to 27 ms extra delay): 49 rounds of four
     /// concurrent one(…, 1) clients plus one more; then reliable, and one(…, 5). Every one() ≤ 10 s.
     /// </summary>
-    [Fact]
-    public void UnreliableAgree()
+    [Theory]
+    [MemberData(nameof(ScenarioProtocols.Names), MemberType = typeof(ScenarioProtocols))]
+    public void UnreliableAgree(string protocol)
     {
         const int servers = 5;
-        var s = RaftSim.Create(servers);
+        var s = RaftSim.Create(servers, protocol: protocol);
         s.SetReliable(false);
         var clients = new List<SimTask>();
         var failures = new List<string>();
@@ -298,20 +302,18 @@ public sealed class Persistence3CTests(ITestOutputHelper output)
     /// which every server must hold (one() and wait() bounds as in the lab).
     /// </summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void ReliableChurn(long seed) => Churn(seed, unreliable: false);
+    [MemberData(nameof(ScenarioProtocols.WithSeeds), 2, MemberType = typeof(ScenarioProtocols))]
+    public void ReliableChurn(string protocol, long seed) => Churn(protocol, seed, unreliable: false);
 
     /// <summary>MIT TestUnreliableChurn3C: as <see cref="ReliableChurn"/> on an unreliable network (reliable again at the end).</summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void UnreliableChurn(long seed) => Churn(seed, unreliable: true);
+    [MemberData(nameof(ScenarioProtocols.WithSeeds), 2, MemberType = typeof(ScenarioProtocols))]
+    public void UnreliableChurn(string protocol, long seed) => Churn(protocol, seed, unreliable: true);
 
-    private void Churn(long seed, bool unreliable)
+    private void Churn(string protocol, long seed, bool unreliable)
     {
         const int servers = 5;
-        var s = RaftSim.Create(servers, seed, faults: SimFaults.Disk);
+        var s = RaftSim.Create(servers, seed, faults: SimFaults.Disk, protocol: protocol);
         if (unreliable)
         {
             s.SetReliable(false);

@@ -36,17 +36,12 @@ internal sealed class RaftSim
     private readonly List<SimTask> _tasks = [];
     private bool _pumping;
 
-    private RaftSim(int servers, long seed, int snapshotEvery, SimFaults faults, int electionMinTicks, int electionMaxTicks)
+    private RaftSim(int servers, long seed, int snapshotEvery, SimFaults faults, int electionMinTicks, int electionMaxTicks, string protocol)
     {
         N = servers;
         Seed = seed;
-        Strategy = new ScenarioStrategy();
-        var raftOptions = new Dictionary<string, string>
-        {
-            ["electionTimeoutMinTicks"] = electionMinTicks.ToString(CultureInfo.InvariantCulture),
-            ["electionTimeoutMaxTicks"] = electionMaxTicks.ToString(CultureInfo.InvariantCulture),
-            ["heartbeatIntervalTicks"] = HeartbeatTicks.ToString(CultureInfo.InvariantCulture),
-        };
+        Protocol = protocol;
+        Strategy = new ScenarioStrategy(ScenarioProtocols.Create(protocol));
         Cluster = SimCluster.Create(Strategy, new SimulationOptions
         {
             Seed = seed,
@@ -55,7 +50,7 @@ internal sealed class RaftSim
             TickInterval = TimeSpan.FromMilliseconds(TickMs),
             SnapshotEvery = snapshotEvery,
             Faults = faults, // only decides what Crash does to unsynced writes: Disk tears them, otherwise they are lost
-            StrategyOptions = StrategyTests.Config([.. raftOptions.Select(o => (o.Key, o.Value))]),
+            StrategyOptions = ScenarioProtocols.Options(protocol, electionMinTicks, electionMaxTicks, HeartbeatTicks),
             RecordAppliedEntries = true,
             StopOnViolation = true,
         });
@@ -68,6 +63,9 @@ internal sealed class RaftSim
     public int N { get; }
 
     public long Seed { get; }
+
+    /// <summary>The scenario row (<see cref="ScenarioProtocols"/>) the cluster runs.</summary>
+    public string Protocol { get; }
 
     public SimCluster Cluster { get; }
 
@@ -82,8 +80,8 @@ internal sealed class RaftSim
 
     public static RaftSim Create(
         int servers, long seed = 1, int snapshotEvery = 0, SimFaults faults = SimFaults.None,
-        int electionMinTicks = ElectionMinTicks, int electionMaxTicks = ElectionMaxTicks) =>
-        new(servers, seed, snapshotEvery, faults, electionMinTicks, electionMaxTicks);
+        int electionMinTicks = ElectionMinTicks, int electionMaxTicks = ElectionMaxTicks, string protocol = "raft") =>
+        new(servers, seed, snapshotEvery, faults, electionMinTicks, electionMaxTicks, protocol);
 
     public static NodeId Id(int server) => new(server + 1);
 

@@ -10,15 +10,22 @@ using UltimateConsensus.Raft;
 namespace UltimateConsensus.Tests.Scenarios;
 
 /// <summary>
-/// <c>consensus/raft</c> exactly as shipped (<see cref="RaftStrategy"/> builds the nodes, the WAL and reads the options), with
-/// its codec wrapped to count what goes on the wire by message type. The simulator encodes every message once, when it is
+/// A consensus strategy exactly as shipped (Raft unless a scenario row says otherwise: it builds the nodes, the WAL and
+/// reads the options), with its codec wrapped to count what goes on the wire by message type (Raft's types; another
+/// protocol's messages count as requests). The simulator encodes every message once, when it is
 /// sent (before it decides whether the network loses it), so these are "sent" counts: never below what labrpc counts as
 /// delivered RPCs, hence conservative for the 6.5840 bounds.
 /// </summary>
 internal sealed class ScenarioStrategy : IConsensusStrategy
 {
-    private readonly RaftStrategy _inner = new();
-    private readonly CountingCodec _codec = new();
+    private readonly IConsensusStrategy _inner;
+    private readonly CountingCodec _codec;
+
+    public ScenarioStrategy(IConsensusStrategy? inner = null)
+    {
+        _inner = inner ?? new RaftStrategy();
+        _codec = new CountingCodec(_inner.Codec);
+    }
 
     public StrategyCategory Category => _inner.Category;
 
@@ -39,9 +46,9 @@ internal sealed class ScenarioStrategy : IConsensusStrategy
 
     public IConsensusNode CreateNode(ConsensusNodeOptions options) => _inner.CreateNode(options);
 
-    private sealed class CountingCodec : IMessageCodec
+    private sealed class CountingCodec(IMessageCodec inner) : IMessageCodec
     {
-        private readonly RaftCodec _inner = RaftCodec.Instance;
+        private readonly IMessageCodec _inner = inner;
         private readonly CountingWriter _writer = new();
 
         public WireCounts Counts { get; private set; }
@@ -67,7 +74,8 @@ internal sealed class ScenarioStrategy : IConsensusStrategy
                 InstallSnapshot => c with { Requests = c.Requests + 1, RequestBytes = c.RequestBytes + bytes, Snapshots = c.Snapshots + 1 },
                 TimeoutNow or ReadIndexRequest => c with { Requests = c.Requests + 1, RequestBytes = c.RequestBytes + bytes },
                 AppendResponse { Success: false } => c with { Replies = c.Replies + 1, ReplyBytes = c.ReplyBytes + bytes, AppendRejections = c.AppendRejections + 1 },
-                _ => c with { Replies = c.Replies + 1, ReplyBytes = c.ReplyBytes + bytes },
+                RaftMessage => c with { Replies = c.Replies + 1, ReplyBytes = c.ReplyBytes + bytes },
+                _ => c with { Requests = c.Requests + 1, RequestBytes = c.RequestBytes + bytes },
             };
             Counts = c;
         }
