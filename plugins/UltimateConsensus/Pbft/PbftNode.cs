@@ -92,6 +92,7 @@ internal sealed class PbftNode : IConsensusNode
     private int _viewTimer;
     private int _retransmitTimer;
     private long _progressMark = -1;
+    private long _idleFetch;
 
     // Output.
     private List<IProtocolMessage> _messages = [];
@@ -906,7 +907,8 @@ internal sealed class PbftNode : IConsensusNode
             Broadcast(to => new Checkpoint(_id, to, last.Seq, last.Index, last.State));
         }
 
-        var behind = _stable.Seq > _lastExecutedSeq
+        var behind = ++_idleFetch % 4 == 0
+            || _stable.Seq > _lastExecutedSeq
             || _checkpointVotes.Any(e => e.Key > _lastExecutedSeq && e.Value.Count >= _f + 1)
             || (stuck && (_pending.Count > 0 || InViewChange || _slots.Keys.Any(k => k > _lastExecutedSeq)));
         if (behind)
@@ -928,6 +930,16 @@ internal sealed class PbftNode : IConsensusNode
         while (end > start && _log[end - 1].Kind != EntryKind.Noop)
         {
             end--; // end at a batch marker
+        }
+
+        if (end == start)
+        {
+            // A batch longer than the limit still goes whole.
+            end = start + 1;
+            while (end < _log.Count && _log[end - 1].Kind != EntryKind.Noop)
+            {
+                end++;
+            }
         }
 
         if (end > start)
