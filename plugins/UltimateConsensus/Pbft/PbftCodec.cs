@@ -27,6 +27,7 @@ internal sealed class PbftCodec : IMessageCodec
         NewView = 6,
         Fetch = 7,
         FetchReply = 8,
+        ViewChangeAck = 9,
     }
 
     public void Encode(IProtocolMessage message, IBufferWriter<byte> output)
@@ -65,6 +66,7 @@ internal sealed class PbftCodec : IMessageCodec
             Tag.NewView => ReadNewView(ref r, from, to),
             Tag.Fetch => new Fetch(from, to, r.Varint()),
             Tag.FetchReply => new FetchReply(from, to, r.Varint(), r.Entries()),
+            Tag.ViewChangeAck => new ViewChangeAck(from, to, r.Varint(), r.Node(), ReadDigest(ref r)),
             _ => throw new FormatException($"Unknown PBFT message tag {(byte)tag}."),
         };
         message = message with { Mac = r.Bytes() };
@@ -150,6 +152,11 @@ internal sealed class PbftCodec : IMessageCodec
             case FetchReply f:
                 w.Varint(f.FromIndex);
                 w.Entries(f.Entries);
+                break;
+            case ViewChangeAck a:
+                w.Varint(a.View);
+                w.Node(a.Sender);
+                WriteDigest(w, a.Digest);
                 break;
         }
     }
@@ -264,6 +271,7 @@ internal sealed class PbftCodec : IMessageCodec
         NewView => Tag.NewView,
         Fetch => Tag.Fetch,
         FetchReply => Tag.FetchReply,
+        ViewChangeAck => Tag.ViewChangeAck,
         _ => throw new ArgumentException($"{m.GetType().Name} is not a PBFT message.", nameof(m)),
     };
 }

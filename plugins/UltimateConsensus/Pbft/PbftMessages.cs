@@ -105,6 +105,16 @@ internal sealed record ViewChange(
         $"ViewChange v={View} h={Stable.Seq} C={Checkpoints.Count} P=[{string.Join(",", Prepared.Select(p => $"{p.Seq}@{p.View}:{p.Batch.Digest}"))}] Q={PrePrepared.Count}");
 }
 
+/// <summary>
+/// The sender received <paramref name="Sender"/>'s view change for <paramref name="View"/> with this digest, and tells the
+/// new primary (TOCS 2002's view-change-ack): the primary decides only from view changes that 2f+1 replicas hold alike,
+/// so a faulty replica that sent different view changes to different replicas cannot keep the new view from being checked.
+/// </summary>
+internal sealed record ViewChangeAck(NodeId From, NodeId To, long View, NodeId Sender, Digest Digest) : PbftMessage(From, To)
+{
+    private protected override string Describe() => string.Create(CultureInfo.InvariantCulture, $"ViewChangeAck v={View} of={Sender.Value} d={Digest}");
+}
+
 /// <summary>A view-change message the new primary used: its sender and the digest of its content.</summary>
 internal readonly record struct ViewChangeRef(NodeId Sender, Digest Digest);
 

@@ -74,6 +74,7 @@ internal sealed class PbftNode : IConsensusNode
     // View changes.
     private readonly Dictionary<long, Dictionary<NodeId, (ViewChange Message, Digest Digest)>> _viewChanges = [];
     private readonly Dictionary<long, NewView> _pendingNewViews = [];
+    private readonly Dictionary<long, Dictionary<NodeId, Dictionary<NodeId, Digest>>> _acks = []; // view -> sender -> acker -> digest
     private ViewChange? _ownViewChange;
     private NewView? _ownNewView;
     private int _backoff;
@@ -228,6 +229,9 @@ internal sealed class PbftNode : IConsensusNode
                 break;
             case FetchReply r:
                 OnFetchReply(r);
+                break;
+            case ViewChangeAck a:
+                OnViewChangeAck(a);
                 break;
         }
     }
@@ -676,7 +680,57 @@ internal sealed class PbftNode : IConsensusNode
             _viewChanges[v.View] = byView = [];
         }
 
-        byView[v.From] = (v, DigestOf(v));
+        var digest = DigestOf(v);
+        var changed = !byView.TryGetValue(v.From, out var had) || had.Digest != digest;
+        byView[v.From] = (v, digest);
+        var primary = Primary(v.View);
+        if (v.From != _id && primary != _id && primary != v.From && (changed || v.View > _view))
+        {
+            Send(new ViewChangeAck(_id, primary, v.View, v.From, digest));
+        }
+    }
+
+    private void OnViewChangeAck(ViewChangeAck a)
+    {
+        if (a.View <= _view || a.View > _target + 64 || Primary(a.View) != _id || a.Sender == a.From || a.Sender == _id)
+        {
+            return;
+        }
+
+        if (!_acks.TryGetValue(a.View, out var bySender))
+        {
+            _acks[a.View] = bySender = [];
+        }
+
+        if (!bySender.TryGetValue(a.Sender, out var byAcker))
+        {
+            bySender[a.Sender] = byAcker = [];
+        }
+
+        byAcker[a.From] = a.Digest;
+        if (a.View == _target)
+        {
+            TryNewView();
+        }
+    }
+
+    /// <summary>
+    /// A view change the new primary may decide from: its own, or one that 2f-1 other replicas acknowledged with the same
+    /// digest and none with another (its sender did not equivocate to anyone who told us).
+    /// </summary>
+    private bool Certified(long view, NodeId sender, Digest digest)
+    {
+        if (sender == _id)
+        {
+            return true;
+        }
+
+        if (!_acks.TryGetValue(view, out var bySender) || !bySender.TryGetValue(sender, out var byAcker))
+        {
+            return false;
+        }
+
+        return byAcker.Values.All(d => d == digest) && byAcker.Count >= (2 * _f) - 1;
     }
 
     private static Digest DigestOf(ViewChange v) => Digest.Of(PbftCodec.Body(v with { To = NodeId.None, Mac = [] }));
@@ -727,7 +781,7 @@ internal sealed class PbftNode : IConsensusNode
             return;
         }
 
-        var senders = byView.Keys.Order().ToArray();
+        var senders = byView.Where(e => Certified(_target, e.Key, e.Value.Digest)).Select(e => e.Key).Order().ToArray();
         foreach (var subset in Subsets(senders, QuorumRule.Byzantine.Size(_voters.Length)))
         {
             var s = subset.Select(x => byView[x].Message).ToArray();
@@ -825,6 +879,11 @@ internal sealed class PbftNode : IConsensusNode
         foreach (var key in _pendingNewViews.Keys.Where(k => k <= view).ToArray())
         {
             _pendingNewViews.Remove(key);
+        }
+
+        foreach (var key in _acks.Keys.Where(k => k <= view).ToArray())
+        {
+            _acks.Remove(key);
         }
 
         if (Primary(view) != _id)
