@@ -22,7 +22,7 @@ namespace UltimateConsensus;
 /// <remarks>
 /// Options (all optional; times in ticks): <c>checkpointInterval</c> (K, 8), <c>watermarkCheckpoints</c> (4: the window
 /// L = K × 4), <c>maxBatchRequests</c> (8), <c>maxInflightBatches</c> (2: batches in progress before the primary
-/// buffers), <c>viewChangeTimeoutTicks</c> (40, doubled per failed view change up to 8×), <c>retransmitTicks</c> (8, below
+/// buffers), <c>viewChangeTimeoutTicks</c> (40, doubled per failed view change up to 4×), <c>retransmitTicks</c> (8, below
 /// the view-change timeout), <c>maxFetchEntries</c> (512). What is persisted and why is documented on the node.
 /// Without link keys (a runtime that hands in none) messages go unauthenticated, which is safe only when the transport
 /// authenticates every peer. Membership is fixed; reads go through the log.

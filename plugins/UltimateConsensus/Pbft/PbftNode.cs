@@ -156,7 +156,14 @@ internal sealed class PbftNode : IConsensusNode
 
         if (InViewChange)
         {
-            if (++_viewTimer >= _options.ViewChangeTimeoutTicks << Math.Min(_backoff, 3))
+            // As in the paper: the timer for the next view runs only once 2f+1 replicas want this one, so a replica that
+            // is ahead waits for the others instead of running further ahead.
+            if (!_viewChanges.TryGetValue(_target, out var wanting) || wanting.Count < QuorumRule.Byzantine.Size(_voters.Length))
+            {
+                return;
+            }
+
+            if (++_viewTimer >= _options.ViewChangeTimeoutTicks << Math.Min(_backoff, 2))
             {
                 _backoff++;
                 StartViewChange(_target + 1);
@@ -172,7 +179,7 @@ internal sealed class PbftNode : IConsensusNode
             return;
         }
 
-        if (++_viewTimer >= _options.ViewChangeTimeoutTicks << Math.Min(_backoff, 3))
+        if (++_viewTimer >= _options.ViewChangeTimeoutTicks << Math.Min(_backoff, 2))
         {
             _backoff++;
             StartViewChange(_view + 1);
