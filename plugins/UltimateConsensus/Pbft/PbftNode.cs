@@ -158,7 +158,9 @@ internal sealed class PbftNode : IConsensusNode
         {
             // As in the paper: the timer for the next view runs only once 2f+1 replicas want this one, so a replica that
             // is ahead waits for the others instead of running further ahead.
-            if (!_viewChanges.TryGetValue(_target, out var wanting) || wanting.Count < QuorumRule.Byzantine.Size(_voters.Length))
+            var wanting = _viewChanges.Where(e => e.Key >= _target).SelectMany(e => e.Value.Keys)
+                .Concat(_pendingNewViews.Where(e => e.Key >= _target).Select(e => e.Value.From)).Distinct().Count();
+            if (wanting < QuorumRule.Byzantine.Size(_voters.Length))
             {
                 return;
             }
@@ -1201,6 +1203,9 @@ internal sealed class PbftNode : IConsensusNode
             PbftCodec.WriteBatch(w, batch);
         }
 
+        // The view change sent for the target, verbatim: after a restart the same one goes out again (a rebuilt one could
+        // differ, and two view changes for one view from one replica look like equivocation to the others).
+        w.Bytes(InViewChange && _ownViewChange is { } own ? PbftCodec.Body(own) : []);
         return buffer.WrittenSpan.ToArray();
     }
 
@@ -1269,6 +1274,14 @@ internal sealed class PbftNode : IConsensusNode
                 byDigest[batch.Digest] = (view, batch);
             }
 
+            var own = r.BytesSpan();
+            if (own.Length > 0)
+            {
+                var framed = new byte[own.Length + 1]; // the body and an empty MAC
+                own.CopyTo(framed);
+                _ownViewChange = PbftCodec.Instance.Decode(framed) as ViewChange ?? throw new FormatException("PBFT hard state holds no view change.");
+            }
+
             r.End();
         }
 
@@ -1305,7 +1318,12 @@ internal sealed class PbftNode : IConsensusNode
             }
         }
 
-        if (InViewChange)
+        if (InViewChange && _ownViewChange is { } sent && sent.View == _target)
+        {
+            Store(sent);
+            Broadcast(to => sent with { To = to });
+        }
+        else if (InViewChange)
         {
             var target = _target;
             _target = _view;
