@@ -54,7 +54,7 @@ internal sealed class Byzantine
     private readonly SimCluster _cluster;
     private readonly HashSet<int> _faulty;
     private readonly Dictionary<int, int> _twinOf = []; // faulty base index -> twin instance index
-    private readonly Dictionary<int, int[]> _sides = []; // faulty base index -> side (0/1) of every base index and client
+    private int[]? _sides; // the Twins split: the side (0/1) of every honest replica and client; copy c of a faulty replica serves side c
     private readonly Dictionary<(int From, int To), List<byte[]>> _sent = [];
     private readonly Dictionary<int, ByzantineBehaviors> _active = [];
 
@@ -117,6 +117,7 @@ internal sealed class Byzantine
     {
         var random = _cluster.Random;
         var enabled = _cluster.Options.ByzantineBehaviors;
+        Split();
         foreach (var f in _faulty.Order())
         {
             var active = ByzantineBehaviors.None;
@@ -135,19 +136,6 @@ internal sealed class Byzantine
             }
 
             _active[f] = active;
-            if (_twinOf.ContainsKey(f) && (!_sides.ContainsKey(f) || random.Chance(0.5)))
-            {
-                var sides = new int[_cluster.Options.Nodes + 1 + _cluster.Options.Clients];
-                for (var i = 1; i < sides.Length; i++)
-                {
-                    sides[i] = random.Next(2);
-                }
-
-                _sides[f] = sides;
-                _cluster.Trace.Line(_cluster.NowMicros, TraceKind.Nemesis, f, "twins split: copy 0 serves "
-                    + string.Join(",", Enumerable.Range(1, _cluster.Options.Nodes).Where(i => i != f && sides[i] == 0)));
-            }
-
             if (_cluster.Trace.TextEnabled)
             {
                 _cluster.Trace.Line(_cluster.NowMicros, TraceKind.Nemesis, f, "byzantine: " + active.ToString());
@@ -155,33 +143,47 @@ internal sealed class Byzantine
         }
     }
 
+    private void Split()
+    {
+        var random = _cluster.Random;
+        if (_twinOf.Count == 0 || (_sides is not null && !random.Chance(0.5)))
+        {
+            return;
+        }
+
+        var sides = new int[_cluster.Options.Nodes + 1 + _cluster.Options.Clients];
+        for (var i = 1; i < sides.Length; i++)
+        {
+            sides[i] = random.Next(2);
+        }
+
+        _sides = sides;
+        _cluster.Trace.Line(_cluster.NowMicros, TraceKind.Nemesis, 0, "twins split: side 0 is "
+            + string.Join(",", Enumerable.Range(1, _cluster.Options.Nodes).Where(i => !_faulty.Contains(i) && sides[i] == 0)));
+    }
+
     /// <summary>The instance a message from <paramref name="n"/> to replica <paramref name="to"/> goes to, or 0 when the Twins split drops it.</summary>
     public int Route(SimNode n, int to)
     {
-        if (_twinOf.Count == 0)
+        if (_sides is not { } sides)
         {
             return to;
         }
 
-        // A Twins copy only talks to its side.
-        if (_sides.TryGetValue(n.Base, out var mine) && mine[to] != n.Side)
+        // Honest replicas talk to each other whatever the split; a copy only to its side.
+        var side = n.Byzantine ? n.Side : sides[n.Base];
+        if (_twinOf.TryGetValue(to, out var twin))
         {
-            return 0;
+            return side == 0 ? to : twin;
         }
 
-        // To a faulty replica with a twin: the copy serving the sender's side.
-        if (_twinOf.TryGetValue(to, out var twin) && _sides.TryGetValue(to, out var theirs))
-        {
-            return theirs[n.Base] == 0 ? to : twin;
-        }
-
-        return to;
+        return n.Byzantine && sides[to] != n.Side ? 0 : to;
     }
 
     /// <summary>The copies of replica <paramref name="index"/> a client's request reaches: the one serving the client's side.</summary>
     public SimNode CopyForClient(int index, int process)
     {
-        if (_twinOf.TryGetValue(index, out var twin) && _sides.TryGetValue(index, out var sides)
+        if (_twinOf.TryGetValue(index, out var twin) && _sides is { } sides
             && sides[_cluster.Options.Nodes + 1 + (process % _cluster.Options.Clients)] == 1)
         {
             return _cluster.NodeAt(twin);
