@@ -244,15 +244,39 @@ internal sealed class Workload
 
         c.Node = 0;
         var seq = c.Seq;
-        _cluster.After(_timeout, () =>
+        var request = new KvRequest(c.ClientId, seq, command).Encode();
+        var attempts = 0;
+        void Retransmit()
         {
-            if (c.Waiting && c.Seq == seq)
+            if (!c.Waiting || c.Seq != seq)
+            {
+                return;
+            }
+
+            // As a PBFT client does: on a timeout the same request (same timestamp, so executed at most once) goes to
+            // every replica again; after the last attempt the outcome is unknown.
+            if (++attempts > QuorumRetransmissions)
             {
                 Complete(c, Outcome.Unknown, null, "timeout");
+                return;
             }
-        });
-        var request = new KvRequest(c.ClientId, seq, command).Encode();
-        foreach (var copy in copies)
+
+            Send(_cluster.AllNodes.Select(x => _cluster.Byzantine.CopyForClient(x.Index, c.Process)).Where(x => x.Up).ToList());
+            _cluster.After(_timeout, Retransmit);
+        }
+
+        _cluster.After(_timeout, Retransmit);
+        Send(copies);
+
+        void Send(List<SimNode> targets)
+        {
+            foreach (var copy in targets)
+            {
+                Deliver(copy);
+            }
+        }
+
+        void Deliver(SimNode copy)
         {
             _cluster.OnNode(copy, () =>
             {
@@ -269,6 +293,9 @@ internal sealed class Workload
             });
         }
     }
+
+    /// <summary>How often a ReplicaQuorum client sends its request again, a client timeout apart, before giving up.</summary>
+    private const int QuorumRetransmissions = 3;
 
     /// <summary>A replica's reply to a ReplicaQuorum client; the operation completes on enough matching ones.</summary>
     private void Reply(Client c, SimNode node, long seq, KvResult result, long index, ulong hash)
