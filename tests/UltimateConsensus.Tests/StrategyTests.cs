@@ -63,5 +63,8 @@ public sealed class StrategyTests
     }
 
     [Fact]
-    public void PluginRegistersRaft() => Assert.IsType<RaftStrategy>(Assert.Single(PluginProbe.Register(new UltimateConsensusPlugin())));
+    public void PluginRegistersRaftAndPbft() => Assert.Collection(
+        PluginProbe.Register(new UltimateConsensusPlugin()),
+        s => Assert.IsType<RaftStrategy>(s),
+        s => Assert.IsType<PbftStrategy>(s));
 }
