@@ -3,6 +3,7 @@ using System.CommandLine;
 using Kernel.Host.Configuration;
 using Kernel.Host.Hosting;
 using Kernel.Host.Plugins;
+using Kernel.Sdk.Consensus;
 using Kernel.Sdk.Strategies;
 using Kernel.Sdk.Testing.Linearizability;
 using Kernel.Sdk.Testing.Simulation;
@@ -51,6 +52,12 @@ internal static class ExtraCommands
             Description = "varied (default): each seed runs its own subset of --faults at its own intensities (a quarter of the seeds run them all); fixed: every seed runs every fault given",
             DefaultValueFactory = _ => "varied",
         };
+        var byzantine = new Option<int>("--byzantine")
+        {
+            Description = "Faulty replicas of a Byzantine run (Twins copies, equivocation, replay, silence, edge-of-timeout delays, corrupted and forged messages, lies to clients), "
+                + "0..nodes-1 (default 0); only for a strategy whose fault model is Byzantine; up to f = (nodes-1)/3 it must stay safe and live, the invariants judge honest replicas only",
+            DefaultValueFactory = _ => 0,
+        };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
         var trace = new Option<string?>("--trace") { Description = "Write the full event trace of the first seed to this file" };
         var history = new Option<string?>("--history") { Description = "Write the client history of the first seed to this file (JSON lines, for check-history)" };
@@ -66,7 +73,7 @@ internal static class ExtraCommands
         {
             TreatUnmatchedTokensAsErrors = false,
         };
-        foreach (var o in new Option[] { strategy, nodes, seeds, seed, ops, duration, seedTimeout, faults, optionsMode, scheduleMode, json, trace, history, report })
+        foreach (var o in new Option[] { strategy, nodes, seeds, seed, ops, duration, seedTimeout, faults, byzantine, optionsMode, scheduleMode, json, trace, history, report })
         {
             command.Options.Add(o);
         }
@@ -107,6 +114,13 @@ internal static class ExtraCommands
             if (SecondsProblem(parse, seedTimeout, TimeSpan.FromDays(1), "wall seconds", out var seedLimit) is { } limitProblem)
             {
                 problems.Add(limitProblem);
+            }
+
+            var faulty = parse.GetValue(byzantine);
+            if (faulty < 0 || (faulty > 0 && faulty >= nodeCount))
+            {
+                problems.Add(string.Create(inv,
+                    $"--byzantine is {faulty}; allowed 0..{Math.Max(0, nodeCount - 1)} for {nodeCount} nodes (a Byzantine protocol tolerates f = {Math.Max(0, (nodeCount - 1) / 3)}; more is for showing it breaks)."));
             }
 
             var faultText = parse.GetValue(faults);
@@ -154,6 +168,13 @@ internal static class ExtraCommands
                     return VerifyOutput.ExitBadInput;
                 }
 
+                if (faulty > 0 && registration.Strategy is not IConsensusStrategy { Capabilities.Faults: FaultModel.Byzantine })
+                {
+                    error.WriteLine($"error: --byzantine is {faulty.ToString(CultureInfo.InvariantCulture)}, but {key} does not declare the Byzantine fault model "
+                        + "(only a consensus strategy whose capabilities say FaultModel.Byzantine can be run with faulty replicas); use --byzantine 0.");
+                    return VerifyOutput.ExitBadInput;
+                }
+
                 var jsonOut = parse.GetValue(json);
 
                 // What the strategy's options name (a conflict resolver of another plugin) comes through the kernel's
@@ -175,6 +196,7 @@ internal static class ExtraCommands
                     {
                         Nodes = nodeCount,
                         Faults = parsedFaults,
+                        Byzantine = faulty,
                         Operations = operations,
                         SafetyDuration = safety,
                         StrategyOptions = runtime.Config.StrategyOptions(registration.Strategy.Category.ToName(), registration.Strategy.Name),

@@ -164,6 +164,11 @@ internal static class VerifyOutput
 
         args.Add("--faults");
         args.Add(SimFaultNames.Format(sim.Faults));
+        if (sim.Byzantine > 0)
+        {
+            args.Add("--byzantine");
+            args.Add(sim.Byzantine.ToString(inv));
+        }
         if (!options.VaryStrategyOptions)
         {
             args.AddRange(["--options", "fixed"]);
@@ -190,6 +195,7 @@ internal static class VerifyOutput
         w.WriteNumber("seeds", s.SeedsRun);
         w.WriteNumber("firstSeed", s.FirstSeed);
         w.WriteString("faults", SimFaultNames.Format(options.Simulation.Faults));
+        w.WriteNumber("byzantine", options.Simulation.Byzantine);
         w.WriteNumber("nodes", options.Simulation.Nodes);
         w.WriteStartObject("operations");
         w.WriteNumber("ok", s.Operations.Ok);
@@ -233,7 +239,7 @@ internal static class VerifyOutput
     private static void WriteText(TextWriter o, VerifySummary s, VerifyOptions options, string name, Func<long, string> replay)
     {
         var inv = CultureInfo.InvariantCulture;
-        o.WriteLine(string.Create(inv, $"verify {name}: {s.SeedsRun} seed(s) from {s.FirstSeed}, {options.Simulation.Nodes} nodes, faults {SimFaultNames.Format(options.Simulation.Faults)}"));
+        o.WriteLine(string.Create(inv, $"verify {name}: {s.SeedsRun} seed(s) from {s.FirstSeed}, {options.Simulation.Nodes} nodes{(options.Simulation.Byzantine > 0 ? $" ({options.Simulation.Byzantine} Byzantine)" : "")}, faults {SimFaultNames.Format(options.Simulation.Faults)}"));
         o.WriteLine(string.Create(inv, $"operations: {s.Operations.Total} ({s.Operations.Ok} ok, {s.Operations.Fail} fail, {s.Operations.Info} info)"));
         o.WriteLine(string.Create(inv, $"simulated {s.SimulatedTime.TotalSeconds:F1} s in {s.WallTime.TotalSeconds:F2} s wall ({(s.WallTime.TotalSeconds > 0 ? s.SimulatedTime.TotalSeconds / s.WallTime.TotalSeconds : 0):F0} sim-s per wall-s)"));
         if (s.MedianRecovery is { } median)

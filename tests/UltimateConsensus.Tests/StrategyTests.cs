@@ -82,4 +82,7 @@ public sealed class StrategyTests
         Assert.Equal(MembershipChanges.None, strategy.Capabilities.MembershipChanges);
         Assert.True(strategy.Capabilities.ReadIndex);
     }
+
+    [Fact]
+    public void PluginRegistersPbft() => Assert.Single(PluginProbe.Register(new UltimateConsensusPlugin()).OfType<PbftStrategy>());
 }

@@ -86,12 +86,27 @@ public sealed partial class SimCluster
         Random = new SimRandom(unchecked((ulong)options.Seed));
         Trace = new TraceRecorder(options.Trace);
         _tick = Math.Max(1, (long)options.TickInterval.TotalMicroseconds);
-        _nodes = new SimNode[options.Nodes + 1];
-        Network = new SimNetwork(this, consensus?.Codec ?? replication!.Codec, options.Nodes);
+        var faulty = Byzantine.ChooseFaulty(options, Random);
+        var twins = options.ByzantineBehaviors.HasFlag(ByzantineBehaviors.Twins) ? faulty : [];
+        _nodes = new SimNode[options.Nodes + 1 + twins.Length];
         for (var i = 1; i <= options.Nodes; i++)
         {
-            _nodes[i] = new SimNode(i, new SimDirectory("n" + i.ToString(CultureInfo.InvariantCulture)));
+            _nodes[i] = new SimNode(i, new SimDirectory("n" + i.ToString(CultureInfo.InvariantCulture))) { Byzantine = faulty.Contains(i) };
         }
+
+        for (var t = 0; t < twins.Length; t++)
+        {
+            // A Twins copy: same identity and keys as the faulty node, its own disk; the network splits the peers between the two.
+            var index = options.Nodes + 1 + t;
+            _nodes[index] = new SimNode(index, new SimDirectory("n" + twins[t].ToString(CultureInfo.InvariantCulture) + "-twin"), new NodeId(twins[t]))
+            {
+                Byzantine = true,
+                Side = 1,
+            };
+        }
+
+        Byzantine = new Byzantine(this, faulty, twins);
+        Network = new SimNetwork(this, consensus?.Codec ?? replication!.Codec, options.Nodes);
 
         var membership = new Membership(_nodes.Skip(1).Select(n => n.Id));
         Nodes = membership.Voters;
@@ -104,10 +119,24 @@ public sealed partial class SimCluster
             _host = _replicas = new ReplicaHost(this, replication!);
         }
 
-        for (var i = 1; i <= options.Nodes; i++)
+        for (var i = 1; i < _nodes.Length; i++)
         {
             _host.Start(_nodes[i]);
         }
+    }
+
+    /// <summary>The faulty replicas of a Byzantine run and what they do (nothing when <see cref="SimulationOptions.Byzantine"/> is 0).</summary>
+    internal Byzantine Byzantine { get; }
+
+    /// <summary>Every simulated node, Twins copies included (after the <see cref="AllNodes"/>).</summary>
+    internal IReadOnlyList<SimNode> Instances => _nodes.Skip(1).ToArray();
+
+    /// <summary>Calls a node (a Twins copy too) from outside, as <see cref="Propose"/> does for an id.</summary>
+    internal ProposeResult ProposeAt(SimNode n, ReadOnlyMemory<byte> command)
+    {
+        RequireConsensus();
+        return _consensus!.Drive(n, "Propose", x => x.Propose(command), static why => ProposeResult.Refused(why), (n, result) =>
+            Trace.Record(_now, TraceKind.Propose, n.Index, result.Accepted ? result.Index : -1, result.Term, command.Span));
     }
 
     /// <summary>The node ids, n1..nN.</summary>
@@ -129,7 +158,7 @@ public sealed partial class SimCluster
     public long EventCount => Trace.Events;
 
     /// <summary>Counters summed over every node.</summary>
-    public NodeCounters TotalCounters => _nodes.Skip(1).Aggregate(default(NodeCounters), (sum, n) => sum + n.Counters);
+    public NodeCounters TotalCounters => _nodes.Skip(1).Take(_options.Nodes).Aggregate(default(NodeCounters), (sum, n) => sum + n.Counters);
 
     /// <summary>What the replication strategy promises, or null on a consensus cluster.</summary>
     public ReplicationGuarantee? Guarantee => _replication?.Guarantee;
@@ -163,7 +192,7 @@ public sealed partial class SimCluster
     /// <summary>Called when a replica answers a client request: node, request id, result.</summary>
     internal Action<SimNode, long, KvResult>? Responded { get; set; }
 
-    internal IReadOnlyList<SimNode> AllNodes => _nodes.Skip(1).ToArray();
+    internal IReadOnlyList<SimNode> AllNodes => _nodes.Skip(1).Take(_options.Nodes).ToArray();
 
     // ---------------------------------------------------------------- running
 
@@ -465,7 +494,7 @@ public sealed partial class SimCluster
     {
         var best = NodeId.None;
         long term = -1;
-        foreach (var n in _nodes.Skip(1))
+        foreach (var n in _nodes.Skip(1).Take(_options.Nodes))
         {
             if (n.Node?.Status is { Role: ConsensusRole.Leader } s && s.Term > term)
             {
@@ -491,7 +520,7 @@ public sealed partial class SimCluster
     {
         command = default;
         var count = 0;
-        foreach (var n in _nodes.Skip(1))
+        foreach (var n in _nodes.Skip(1).Take(_options.Nodes))
         {
             foreach (var e in n.AppliedLog)
             {
@@ -525,7 +554,7 @@ public sealed partial class SimCluster
     internal SimNode NodeAt(int index) => _nodes[index];
 
     internal int IndexOf(NodeId id) =>
-        id.Value >= 1 && id.Value < _nodes.Length ? id.Value : throw new ArgumentOutOfRangeException(nameof(id), id, "No such node in the cluster.");
+        id.Value >= 1 && id.Value <= _options.Nodes ? id.Value : throw new ArgumentOutOfRangeException(nameof(id), id, "No such node in the cluster.");
 
     // ---------------------------------------------------------------- node lifecycle
 
@@ -692,7 +721,7 @@ public sealed partial class SimCluster
         var n = _nodes[e.Node];
         var from = _nodes[e.From];
         var bytes = (byte[])e.Payload!;
-        if (!n.Up || Network.IsBlocked(e.From, e.Node))
+        if (!n.Up || Network.IsBlocked(from.Base, n.Base))
         {
             from.MessagesDropped++;
             Trace.Record(_now, TraceKind.Drop, e.Node, e.From, bytes.Length);
@@ -705,7 +734,7 @@ public sealed partial class SimCluster
             return;
         }
 
-        if (Network.Receive(n, from, bytes) is not { } message)
+        if (Network.Receive(n, from, bytes, forged: e.Gen != 0) is not { } message)
         {
             return;
         }

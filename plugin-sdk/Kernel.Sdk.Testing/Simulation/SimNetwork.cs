@@ -143,17 +143,42 @@ internal sealed class SimNetwork
         var now = _cluster.NowMicros;
         n.MessagesSent++;
         n.BytesSent += bytes.Length;
-        _linkMessages[n.Index, to]++;
-        _linkBytes[n.Index, to] += bytes.Length;
+        _linkMessages[n.Base, to]++;
+        _linkBytes[n.Base, to] += bytes.Length;
         _cluster.Trace.Record(now, TraceKind.Send, n.Index, to, bytes.Length);
-        if (_blocked[n.Index, to] || random.Chance(DropRate) || (!_reliable && random.Chance(0.1)))
+        var byzantine = _cluster.Byzantine;
+        var dest = byzantine.Route(n, to);
+        if (dest == 0)
         {
-            n.MessagesDropped++;
-            _cluster.Trace.Record(now, TraceKind.Drop, n.Index, to, -1);
+            return; // a Twins copy's message to a peer on the other copy's side
+        }
+
+        if (!n.Byzantine)
+        {
+            Transmit(n.Index, dest, bytes, extraDelay, forged: false);
             return;
         }
 
-        var e = new SimEvent(EventKind.Deliver, to, n.Index, 0, bytes);
+        foreach (var (from, target, payload, delay, forged) in byzantine.Tamper(n, dest, bytes))
+        {
+            Transmit(from, target, payload, extraDelay + delay, forged);
+        }
+    }
+
+    /// <summary>Loses, delays or duplicates one message on the link <paramref name="from"/> → <paramref name="to"/> (instance indices).</summary>
+    private void Transmit(int from, int to, byte[] bytes, long extraDelay, bool forged)
+    {
+        var random = _cluster.Random;
+        var now = _cluster.NowMicros;
+        var sender = _cluster.NodeAt(from);
+        if (_blocked[sender.Base, _cluster.NodeAt(to).Base] || random.Chance(DropRate) || (!_reliable && random.Chance(0.1)))
+        {
+            sender.MessagesDropped++;
+            _cluster.Trace.Record(now, TraceKind.Drop, from, to, -1);
+            return;
+        }
+
+        var e = new SimEvent(EventKind.Deliver, to, from, forged ? 1 : 0, bytes);
         _cluster.Schedule(now + extraDelay + Delay(), e);
         if (random.Chance(DuplicateRate))
         {
@@ -165,12 +190,18 @@ internal sealed class SimNetwork
     /// Decodes a delivered message. Null when the codec fails or the decoded addresses are not the link's (both reported):
     /// the sender a node sees is the one the transport delivered from, never only what the message claims.
     /// </summary>
-    public IProtocolMessage? Receive(SimNode n, SimNode from, byte[] bytes)
+    public IProtocolMessage? Receive(SimNode n, SimNode from, byte[] bytes, bool forged = false)
     {
         IProtocolMessage message;
         try
         {
             message = _codec.Decode(bytes);
+        }
+        catch (Exception) when (from.Byzantine || forged)
+        {
+            _cluster.Byzantine.Rejected++; // a faulty sender's garbage: the codec refused it, as it should
+            _cluster.Trace.Record(_cluster.NowMicros, TraceKind.Drop, n.Index, from.Index, bytes.Length);
+            return null;
         }
         catch (Exception ex)
         {
@@ -185,6 +216,12 @@ internal sealed class SimNetwork
         if (trace.TextEnabled)
         {
             trace.Line(_cluster.NowMicros, TraceKind.Deliver, n.Index, $"from {from.Id} {message}");
+        }
+
+        if ((message.To != n.Id || message.From != from.Id) && (from.Byzantine || forged))
+        {
+            _cluster.Byzantine.Rejected++; // the transport stamps the sender: a forged or re-addressed message never reaches Step
+            return null;
         }
 
         if (message.To != n.Id || message.From != from.Id)

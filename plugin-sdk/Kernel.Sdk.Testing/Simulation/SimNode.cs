@@ -30,12 +30,21 @@ public readonly record struct NodeCounters(
 /// </summary>
 internal sealed class SimNode
 {
-    public SimNode(int index, SimDirectory disk)
+    public SimNode(int index, SimDirectory disk, NodeId? id = null)
     {
         Index = index;
-        Id = new NodeId(index);
+        Id = id ?? new NodeId(index);
         Disk = disk;
     }
+
+    /// <summary>A faulty replica of a Byzantine run (<see cref="SimulationOptions.Byzantine"/>): the invariants judge honest nodes only.</summary>
+    public bool Byzantine { get; set; }
+
+    /// <summary>For a Twins copy, the index of the node whose identity and keys it shares; its own index otherwise.</summary>
+    public int Base => Id.Value;
+
+    /// <summary>Which side of the Twins split this copy serves (0: the original, 1: the twin).</summary>
+    public int Side { get; set; }
 
     public int Index { get; }
 

@@ -231,6 +231,25 @@ public sealed record SimulationOptions
     /// <summary>Operations (successful writes or reads) to complete in the liveness phase.</summary>
     public int LivenessOperations { get; init; } = 5;
 
+    /// <summary>
+    /// Faulty replicas of a Byzantine run, drawn from the seed (0: every replica honest). Only for a consensus strategy
+    /// whose fault model is <see cref="Kernel.Sdk.Consensus.FaultModel.Byzantine"/>; up to f = ⌊(n-1)/3⌋ it must stay safe
+    /// and live, above it the verifier is expected to find violations. The invariants judge honest replicas only.
+    /// </summary>
+    public int Byzantine { get; init; }
+
+    /// <summary>What the faulty replicas do (default: every behaviour, each faulty replica drawing a mix of them from time to time).</summary>
+    public ByzantineBehaviors ByzantineBehaviors { get; init; } = ByzantineBehaviors.All;
+
+    /// <summary>The delay of <see cref="ByzantineBehaviors.EdgeDelay"/> (±30%): set it near the strategy's timeouts.</summary>
+    public TimeSpan ByzantineEdgeDelay { get; init; } = TimeSpan.FromMilliseconds(400);
+
+    /// <summary>
+    /// Matching replies a <see cref="Kernel.Sdk.Consensus.ClientProtocol.ReplicaQuorum"/> client waits for; null: f+1, as
+    /// the protocol requires. A smaller value is a deliberately broken client, for tests that show the checkers catch it.
+    /// </summary>
+    public int? ClientReplyQuorum { get; init; }
+
     /// <summary>Stop at the first violation (the default) or keep running to collect more.</summary>
     public bool StopOnViolation { get; init; } = true;
 
@@ -303,6 +322,26 @@ public sealed record SimulationOptions
         if (ClientTimeout <= TimeSpan.Zero || SafetyDuration < TimeSpan.Zero || LivenessTimeout <= TimeSpan.Zero || NemesisInterval <= TimeSpan.Zero)
         {
             errors.Add("ClientTimeout, LivenessTimeout and NemesisInterval must be positive and SafetyDuration not negative.");
+        }
+
+        if (Byzantine < 0 || (Byzantine > 0 && Byzantine >= Nodes))
+        {
+            errors.Add($"Byzantine is {Byzantine}; allowed 0..{Math.Max(0, Nodes - 1)} for {Nodes} nodes (f = {Math.Max(0, (Nodes - 1) / 3)} is what a Byzantine protocol tolerates).");
+        }
+
+        if ((ByzantineBehaviors & ~ByzantineBehaviors.All) != 0)
+        {
+            errors.Add("ByzantineBehaviors holds unknown flags.");
+        }
+
+        if (ByzantineEdgeDelay < TimeSpan.Zero)
+        {
+            errors.Add("ByzantineEdgeDelay must not be negative.");
+        }
+
+        if (ClientReplyQuorum is { } q && (q < 1 || q > Nodes))
+        {
+            errors.Add($"ClientReplyQuorum is {q}; allowed 1..{Nodes}.");
         }
 
         if ((Faults & ~(SimFaults.All | SimFaults.Sector)) != 0)

@@ -123,6 +123,7 @@ public static class Simulator
         TimeSpan? recovery = null;
         workload.Start();
         nemesis.Start();
+        cluster.Byzantine.Start();
         if (options.Operations is { } quota)
         {
             cluster.RunUntil(_ => workload.Invoked >= quota && workload.InFlight == 0, options.SafetyDuration);
@@ -339,7 +340,7 @@ public static class Simulator
         }
 
         var target = workload.Acknowledged.Max(a => a.Index);
-        var nodes = cluster.AllNodes;
+        var nodes = cluster.AllNodes.Where(n => !n.Byzantine).ToArray();
         cluster.RunUntil(_ => nodes.All(n => n.Up && n.Applied >= target), options.LivenessTimeout);
         foreach (var (index, hash, what) in workload.Acknowledged)
         {

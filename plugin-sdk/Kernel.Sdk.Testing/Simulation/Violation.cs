@@ -14,6 +14,9 @@ public sealed record Violation(long Seed, string Kind, string Message, TimeSpan 
 /// <summary>The kinds of <see cref="Violation"/>.</summary>
 public static class ViolationKinds
 {
+    /// <summary>A client accepted a reply (from f+1 matching replicas) that differs from what the honest replicas executed.</summary>
+    public const string ClientReply = "client-reply";
+
     /// <summary>The client history has no linearization under the kv-cas model.</summary>
     public const string Linearizability = "linearizability";
 

@@ -53,8 +53,21 @@ internal sealed class Workload
         {
             cluster.Applied = OnApplied;
             cluster.ReadServed = OnRead;
+            if (cluster.Capabilities is { Clients: ClientProtocol.ReplicaQuorum } capabilities)
+            {
+                _replyQuorum = _options.ClientReplyQuorum ?? capabilities.Quorum.FaultsTolerated(_options.Nodes) + 1;
+            }
         }
     }
+
+    /// <summary>Matching replies from distinct replicas a client waits for (ReplicaQuorum clients); 0 for leader clients.</summary>
+    private readonly int _replyQuorum;
+
+    /// <summary>The result the first honest replica that executed a request computed, by (client, sequence number).</summary>
+    private readonly Dictionary<(long Client, long Seq), KvResult> _honestResults = [];
+
+    /// <summary>The results clients accepted, by (client, sequence number), until an honest replica's result confirms them.</summary>
+    private readonly Dictionary<(long Client, long Seq), (KvResult Result, string What)> _accepted = [];
 
     /// <summary>The recorded events; an invoke refused before it could take effect may be retracted (see <see cref="BuildHistory"/>).</summary>
     private readonly List<HistoryRecord> _records = [];
@@ -184,6 +197,12 @@ internal sealed class Workload
             pieces.Add(command.Value!);
         }
 
+        if (_replyQuorum > 0)
+        {
+            StartQuorum(c, command);
+            return;
+        }
+
         if (!node.Up)
         {
             // Connection refused: nothing was sent, so the operation definitely did not happen.
@@ -206,6 +225,143 @@ internal sealed class Workload
             }
         });
         _cluster.OnNode(node, () => Submit(c, node, seq));
+    }
+
+    /// <summary>
+    /// A ReplicaQuorum client sends its request to every replica (a faulty one with a Twins copy: the copy serving the
+    /// client's side) and waits for matching replies from <see cref="_replyQuorum"/> distinct replicas.
+    /// </summary>
+    private void StartQuorum(Client c, KvCommand command)
+    {
+        var copies = _cluster.AllNodes.Select(x => _cluster.Byzantine.CopyForClient(x.Index, c.Process)).Where(x => x.Up).ToList();
+        c.Waiting = true;
+        c.Replies.Clear();
+        if (copies.Count == 0)
+        {
+            Complete(c, Outcome.Fail, null, "node down");
+            return;
+        }
+
+        c.Node = 0;
+        var seq = c.Seq;
+        var request = new KvRequest(c.ClientId, seq, command).Encode();
+        var attempts = 0;
+        void Retransmit()
+        {
+            if (!c.Waiting || c.Seq != seq)
+            {
+                return;
+            }
+
+            // As a PBFT client does: on a timeout the same request (same timestamp, so executed at most once) goes to
+            // every replica again; after the last attempt the outcome is unknown.
+            if (++attempts > QuorumRetransmissions)
+            {
+                Complete(c, Outcome.Unknown, null, "timeout");
+                return;
+            }
+
+            Send(_cluster.AllNodes.Select(x => _cluster.Byzantine.CopyForClient(x.Index, c.Process)).Where(x => x.Up).ToList());
+            _cluster.After(_timeout, Retransmit);
+        }
+
+        _cluster.After(_timeout, Retransmit);
+        Send(copies);
+
+        void Send(List<SimNode> targets)
+        {
+            foreach (var copy in targets)
+            {
+                Deliver(copy);
+            }
+        }
+
+        void Deliver(SimNode copy)
+        {
+            _cluster.OnNode(copy, () =>
+            {
+                if (!c.Waiting || c.Seq != seq)
+                {
+                    return;
+                }
+
+                _cluster.ProposeAt(copy, request);
+                if (copy.Byzantine && _cluster.Byzantine.ForgeReply(copy, c.ClientId, seq) is { } forged)
+                {
+                    Reply(c, copy, seq, forged, 0, 0);
+                }
+            });
+        }
+    }
+
+    /// <summary>How often a ReplicaQuorum client sends its request again, a client timeout apart, before giving up.</summary>
+    private const int QuorumRetransmissions = 3;
+
+    /// <summary>A replica's reply to a ReplicaQuorum client; the operation completes on enough matching ones.</summary>
+    private void Reply(Client c, SimNode node, long seq, KvResult result, long index, ulong hash)
+    {
+        if (!c.Waiting || c.Seq != seq)
+        {
+            return;
+        }
+
+        if (!c.Replies.TryGetValue(result, out var group))
+        {
+            c.Replies[result] = group = (new HashSet<int>(), 0, 0UL);
+        }
+
+        group.Replicas.Add(node.Base);
+        if (!node.Byzantine && index > 0)
+        {
+            group = group with { Index = index, Hash = hash };
+            c.Replies[result] = group;
+        }
+
+        if (group.Replicas.Count < _replyQuorum)
+        {
+            return;
+        }
+
+        c.Node = node.Index;
+        var command = c.Command!;
+        var key = (c.ClientId, seq);
+        var what = $"{Describe(command)} by client {c.Process} accepted as {(result.Ok ? "ok" : "not ok")} {result.Value ?? "nil"} from {string.Join(",", group.Replicas.Order().Select(r => "n" + r))}";
+        if (_honestResults.TryGetValue(key, out var honest))
+        {
+            CheckReply(honest, result, what);
+        }
+        else
+        {
+            _accepted[key] = (result, what);
+        }
+
+        _lastSeen[command.Key] = result.Value;
+        switch (command.Op)
+        {
+            case KvOp.Get:
+                Complete(c, Outcome.Ok, result.Value, null);
+                break;
+            case KvOp.Cas when !result.Ok:
+                Complete(c, Outcome.Fail, null, "cas failed");
+                break;
+            default:
+                if (group.Index > 0)
+                {
+                    Acknowledged.Add((group.Index, group.Hash, $"{Describe(command)} by client {c.Process}"));
+                }
+
+                Complete(c, Outcome.Ok, null, null);
+                break;
+        }
+    }
+
+    private void CheckReply(KvResult honest, KvResult accepted, string what)
+    {
+        if (honest != accepted)
+        {
+            _cluster.Violate(ViolationKinds.ClientReply,
+                $"{what}, but the honest replicas executed it with result {(honest.Ok ? "ok" : "not ok")} {honest.Value ?? "nil"}");
+        }
     }
 
     private KvCommand NextCommand(SimRandom rng)
@@ -301,6 +457,23 @@ internal sealed class Workload
         }
 
         var c = _clients[process];
+        if (_replyQuorum > 0)
+        {
+            var key = (request.ClientId, request.Seq);
+            if (!node.Byzantine && _honestResults.TryAdd(key, result) && _accepted.Remove(key, out var accepted))
+            {
+                CheckReply(result, accepted.Result, accepted.What);
+            }
+
+            if (node.Byzantine && _cluster.Byzantine.ForgeReply(node, request.ClientId, request.Seq) is { } forged)
+            {
+                result = forged;
+            }
+
+            Reply(c, node, request.Seq, result, index, hash);
+            return;
+        }
+
         if (!c.Waiting || c.Seq != request.Seq || c.Node != node.Index || c.Incarnation != node.Incarnation)
         {
             return;
@@ -532,5 +705,8 @@ internal sealed class Workload
         public int InvokeRecord { get; set; }
 
         public KvCommand? Command { get; set; }
+
+        /// <summary>A ReplicaQuorum client's replies so far: per result, the replicas that gave it and an honest one's log position.</summary>
+        public Dictionary<KvResult, (HashSet<int> Replicas, long Index, ulong Hash)> Replies { get; } = [];
     }
 }

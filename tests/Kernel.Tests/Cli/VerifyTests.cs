@@ -85,7 +85,9 @@ public sealed class VerifyTests
 
         var (code, _, err) = await RunCli(With(folder, "verify", "--strategy", "consensus/paxos"));
         Assert.Equal(2, code);
-        Assert.Contains("--strategy 'consensus/paxos' is not registered; consensus strategies: consensus/raft.", err);
+        Assert.Contains("--strategy 'consensus/paxos' is not registered; consensus strategies: ", err);
+        Assert.Contains("consensus/pbft", err);
+        Assert.Contains("consensus/raft", err);
 
         var (code2, _, err2) = await RunCli(With(folder, "verify", "--strategy", "conflict/sample-lww"));
         Assert.Equal(2, code2);

@@ -68,6 +68,7 @@ internal sealed class ConsensusHost : ISimNodeHost
                 Recovered = recovered,
                 Random = new DeterministicRandom(c.Random.Fork()),
                 Options = c.Options.StrategyOptions ?? EmptyConfiguration.Instance,
+                LinkKeys = new SimLinkKeys(c.Seed, n.Id),
             });
             n.Node = node;
             n.Storage = storage;

@@ -16,6 +16,11 @@ internal sealed class AppliedLogSafety(SimCluster cluster) : IConsensusInvariant
 
     public void Started(SimNode n, long covered)
     {
+        if (n.Byzantine)
+        {
+            return; // faulty replicas are not judged
+        }
+
         if (covered < n.MaxAppliedEver)
         {
             cluster.Violate(ViolationKinds.AppliedPrefix,
@@ -25,6 +30,11 @@ internal sealed class AppliedLogSafety(SimCluster cluster) : IConsensusInvariant
 
     public bool Applying(SimNode n, LogEntry entry, ulong hash)
     {
+        if (n.Byzantine)
+        {
+            return true;
+        }
+
         if (entry.Index != n.Applied + 1)
         {
             cluster.Violate(ViolationKinds.AppliedPrefix, $"{n.Id} was handed entry {entry.Index} to apply after applying {n.Applied}", n.Index);
@@ -54,6 +64,11 @@ internal sealed class AppliedLogSafety(SimCluster cluster) : IConsensusInvariant
 
     public void Installed(SimNode n, Snapshot snapshot)
     {
+        if (n.Byzantine)
+        {
+            return;
+        }
+
         if (snapshot.Index < n.Applied)
         {
             cluster.Violate(ViolationKinds.AppliedPrefix, $"{n.Id} installed a snapshot at {snapshot.Index} below its applied index {n.Applied}", n.Index);

@@ -20,7 +20,7 @@ internal sealed class ElectionSafety(SimCluster cluster) : IConsensusInvariant
 
     public void Processed(SimNode n, ConsensusStatus status)
     {
-        if (status.Role != ConsensusRole.Leader)
+        if (status.Role != ConsensusRole.Leader || n.Byzantine)
         {
             return;
         }
