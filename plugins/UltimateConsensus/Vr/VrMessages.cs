@@ -126,8 +126,8 @@ internal sealed record Recovery(NodeId From, NodeId To, long View, long Nonce, l
 }
 
 /// <summary>
-/// RecoveryResponse: the responder's view and status. The primary of that view adds its log from the asked op on
-/// (as <see cref="NewState"/> does). <see cref="Pristine"/> says the responder holds nothing at all (view 0, empty log):
+/// RecoveryResponse: the responder's view, status and log end. The primary of that view adds its log from the asked op
+/// on (as <see cref="NewState"/> does). <see cref="Pristine"/> says the responder holds nothing at all (view 0, empty log):
 /// a new cluster's replicas start when every one is pristine.
 /// </summary>
 internal sealed record RecoveryResponse(
@@ -139,7 +139,8 @@ internal sealed record RecoveryResponse(
     {
         details = string.Create(CultureInfo.InvariantCulture, $"nonce={Nonce} {Status.ToString().ToLowerInvariant()}")
             + (Pristine ? " pristine" : string.Empty)
-            + (IsPrimary ? string.Create(CultureInfo.InvariantCulture, $" primary last={Position(OpView, Op)} commit={Commit}") + Text(Snapshot) + Text(Entries) : string.Empty);
+            + (IsPrimary ? " primary" : string.Empty)
+            + string.Create(CultureInfo.InvariantCulture, $" last={Position(OpView, Op)} commit={Commit}") + Text(Snapshot) + Text(Entries);
         return "RecoveryResponse";
     }
 }

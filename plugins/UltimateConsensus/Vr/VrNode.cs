@@ -29,9 +29,11 @@ namespace UltimateConsensus.Vr;
 /// </para>
 /// <para>
 /// A new cluster: every replica starts empty, hence recovering. A recovering replica that holds nothing (view 0, no
-/// entries, no snapshot) answers Recovery as "pristine"; a pristine replica that hears pristine answers from all n-1
-/// others starts in view 0. That is safe: an operation committed anywhere is held by a majority, of which at most f
-/// lost their state, so some replica would not be pristine.
+/// entries, no snapshot) answers Recovery as "pristine". A pristine replica that hears from all n-1 others that they are
+/// in view 0 with an empty log starts in view 0; a recovering replica that hears from all n-1 others that they are in
+/// view 0 (normal, or pristine) adopts the log of view 0's primary. Both are safe: an operation committed anywhere is
+/// held by a majority, of which at most f lost their state, and a completed view change leaves a majority in a later
+/// view, so some answer would say otherwise.
 /// </para>
 /// <para>
 /// Logs move whole, not op by op: DoViewChange carries only (last normal view, op, commit); the new primary fetches
@@ -908,7 +910,8 @@ internal sealed class VrNode : IConsensusNode
         }
         else
         {
-            Send(new RecoveryResponse(Id, r.From, _view, r.Nonce, VrStatus.Normal, Pristine, false, 0, 0, 0, null, []));
+            Send(new RecoveryResponse(Id, r.From, _view, r.Nonce, VrStatus.Normal, Pristine, false, _log.LastIndex, Math.Max(0, _log.LastTerm),
+                _log.Committed, null, []));
         }
     }
 
@@ -920,10 +923,23 @@ internal sealed class VrNode : IConsensusNode
         }
 
         _answers[a.From] = a;
-        if (Pristine && _answers.Count == _voters.Count - 1 && _answers.Values.All(x => x.Pristine))
+        var everyone = _answers.Count == _voters.Count - 1;
+        if (everyone && Pristine && _answers.Values.All(x => x.View == 0 && x.Op == 0))
         {
-            // A new cluster: nobody holds anything, so view 0 starts with an empty log.
+            // A new cluster: nobody holds anything, so view 0 starts with an empty log (as it does everywhere).
             FinishRecovery(0);
+            return;
+        }
+
+        if (everyone && _answers.Values.All(x => x.View == 0 && (x.Status == VrStatus.Normal || x.Pristine))
+            && _answers.TryGetValue(PrimaryOf(0), out var first) && first.Status == VrStatus.Normal && first.IsPrimary)
+        {
+            // Still view 0 everywhere (the replicas that started before this one hold nothing else): adopt its primary's log.
+            if (Install(first.Snapshot, first.Entries, first.Op, first.OpView, first.Commit))
+            {
+                FinishRecovery(0);
+            }
+
             return;
         }
 
