@@ -72,7 +72,7 @@ public sealed class VrNodeTests
         // A stale nonce counts for nothing; one backup's answer is not enough; the primary of view 3 is node 1.
         node.Step(new RecoveryResponse(N1, N2, 3, nonce + 1, VrStatus.Normal, false, true, 2, 3, 2, null, [Entry(1, 3), Entry(2, 3)]));
         node.Step(new RecoveryResponse(N3, N2, 3, nonce, VrStatus.Normal, false, false, 2, 3, 2, null, []));
-        Assert.Empty(Drain(node).Where(m => m is not Recovery));
+        Assert.DoesNotContain(Drain(node), m => m is not Recovery);
         Assert.Equal(ConsensusRole.Recovering, node.Status.Role);
 
         node.Step(new RecoveryResponse(N1, N2, 3, nonce, VrStatus.Normal, false, true, 3, 3, 2, null, [Entry(1, 3), Entry(2, 3), Entry(3, 3)]));
