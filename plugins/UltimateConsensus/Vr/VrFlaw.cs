@@ -6,8 +6,11 @@ internal enum VrFlaw
     /// <summary>The correct protocol.</summary>
     None,
 
-    /// <summary>A new primary counts DoViewChange messages of earlier views as if they were for its view.</summary>
-    AcceptStaleDoViewChange,
+    /// <summary>
+    /// A replica that moved to a later view still appends and acknowledges Prepares of its old primary, breaking the
+    /// promise its StartViewChange and DoViewChange made.
+    /// </summary>
+    AckPrepareOfOldView,
 
     /// <summary>A new primary takes the longest log of the DoViewChange quorum, ignoring the last normal view.</summary>
     ChooseLogByOpOnly,

@@ -297,9 +297,15 @@ internal sealed class VrNode : IConsensusNode
 
         if (m.View < _view)
         {
-            if (_flaw == VrFlaw.AcceptStaleDoViewChange && m is DoViewChange stale)
+            if (_flaw == VrFlaw.AckPrepareOfOldView && m is Prepare old && old.From == PrimaryOf(old.View) && old.PrevOp <= _log.LastIndex)
             {
-                OnDoViewChange(stale);
+                var fresh = old.Entries.Where(e => e.Index > _log.LastIndex).ToArray();
+                if (fresh.Length > 0)
+                {
+                    _log.Append(fresh);
+                }
+
+                Send(new PrepareOk(Id, old.From, old.View, _log.LastIndex));
             }
 
             return;
