@@ -63,5 +63,6 @@ public sealed class StrategyTests
     }
 
     [Fact]
-    public void PluginRegistersRaft() => Assert.IsType<RaftStrategy>(Assert.Single(PluginProbe.Register(new UltimateConsensusPlugin())));
+    public void PluginRegistersRaftAndVr() =>
+        Assert.Equal(["raft", "vr"], PluginProbe.Register(new UltimateConsensusPlugin()).Select(s => s.Name).Order(StringComparer.Ordinal));
 }
