@@ -85,4 +85,8 @@ public sealed class StrategyTests
 
     [Fact]
     public void PluginRegistersPbft() => Assert.Single(PluginProbe.Register(new UltimateConsensusPlugin()).OfType<PbftStrategy>());
+
+    [Fact]
+    public void PluginRegistersEveryConsensusProtocolOnce() =>
+        Assert.Equal(["multi-paxos", "pbft", "raft", "vr", "zab"], PluginProbe.Register(new UltimateConsensusPlugin()).Select(s => s.Name).Order(StringComparer.Ordinal));
 }

@@ -198,6 +198,23 @@ internal sealed class RaftLog
         UnstableFrom = Math.Min(UnstableFrom, entry.Index);
     }
 
+    /// <summary>
+    /// Drops the entries after <paramref name="index"/> (at or above the commit index, within the log). Storage keeps them
+    /// until a later append replaces them, so a protocol that truncates (VR adopting a primary's log) records the valid
+    /// end of its log in its own hard state.
+    /// </summary>
+    public void TruncateAfter(long index)
+    {
+        if (index < Committed || index < SnapshotIndex || index > LastIndex)
+        {
+            throw new InvalidOperationException($"Cannot truncate after {index}: snapshot {SnapshotIndex}, commit {Committed}, last {LastIndex}.");
+        }
+
+        var keep = (int)(index - SnapshotIndex);
+        _entries.RemoveRange(keep, _entries.Count - keep);
+        UnstableFrom = Math.Min(UnstableFrom, index + 1);
+    }
+
     /// <summary>The payload bytes (data lengths) of the entries in [lo, hi), which must be in memory.</summary>
     public long PayloadBytes(long lo, long hi)
     {
