@@ -47,6 +47,7 @@ public sealed partial class SimCluster
     private long _seq;
     private long _stepped;
     private bool _aborted;
+    private Func<string?>? _invariant;
 
     /// <summary>Creates a cluster with the default options and starts every node on an empty disk (no virtual time passes).</summary>
     public static SimCluster Create(IConsensusStrategy strategy) => new(strategy, new SimulationOptions());
@@ -108,6 +109,8 @@ public sealed partial class SimCluster
         {
             _host.Start(_nodes[i]);
         }
+
+        _invariant = options.Invariant?.Invoke(this);
     }
 
     /// <summary>The node ids, n1..nN.</summary>
@@ -233,6 +236,11 @@ public sealed partial class SimCluster
             default:
                 ((Action)e.Payload!)();
                 break;
+        }
+
+        if (_invariant is not null && !Stopped && _invariant() is { } broken)
+        {
+            Violate(ViolationKinds.ProtocolInvariant, broken);
         }
     }
 
