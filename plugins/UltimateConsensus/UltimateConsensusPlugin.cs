@@ -2,7 +2,7 @@ using Kernel.Sdk.Plugins;
 
 namespace UltimateConsensus;
 
-/// <summary>The UltimateConsensus plugin: registers its consensus strategies (for now <c>consensus/raft</c>).</summary>
+/// <summary>The UltimateConsensus plugin: registers its consensus strategies (<c>consensus/raft</c>, <c>consensus/zab</c>).</summary>
 public sealed class UltimateConsensusPlugin : IPlugin
 {
     /// <inheritdoc />
@@ -10,5 +10,6 @@ public sealed class UltimateConsensusPlugin : IPlugin
     {
         ArgumentNullException.ThrowIfNull(context);
         context.Strategies.Add(new RaftStrategy());
+        context.Strategies.Add(new ZabStrategy());
     }
 }
