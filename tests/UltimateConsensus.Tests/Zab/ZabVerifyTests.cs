@@ -38,13 +38,14 @@ public sealed class ZabVerifyTests(ITestOutputHelper output)
         var seeds = int.TryParse(Environment.GetEnvironmentVariable("ZAB_VERIFY_SEEDS"), out var s) ? s : 5;
         var nodes = int.TryParse(Environment.GetEnvironmentVariable("ZAB_VERIFY_NODES"), out var n) ? n : 5;
         var first = long.TryParse(Environment.GetEnvironmentVariable("ZAB_VERIFY_FIRST"), out var f) ? f : 5001;
-        var summary = Verify(new ZabStrategy(), nodes, "all", first, seeds, stopAtFirst: false);
+        var budget = int.TryParse(Environment.GetEnvironmentVariable("ZAB_VERIFY_BUDGET"), out var b) ? TimeSpan.FromSeconds(b) : (TimeSpan?)null;
+        var summary = Verify(new ZabStrategy(), nodes, "all", first, seeds, stopAtFirst: false, checkBudget: budget);
         output.WriteLine($"{nodes} nodes, seeds {first}..{first + seeds - 1}: {summary.SeedsRun} run, {summary.Violations.Count} violations, operations ok={summary.Operations.Ok} fail={summary.Operations.Fail} info={summary.Operations.Info}, wall {summary.WallTime}");
         Assert.True(summary.Clean, Describe(summary));
         Assert.Equal(seeds, summary.SeedsRun);
     }
 
-    internal static VerifySummary Verify(ZabStrategy strategy, int nodes, string faults, long firstSeed, int seeds, bool stopAtFirst, bool primaryOrder = true)
+    internal static VerifySummary Verify(ZabStrategy strategy, int nodes, string faults, long firstSeed, int seeds, bool stopAtFirst, bool primaryOrder = true, TimeSpan? checkBudget = null)
     {
         Assert.True(SimFaultNames.TryParse(faults, out var parsed, out var error), error);
         return Verifier.Run(strategy, new VerifyOptions
@@ -52,6 +53,7 @@ public sealed class ZabVerifyTests(ITestOutputHelper output)
             FirstSeed = firstSeed,
             Seeds = seeds,
             StopAtFirstViolation = stopAtFirst,
+            CheckBudget = checkBudget ?? TimeSpan.FromSeconds(20),
             Simulation = new SimulationOptions
             {
                 Nodes = nodes,
