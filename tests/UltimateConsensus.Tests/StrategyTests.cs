@@ -63,5 +63,8 @@ public sealed class StrategyTests
     }
 
     [Fact]
-    public void PluginRegistersRaft() => Assert.IsType<RaftStrategy>(Assert.Single(PluginProbe.Register(new UltimateConsensusPlugin())));
+    public void PluginRegistersRaft() => Assert.Single(PluginProbe.Register(new UltimateConsensusPlugin()).OfType<RaftStrategy>());
+
+    [Fact]
+    public void PluginRegistersZab() => Assert.Single(PluginProbe.Register(new UltimateConsensusPlugin()).OfType<ZabStrategy>());
 }
