@@ -13,5 +13,6 @@ public sealed class UltimateConsensusPlugin : IPlugin
         context.Strategies.Add(new MultiPaxosStrategy());
         context.Strategies.Add(new PbftStrategy());
         context.Strategies.Add(new VrStrategy());
+        context.Strategies.Add(new ZabStrategy());
     }
 }

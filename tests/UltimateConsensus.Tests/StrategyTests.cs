@@ -89,4 +89,7 @@ public sealed class StrategyTests
     [Fact]
     public void PluginRegistersEveryConsensusProtocolOnce() =>
         Assert.Equal(["multi-paxos", "pbft", "raft", "vr", "zab"], PluginProbe.Register(new UltimateConsensusPlugin()).Select(s => s.Name).Order(StringComparer.Ordinal));
+
+    [Fact]
+    public void PluginRegistersZab() => Assert.Single(PluginProbe.Register(new UltimateConsensusPlugin()).OfType<ZabStrategy>());
 }

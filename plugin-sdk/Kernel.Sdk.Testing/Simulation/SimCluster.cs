@@ -47,6 +47,7 @@ public sealed partial class SimCluster
     private long _seq;
     private long _stepped;
     private bool _aborted;
+    private Func<string?>? _invariant;
 
     /// <summary>Creates a cluster with the default options and starts every node on an empty disk (no virtual time passes).</summary>
     public static SimCluster Create(IConsensusStrategy strategy) => new(strategy, new SimulationOptions());
@@ -123,6 +124,8 @@ public sealed partial class SimCluster
         {
             _host.Start(_nodes[i]);
         }
+
+        _invariant = options.Invariant?.Invoke(this);
     }
 
     /// <summary>The faulty replicas of a Byzantine run and what they do (nothing when <see cref="SimulationOptions.Byzantine"/> is 0).</summary>
@@ -262,6 +265,11 @@ public sealed partial class SimCluster
             default:
                 ((Action)e.Payload!)();
                 break;
+        }
+
+        if (_invariant is not null && !Stopped && _invariant() is { } broken)
+        {
+            Violate(ViolationKinds.ProtocolInvariant, broken);
         }
     }
 

@@ -260,6 +260,15 @@ public sealed record SimulationOptions
     public TextWriter? Trace { get; init; }
 
     /// <summary>
+    /// A protocol's own invariant, checked after every simulator event (null: none): called once per run with the
+    /// cluster (every node started), it returns the check; a check that returns a message reports it as a
+    /// <see cref="ViolationKinds.ProtocolInvariant"/> violation. For properties only the protocol can state (ZAB's
+    /// primary order, one value per Paxos slot), read from <see cref="SimCluster.GetNode"/> and
+    /// <see cref="SimCluster.AppliedEntries"/>. It only observes: the run (and its trace hash) is the same without it.
+    /// </summary>
+    public Func<SimCluster, Func<string?>>? Invariant { get; init; }
+
+    /// <summary>
     /// Stops the run between two events once cancelled, with a <see cref="ViolationKinds.Hang"/> violation: how the
     /// verifier ends a seed past its wall-time limit. Not part of the run's inputs (a run that is not stopped is unchanged).
     /// </summary>

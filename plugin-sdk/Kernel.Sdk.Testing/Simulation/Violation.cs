@@ -42,6 +42,9 @@ public static class ViolationKinds
     /// </summary>
     public const string Convergence = "convergence";
 
+    /// <summary>A protocol's own invariant (<see cref="SimulationOptions.Invariant"/>) found broken.</summary>
+    public const string ProtocolInvariant = "protocol-invariant";
+
     /// <summary>With every fault healed the cluster did not make progress in time.</summary>
     public const string Liveness = "liveness";
 

@@ -387,4 +387,19 @@ internal sealed class RaftLog
             Applied = Math.Min(index, Applying);
         }
     }
+
+    /// <summary>What <see cref="Kernel.Sdk.Consensus.IConsensusNode.Advance"/> does to the log: the batch's entries are durable, its committed entries applied.</summary>
+    public void Advanced(Ready ready)
+    {
+        if (ready.Entries.Count > 0)
+        {
+            var last = ready.Entries[^1];
+            StableTo(last.Index, last.Term);
+        }
+
+        if (ready.CommittedEntries.Count > 0)
+        {
+            AppliedTo(ready.CommittedEntries[^1].Index);
+        }
+    }
 }
