@@ -24,6 +24,11 @@ public sealed class AllocationTests
         Assert.Equal(0, AllocatedPerCall(pipeline));
     }
 
+    /// <summary>
+    /// Bytes allocated per call in the steady state: the least of three rounds of 10,000 calls, so that one-off work the
+    /// runtime does on the calling thread (tiered compilation's stubs on a loaded machine: one round in a CI run
+    /// averaged 1 byte) is not counted, while an allocation on every call shows in every round.
+    /// </summary>
     internal static long AllocatedPerCall(ResiliencePipeline pipeline)
     {
         for (var i = 0; i < 1000; i++)
@@ -31,13 +36,19 @@ public sealed class AllocationTests
             pipeline.Execute(static () => { });
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
+        var least = long.MaxValue;
+        for (var round = 0; round < 3; round++)
         {
-            pipeline.Execute(static () => { });
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 10_000; i++)
+            {
+                pipeline.Execute(static () => { });
+            }
+
+            least = Math.Min(least, (GC.GetAllocatedBytesForCurrentThread() - before) / 10_000);
         }
 
-        return (GC.GetAllocatedBytesForCurrentThread() - before) / 10_000;
+        return least;
     }
 }
 
