@@ -35,7 +35,7 @@ internal sealed class PaxosNode : IConsensusNode
     private readonly Membership _membership;
     private readonly Dictionary<NodeId, Progress> _progress = [];
     private readonly Dictionary<NodeId, Promise> _promises = [];
-    private readonly List<PendingRead> _pendingReads = [];
+    private readonly ReadRounds _pendingReads;
     private readonly List<(NodeId From, ReadOnlyMemory<byte> Context)> _readsAwaitingCommit = [];
     private List<IProtocolMessage> _messages = [];
     private List<ReadState> _readStates = [];
@@ -64,6 +64,8 @@ internal sealed class PaxosNode : IConsensusNode
         {
             throw new ArgumentException("A node needs a non-zero id.", nameof(id));
         }
+
+        _pendingReads = new ReadRounds(RespondRead);
 
         Id = id;
         _options = options;
@@ -825,8 +827,6 @@ internal sealed class PaxosNode : IConsensusNode
 
     // ---------------------------------------------------------------- reads
 
-    private sealed record PendingRead(long Seq, long Index, NodeId From, ReadOnlyMemory<byte> Context);
-
     private void LeaderRead(NodeId from, ReadOnlyMemory<byte> context)
     {
         if (_log.Committed < _ownFirstIndex)
@@ -843,7 +843,7 @@ internal sealed class PaxosNode : IConsensusNode
         }
 
         var seq = BroadcastHeartbeat();
-        _pendingReads.Add(new PendingRead(seq, _log.Committed, from, context));
+        _pendingReads.Add(seq, _log.Committed, from, context);
     }
 
     private void RespondRead(NodeId from, long index, ReadOnlyMemory<byte> context)
@@ -861,22 +861,8 @@ internal sealed class PaxosNode : IConsensusNode
     /// <summary>Releases the reads whose heartbeat round a quorum answered in this ballot.</summary>
     private void ProcessReadAcks()
     {
-        var voters = _membership.Voters;
-        Span<long> acked = voters.Count <= 16 ? stackalloc long[voters.Count] : new long[voters.Count];
-        for (var i = 0; i < voters.Count; i++)
-        {
-            acked[i] = voters[i] == Id ? _readSeq : _progress.TryGetValue(voters[i], out var pr) ? pr.AckedReadSeq : 0;
-        }
-
-        var confirmed = QuorumIndex.Of(acked, Quorum);
-        var released = 0;
-        while (released < _pendingReads.Count && _pendingReads[released].Seq <= confirmed)
-        {
-            var read = _pendingReads[released++];
-            RespondRead(read.From, read.Index, read.Context);
-        }
-
-        _pendingReads.RemoveRange(0, released);
+        var confirmed = ReadRounds.Confirmed(_membership.Voters, Id, _readSeq, _progress, Quorum);
+        _pendingReads.Release(confirmed);
     }
 
     private void Send(PaxosMessage message) => _messages.Add(message);

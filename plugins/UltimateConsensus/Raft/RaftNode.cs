@@ -23,7 +23,7 @@ internal sealed class RaftNode : IConsensusNode
     private readonly RaftLog _log;
     private readonly Dictionary<NodeId, Progress> _progress = [];
     private readonly Dictionary<NodeId, bool> _votes = [];
-    private readonly List<PendingRead> _pendingReads = [];
+    private readonly ReadRounds _pendingReads;
     private readonly List<(NodeId From, ReadOnlyMemory<byte> Context)> _readsAwaitingCommit = [];
     private readonly Dictionary<long, long> _roundSentTick = [];
     private List<IProtocolMessage> _messages = [];
@@ -56,6 +56,8 @@ internal sealed class RaftNode : IConsensusNode
         {
             throw new ArgumentException("A node needs a non-zero id.", nameof(id));
         }
+
+        _pendingReads = new ReadRounds(RespondRead);
 
         Id = id;
         _options = options;
@@ -1076,8 +1078,6 @@ internal sealed class RaftNode : IConsensusNode
 
     // ---------------------------------------------------------------- reads
 
-    private sealed record PendingRead(long Seq, long Index, NodeId From, ReadOnlyMemory<byte> Context);
-
     private void LeaderRead(NodeId from, ReadOnlyMemory<byte> context)
     {
         if (_log.Term(_log.Committed) != _term)
@@ -1102,7 +1102,7 @@ internal sealed class RaftNode : IConsensusNode
         }
 
         var seq = BroadcastHeartbeat();
-        _pendingReads.Add(new PendingRead(seq, index, from, context));
+        _pendingReads.Add(seq, index, from, context);
     }
 
     private void RespondRead(NodeId from, long index, ReadOnlyMemory<byte> context)
@@ -1120,14 +1120,7 @@ internal sealed class RaftNode : IConsensusNode
     /// <summary>Releases the reads (and extends the lease) confirmed by a quorum of heartbeat acknowledgements.</summary>
     private void ProcessReadAcks()
     {
-        var voters = _membership.Voters;
-        Span<long> acked = voters.Count <= 16 ? stackalloc long[voters.Count] : new long[voters.Count];
-        for (var i = 0; i < voters.Count; i++)
-        {
-            acked[i] = voters[i] == Id ? _readSeq : _progress.TryGetValue(voters[i], out var pr) ? pr.AckedReadSeq : 0;
-        }
-
-        var confirmed = QuorumIndex.Of(acked, Quorum);
+        var confirmed = ReadRounds.Confirmed(_membership.Voters, Id, _readSeq, _progress, Quorum);
         if (confirmed == 0)
         {
             return;
@@ -1146,14 +1139,7 @@ internal sealed class RaftNode : IConsensusNode
             }
         }
 
-        var released = 0;
-        while (released < _pendingReads.Count && _pendingReads[released].Seq <= confirmed)
-        {
-            var read = _pendingReads[released++];
-            RespondRead(read.From, read.Index, read.Context);
-        }
-
-        _pendingReads.RemoveRange(0, released);
+        _pendingReads.Release(confirmed);
     }
 
     // ---------------------------------------------------------------- membership

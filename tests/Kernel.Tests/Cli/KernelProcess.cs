@@ -17,6 +17,22 @@ internal static class KernelProcess
         return (code, output.ToString(), error.ToString());
     }
 
+    /// <summary>Polls <paramref name="condition"/> every half second for <paramref name="seconds"/>; fails naming <paramref name="what"/> with the processes' output.</summary>
+    public static async Task Until(Func<Task<bool>> condition, string what, Func<string> output, int seconds = 30)
+    {
+        for (var i = 0; i < seconds * 2; i++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(500);
+        }
+
+        Assert.Fail($"no {what} within {seconds} s:\n{output()}");
+    }
+
     /// <summary>Starts <c>dotnet kernel.dll ARGS</c> (the build beside the tests), its output captured.</summary>
     public static RunningKernel Start(params string[] args) => new(args);
 }

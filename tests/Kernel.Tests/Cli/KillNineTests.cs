@@ -53,7 +53,7 @@ public sealed class KillNineTests(Xunit.Abstractions.ITestOutputHelper output)
             }
 
             string Logs() => string.Join("\n", members.Select((m, i) => $"--- {names[i]}:\n{m?.Output}"));
-            await Until(async () => await LeaderAsync(channels) >= 0, "a leader", Logs);
+            await KernelProcess.Until(async () => await LeaderAsync(channels) >= 0, "a leader", Logs, 60);
 
             var run = new Recorder();
             using var stop = new CancellationTokenSource();
@@ -78,7 +78,7 @@ public sealed class KillNineTests(Xunit.Abstractions.ITestOutputHelper output)
 
             // The restarted member serves its data again: a serializable read there sees every acknowledged write.
             var restarted = new KV.KVClient(channels[leader]);
-            await Until(async () => (await AcknowledgedMissingAsync(restarted, run, serializable: true)).Count == 0, "the restarted member holding every acknowledged write", Logs);
+            await KernelProcess.Until(async () => (await AcknowledgedMissingAsync(restarted, run, serializable: true)).Count == 0, "the restarted member holding every acknowledged write", Logs, 60);
 
             // Every acknowledged write is readable (linearizably, from any member).
             var missing = await AcknowledgedMissingAsync(new KV.KVClient(channels[(leader + 1) % 3]), run, serializable: false);
@@ -100,7 +100,7 @@ public sealed class KillNineTests(Xunit.Abstractions.ITestOutputHelper output)
             output.WriteLine($"killed {names[leader]}; acknowledged writes {before} before the kill, {during} four seconds after, {after} in all; {verdict}");
 
             // The watch, moved from member to member as they failed, saw each acknowledged write once, in order.
-            await Until(() => Task.FromResult(run.WatchedThrough >= run.HighestAcknowledgedRevision), "the watch catching up", Logs);
+            await KernelProcess.Until(() => Task.FromResult(run.WatchedThrough >= run.HighestAcknowledgedRevision), "the watch catching up", Logs, 60);
             await stopWatching.CancelAsync();
             await watch;
             var unseen = run.AcknowledgedRevisions.Where(r => !run.Watched.Contains(r)).ToArray();
@@ -220,7 +220,7 @@ public sealed class KillNineTests(Xunit.Abstractions.ITestOutputHelper output)
                     }
 
                     run.Ok(process);
-                    run.Acknowledge(key, value, put.Header.Revision);
+                    run.Acknowledge(key, put.Header.Revision);
                 }
             }
             catch (RpcException)
@@ -294,21 +294,6 @@ public sealed class KillNineTests(Xunit.Abstractions.ITestOutputHelper output)
         }
 
         return missing;
-    }
-
-    private static async Task Until(Func<Task<bool>> condition, string what, Func<string> logs)
-    {
-        for (var i = 0; i < 120; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(500);
-        }
-
-        Assert.Fail($"no {what} within 60 s:\n{logs()}");
     }
 
     /// <summary>What the clients and the watch saw, under one lock, in real-time order.</summary>
@@ -403,9 +388,8 @@ public sealed class KillNineTests(Xunit.Abstractions.ITestOutputHelper output)
             }
         }
 
-        public void Acknowledge(string key, string value, long revision)
+        public void Acknowledge(string key, long revision)
         {
-            _ = value;
             lock (_gate)
             {
                 _acknowledged.Add(revision);

@@ -29,7 +29,7 @@ public sealed class ServeTests
         using (var kernel = KernelProcess.Start("run", "--config", config, "--plugins-dir", folder.Folder))
         {
             Assert.True(kernel.WaitFor("Serving consensus/raft with 3 members; try: etcdctl --endpoints=127.0.0.1:" + port), "no serving line:\n" + kernel.Output);
-            await Until(async () => (await etcdctl.RunAsync("put greeting hello", mayFail: true)).Exit == 0, "a put once a leader is elected", kernel);
+            await Until(async () => (await etcdctl.RunAsync("put greeting hello", mayFail: true)).Exit == 0, "a put once a leader is elected", () => kernel.Output);
             var (_, got, _) = await etcdctl.RunAsync("get greeting --print-value-only");
             Assert.Equal("hello", got.Trim());
             var (_, members, _) = await etcdctl.RunAsync("member list");
@@ -54,7 +54,7 @@ public sealed class ServeTests
                 var (exit, output, _) = await etcdctl.RunAsync("get greeting --print-value-only", mayFail: true);
                 value = output.Trim();
                 return exit == 0 && value.Length > 0;
-            }, "a read after the restart", kernel);
+            }, "a read after the restart", () => kernel.Output);
             Assert.Equal("hello", value);
             kernel.Stop();
         }
@@ -113,20 +113,5 @@ public sealed class ServeTests
                 return false;
             }
         }
-    }
-
-    internal static async Task Until(Func<Task<bool>> condition, string what, RunningKernel kernel)
-    {
-        for (var i = 0; i < 60; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(500);
-        }
-
-        Assert.Fail($"no {what} within 30 s:\n{kernel.Output}");
     }
 }
