@@ -170,6 +170,10 @@ public ref struct BinaryIn
     /// <returns>The membership.</returns>
     public Membership Membership() => Kernel.Sdk.Consensus.Membership.Decode(BytesSpan());
 
+    /// <summary>Reads a snapshot written by <see cref="BinaryOut.Snapshot"/>.</summary>
+    /// <returns>The snapshot.</returns>
+    public Snapshot Snapshot() => new(Varint(), Varint(), Membership(), Bytes());
+
     /// <summary>Checks that the whole input was read: trailing bytes are a malformation.</summary>
     public readonly void End()
     {

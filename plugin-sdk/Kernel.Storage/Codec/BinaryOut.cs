@@ -103,4 +103,15 @@ public readonly ref struct BinaryOut
     /// <summary>Writes a membership's own encoding (<see cref="Membership.Encode"/>), length-prefixed.</summary>
     /// <param name="membership">The membership.</param>
     public void Membership(Membership membership) => Bytes(membership.Encode());
+
+    /// <summary>Writes a snapshot: index and term (varints), its membership, then its data length-prefixed.</summary>
+    /// <param name="snapshot">The snapshot.</param>
+    public void Snapshot(Snapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        Varint(snapshot.Index);
+        Varint(snapshot.Term);
+        Membership(snapshot.Membership);
+        Bytes(snapshot.Data.Span);
+    }
 }

@@ -217,18 +217,14 @@ public sealed class WalStorage : IConsensusStorage, IBackgroundSnapshotStorage
     private static ReadOnlySpan<byte> EncodeSnapshot(Snapshot snapshot)
     {
         var buffer = new ArrayBufferWriter<byte>(snapshot.Data.Length + 256); // one buffer for a snapshot of any size
-        var w = new BinaryOut(buffer);
-        w.Varint(snapshot.Index);
-        w.Varint(snapshot.Term);
-        w.Membership(snapshot.Membership);
-        w.Bytes(snapshot.Data.Span);
+        new BinaryOut(buffer).Snapshot(snapshot);
         return buffer.WrittenSpan;
     }
 
     private static Snapshot DecodeSnapshot(ReadOnlySpan<byte> payload)
     {
         var r = new BinaryIn(payload);
-        var snapshot = new Snapshot(r.Varint(), r.Varint(), r.Membership(), r.Bytes());
+        var snapshot = r.Snapshot();
         r.End();
         return snapshot;
     }

@@ -52,7 +52,7 @@ internal sealed class PaxosCodec : IMessageCodec
                 w.Bool(p.Snapshot is not null);
                 if (p.Snapshot is { } snapshot)
                 {
-                    WriteSnapshot(w, snapshot);
+                    w.Snapshot(snapshot);
                 }
 
                 w.Entries(p.Entries);
@@ -75,7 +75,7 @@ internal sealed class PaxosCodec : IMessageCodec
                 w.Varint(h.ReadSeq);
                 break;
             case PaxosSnapshot s:
-                WriteSnapshot(w, s.Snapshot);
+                w.Snapshot(s.Snapshot);
                 break;
             case PaxosReadRequest r:
                 w.Bytes(r.Context.Span);
@@ -97,12 +97,12 @@ internal sealed class PaxosCodec : IMessageCodec
         PaxosMessage message = tag switch
         {
             Tag.Prepare => new Prepare(from, to, term, r.Varint()),
-            Tag.Promise => new Promise(from, to, term, r.Bool(), r.Varint(), r.Bool() ? ReadSnapshot(ref r) : null, r.Entries()),
+            Tag.Promise => new Promise(from, to, term, r.Bool(), r.Varint(), r.Bool() ? r.Snapshot() : null, r.Entries()),
             Tag.Accept => new Accept(from, to, term, r.Varint(), r.Varint(), r.Entries()),
             Tag.Accepted => new Accepted(from, to, term, r.Bool(), r.Varint(), r.Varint()),
             Tag.Heartbeat => new PaxosHeartbeat(from, to, term, r.Varint(), r.Varint()),
             Tag.HeartbeatResponse => new PaxosHeartbeatResponse(from, to, term, r.Varint()),
-            Tag.Snapshot => new PaxosSnapshot(from, to, term, ReadSnapshot(ref r)),
+            Tag.Snapshot => new PaxosSnapshot(from, to, term, r.Snapshot()),
             Tag.ReadRequest => new PaxosReadRequest(from, to, term, r.Bytes()),
             Tag.ReadResponse => new PaxosReadResponse(from, to, term, r.Varint(), r.Bytes()),
             _ => throw new FormatException($"Unknown Multi-Paxos message tag {(byte)tag}."),
@@ -110,16 +110,6 @@ internal sealed class PaxosCodec : IMessageCodec
         r.End();
         return message;
     }
-
-    private static void WriteSnapshot(BinaryOut w, Snapshot s)
-    {
-        w.Varint(s.Index);
-        w.Varint(s.Term);
-        w.Membership(s.Membership);
-        w.Bytes(s.Data.Span);
-    }
-
-    private static Snapshot ReadSnapshot(ref BinaryIn r) => new(r.Varint(), r.Varint(), r.Membership(), r.Bytes());
 
     private static Tag TagOf(PaxosMessage m) => m switch
     {

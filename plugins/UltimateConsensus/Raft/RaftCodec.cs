@@ -74,10 +74,7 @@ internal sealed class RaftCodec : IMessageCodec
                 w.Varint(h.ReadSeq);
                 break;
             case InstallSnapshot s:
-                w.Varint(s.Snapshot.Index);
-                w.Varint(s.Snapshot.Term);
-                w.Membership(s.Snapshot.Membership);
-                w.Bytes(s.Snapshot.Data.Span);
+                w.Snapshot(s.Snapshot);
                 break;
             case InstallSnapshotResponse s:
                 w.Varint(s.LastIndex);
@@ -109,7 +106,7 @@ internal sealed class RaftCodec : IMessageCodec
             Tag.AppendResponse => new AppendResponse(from, to, term, r.Bool(), r.Varint(), r.Varint(), r.Varint()),
             Tag.Heartbeat => new Heartbeat(from, to, term, r.Varint(), r.Varint()),
             Tag.HeartbeatResponse => new HeartbeatResponse(from, to, term, r.Varint()),
-            Tag.InstallSnapshot => new InstallSnapshot(from, to, term, new Snapshot(r.Varint(), r.Varint(), r.Membership(), r.Bytes())),
+            Tag.InstallSnapshot => new InstallSnapshot(from, to, term, r.Snapshot()),
             Tag.InstallSnapshotResponse => new InstallSnapshotResponse(from, to, term, r.Varint()),
             Tag.TimeoutNow => new TimeoutNow(from, to, term),
             Tag.ReadIndexRequest => new ReadIndexRequest(from, to, term, r.Bytes()),

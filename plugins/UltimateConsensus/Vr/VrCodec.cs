@@ -130,15 +130,12 @@ internal sealed class VrCodec : IMessageCodec
         w.Bool(snapshot is not null);
         if (snapshot is not null)
         {
-            w.Varint(snapshot.Index);
-            w.Varint(snapshot.Term);
-            w.Membership(snapshot.Membership);
-            w.Bytes(snapshot.Data.Span);
+            w.Snapshot(snapshot);
         }
     }
 
     private static Snapshot? ReadSnapshot(ref BinaryIn r) =>
-        r.Bool() ? new Snapshot(r.Varint(), r.Varint(), r.Membership(), r.Bytes()) : null;
+        r.Bool() ? r.Snapshot() : null;
 
     private static VrStatus ReadStatus(ref BinaryIn r)
     {

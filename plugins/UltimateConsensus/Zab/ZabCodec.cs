@@ -78,10 +78,7 @@ internal sealed class ZabCodec : IMessageCodec
                 w.Bool(s.Snapshot is not null);
                 if (s.Snapshot is { } snapshot)
                 {
-                    w.Varint(snapshot.Index);
-                    w.Varint(snapshot.Term);
-                    w.Membership(snapshot.Membership);
-                    w.Bytes(snapshot.Data.Span);
+                    w.Snapshot(snapshot);
                 }
 
                 w.Entries(s.Entries);
@@ -159,7 +156,7 @@ internal sealed class ZabCodec : IMessageCodec
             var b => throw new FormatException($"Unknown ZAB sync mode {b}."),
         };
         var truncateTo = r.Varint();
-        Snapshot? snapshot = r.Bool() ? new Snapshot(r.Varint(), r.Varint(), r.Membership(), r.Bytes()) : null;
+        Snapshot? snapshot = r.Bool() ? r.Snapshot() : null;
         var entries = r.Entries();
         var commit = r.Varint();
         if ((mode == SyncMode.Snap) != (snapshot is not null))
