@@ -120,7 +120,7 @@ internal sealed class MemberHost : IAsyncDisposable
         var self = members.Single(m => m.Name == options.Name);
         var cluster = new ClusterMap(MemberIdentity.ClusterId(members.Select(m => m.Id), options.Token), members, self.Id);
         var app = application(self);
-        var runtime = new NodeRuntime(strategy, strategyOptions, cluster, app.StateMachine, new FileSystemDirectory(options.DataDirectory), options.Runtime, services.Time, loggers.CreateLogger("Kernel.Node.Runtime"));
+        var runtime = new NodeRuntime(strategy, strategyOptions, cluster, app.StateMachine, new FileSystemDirectory(options.DataDirectory), options.Runtime with { LinkKeys = new TokenLinkKeys(options.Token, cluster) }, services.Time, loggers.CreateLogger("Kernel.Node.Runtime"));
 
         var transportOptions = TransportOptions(options);
         var transport = new PeerTransport(cluster, strategy.Codec, transportOptions, services.Pipelines, services.Time, loggers);

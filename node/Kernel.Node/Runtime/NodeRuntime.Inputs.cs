@@ -15,6 +15,8 @@ internal sealed partial class NodeRuntime
         Read,
         SnapshotEncoded,
         SnapshotWritten,
+        ReplicaRequest, // ReplicaQuorum strategies: NodeRuntime.Quorum.cs
+        ReplicaReply,
         Stop,
     }
 

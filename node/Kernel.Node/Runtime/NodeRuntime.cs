@@ -92,6 +92,8 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
             throw new ArgumentException("Node runtime settings: " + string.Join(" ", errors), nameof(options));
         }
 
+        RequireReplicaQuorumParts();
+
         _inbox = Channel.CreateBounded<Input>(new BoundedChannelOptions(options.MaxInflightProposals + 65_536)
         {
             SingleReader = true,
@@ -145,7 +147,9 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
             Recovered = recovered,
             Random = new Random(Random.Shared.Next()),
             Options = _strategyOptions,
+            LinkKeys = _options.LinkKeys,
         });
+        StartReplicaQuorum(recovered);
         _driver = new ReadyDriver(_node, _storage, _handler, new ReadyDriverOptions { SnapshotEvery = 0 } /* snapshots off the loop: NodeRuntime.Snapshots.cs */);
         Log.Started(_logger, _cluster.SelfMember.Name, _cluster.Self.ToString(), _directory.Location, recovered.Snapshot?.Index ?? 0, recovered.Entries.Count);
         _state = 1;
@@ -226,6 +230,11 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
         if (_state != 1)
         {
             return Task.FromResult(ForwardOutcome.Rejected(RejectionReason.Stopped, StoppedMessage()));
+        }
+
+        if (ServesReplicaQuorum)
+        {
+            return AcceptFromReplica(envelope); // requests and replies between gateways and replicas: NodeRuntime.Quorum.cs
         }
 
         var forwarded = new Forwarded(envelope);
@@ -350,6 +359,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
             case InputKind.Tick:
                 node.Tick();
                 ExpireReads();
+                ExpireQuorumRequests();
                 break;
             case InputKind.Message:
                 node.Step((IProtocolMessage)input.Payload!);
@@ -378,6 +388,12 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
             case InputKind.SnapshotWritten:
                 SnapshotWasWritten((SnapshotWritten)input.Payload!);
                 break;
+            case InputKind.ReplicaRequest:
+                OnReplicaRequest((byte[])input.Payload!);
+                break;
+            case InputKind.ReplicaReply:
+                OnReplicaReply((byte[])input.Payload!);
+                break;
         }
 
         return false;
@@ -388,6 +404,12 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
         if (p.Done.Task.IsCompleted)
         {
             Finish(p); // cancelled while queued: never proposed
+            return;
+        }
+
+        if (ServesReplicaQuorum)
+        {
+            ProposeToReplicas(p); // to every replica, answered on f+1 matching replies: NodeRuntime.Quorum.cs
             return;
         }
 
@@ -569,6 +591,11 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
     /// <summary>Fails every taken proposal as unknown and every waiting read as rejected (a leader change, or stopping).</summary>
     private void FailAll(bool stopping)
     {
+        if (stopping)
+        {
+            FailQuorumRequests();
+        }
+
         if (_pending.Count > 0)
         {
             var message = stopping ? "etcdserver: server stopped" : "etcdserver: leader changed";
@@ -640,6 +667,12 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
 
     private void ApplyEntry(LogEntry entry)
     {
+        if (ServesReplicaQuorum)
+        {
+            ApplyReplicaRequest(entry);
+            return;
+        }
+
         if (entry.Index <= _machine.AppliedIndex)
         {
             return; // covered by the snapshot the state machine was restored from

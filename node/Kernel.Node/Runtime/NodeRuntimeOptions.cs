@@ -23,6 +23,13 @@ internal sealed record NodeRuntimeOptions
     /// <summary>How long a follower waits for the leader to take a forwarded proposal; 100 ms to 10 min, default 5 s.</summary>
     public TimeSpan ForwardTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The per-link keys handed to the strategy (<see cref="Kernel.Sdk.Consensus.ConsensusNodeOptions.LinkKeys"/>) and, for a
+    /// strategy whose clients wait for f+1 matching replies, the keys replica replies are authenticated with; null: none
+    /// (such a strategy then refuses to start). The member host derives them from the cluster token.
+    /// </summary>
+    public Kernel.Sdk.Consensus.ILinkKeys? LinkKeys { get; init; }
+
     /// <summary>Every problem with these settings, each naming the setting and its allowed range (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
     {

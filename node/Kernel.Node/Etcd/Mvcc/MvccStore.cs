@@ -20,7 +20,7 @@ namespace Kernel.Node.Etcd.Mvcc;
 /// expires by its clock), lease ids the log does not name derive from the log index. Reads (<see cref="Range"/>, the
 /// lease queries, <see cref="StartWatch"/>) run on the member's loop like <see cref="Apply"/>, never concurrently.
 /// </summary>
-internal sealed class MvccStore : IReplicatedStateMachine
+internal sealed partial class MvccStore : IReplicatedStateMachine
 {
     /// <summary>etcd's largest lease TTL, in seconds.</summary>
     public const long MaxLeaseTtl = 9_000_000_000;
