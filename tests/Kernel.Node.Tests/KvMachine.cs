@@ -8,9 +8,10 @@ namespace Kernel.Node.Tests;
 
 /// <summary>
 /// The tests' replicated state machine: a string register per key. A command is <c>key=value</c>; Apply returns the
-/// number of commands applied so far (so a proposer can see its own response), and counts every call.
+/// number of commands applied so far (so a proposer can see its own response), and counts every call. Responses travel
+/// as 8 little-endian bytes (a ReplicaQuorum strategy's replicas reply with them).
 /// </summary>
-internal sealed class KvMachine : IReplicatedStateMachine
+internal sealed class KvMachine : IReplicatedStateMachine, IResponseCodec
 {
     private readonly SortedDictionary<string, string> _values = new(StringComparer.Ordinal);
 
@@ -99,4 +100,14 @@ internal sealed class KvMachine : IReplicatedStateMachine
 
         input.End();
     }
+
+    public byte[] EncodeResponse(object? response)
+    {
+        var bytes = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(bytes, (long)response!);
+        return bytes;
+    }
+
+    public object? DecodeResponse(ReadOnlySpan<byte> bytes) =>
+        bytes.Length == 8 ? System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(bytes) : throw new FormatException("not a KvMachine response");
 }
