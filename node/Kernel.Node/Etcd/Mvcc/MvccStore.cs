@@ -31,7 +31,7 @@ internal sealed partial class MvccStore : IReplicatedStateMachine
     private const byte SnapshotVersion = 1;
 
     private readonly SortedSet<string> _keys = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<Entry>> _history = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, VersionList<Entry>> _history = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, Lease> _leases = [];
     private readonly LeaseClock? _clock;
 
@@ -132,7 +132,7 @@ internal sealed partial class MvccStore : IReplicatedStateMachine
     public IReadOnlyList<long> LeaseIds() => _leases.Keys.ToList();
 
     /// <summary>The bytes the store's history holds, roughly (keys and values of every kept version).</summary>
-    public long ApproximateSize() => _history.Sum(h => h.Value.Sum(e => h.Key.Length + (e.Kv?.Value.Length ?? 0) + 32L));
+    public long ApproximateSize() => _history.Sum(h => h.Value.View.Sum(e => h.Key.Length + (e.Kv?.Value.Length ?? 0) + 32L));
 
     /// <summary>
     /// Starts a watch: the events from <paramref name="startRevision"/> (0: from now) up to the current revision, and a
@@ -156,22 +156,32 @@ internal sealed partial class MvccStore : IReplicatedStateMachine
     public ReadOnlyMemory<byte> Snapshot() => CaptureSnapshot()();
 
     /// <summary>
-    /// Captures the store as of <see cref="AppliedIndex"/> in time linear in the number of keys (references to its
-    /// versions, which are never changed once written); the function encodes the capture on any thread, while the store
-    /// goes on applying. The bytes are <see cref="Snapshot"/>'s.
+    /// Captures the store as of <see cref="AppliedIndex"/>: one pass over the keys, taking each key's
+    /// <see cref="VersionList{T}.View"/> (versions are never changed once written, so nothing is copied); the function
+    /// sorts and encodes the capture on any thread, while the store goes on applying. The bytes are <see cref="Snapshot"/>'s.
     /// </summary>
     public Func<ReadOnlyMemory<byte>> CaptureSnapshot()
     {
         var applied = AppliedIndex;
         var revision = Revision;
         var compacted = CompactRevision;
-        var keys = new (string Key, Entry[] History)[_keys.Count];
+        var keys = new (string Key, ArraySegment<Entry> History)[_history.Count];
         var i = 0;
-        long size = 0;
-        foreach (var key in _keys)
+        foreach (var (key, history) in _history)
         {
-            var history = _history[key].ToArray();
-            keys[i++] = (key, history);
+            keys[i++] = (key, history.View);
+        }
+
+        var leases = _leases.Values.Select(l => (l.Id, l.Ttl)).ToArray();
+        return () => EncodeSnapshot(applied, revision, compacted, keys, leases);
+    }
+
+    private static ReadOnlyMemory<byte> EncodeSnapshot(long applied, long revision, long compacted, (string Key, ArraySegment<Entry> History)[] keys, (long Id, long Ttl)[] leases)
+    {
+        Array.Sort(keys, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        long size = 0;
+        foreach (var (key, history) in keys)
+        {
             size += key.Length + 8;
             foreach (var entry in history)
             {
@@ -179,12 +189,6 @@ internal sealed partial class MvccStore : IReplicatedStateMachine
             }
         }
 
-        var leases = _leases.Values.Select(l => (l.Id, l.Ttl)).ToArray();
-        return () => EncodeSnapshot(applied, revision, compacted, keys, leases, size);
-    }
-
-    private static ReadOnlyMemory<byte> EncodeSnapshot(long applied, long revision, long compacted, (string Key, Entry[] History)[] keys, (long Id, long Ttl)[] leases, long size)
-    {
         var buffer = new ArrayBufferWriter<byte>((int)Math.Clamp(size + 64, 256, Array.MaxLength / 2));
         var output = new BinaryOut(buffer);
         output.Byte(SnapshotVersion);
@@ -195,7 +199,7 @@ internal sealed partial class MvccStore : IReplicatedStateMachine
         foreach (var (key, history) in keys)
         {
             output.Bytes(Encoding.Latin1.GetBytes(key));
-            output.UVarint((ulong)history.Length);
+            output.UVarint((ulong)history.Count);
             foreach (var entry in history)
             {
                 output.Varint(entry.Main);
@@ -266,7 +270,7 @@ internal sealed partial class MvccStore : IReplicatedStateMachine
             var key = Encoding.Latin1.GetString(keyBytes);
             var keyString = ByteString.CopyFrom(keyBytes);
             var entryCount = input.UVarint();
-            var history = new List<Entry>();
+            var history = new VersionList<Entry>();
             for (ulong e = 0; e < entryCount; e++)
             {
                 var main = input.Varint();
@@ -656,7 +660,7 @@ internal sealed partial class MvccStore : IReplicatedStateMachine
 
             // The newest version at or before the compaction stays (it is the key's value there), unless it is a deletion.
             var drop = history[keep].Kv is null ? keep + 1 : keep;
-            history.RemoveRange(0, drop);
+            history.RemoveOldest(drop);
             if (history.Count == 0)
             {
                 _history.Remove(key);
@@ -751,7 +755,7 @@ internal sealed partial class MvccStore : IReplicatedStateMachine
         return events.OrderBy(e => e.Main).ThenBy(e => e.Sub).Select(e => e.Event).ToList();
     }
 
-    private KeyValue? Live(string key) => _history.TryGetValue(key, out var history) ? history[^1].Kv : null;
+    private KeyValue? Live(string key) => _history.TryGetValue(key, out var history) ? history.Last.Kv : null;
 
     private KeyValue? At(string key, long revision)
     {
@@ -771,7 +775,7 @@ internal sealed partial class MvccStore : IReplicatedStateMachine
     {
         if (!_history.TryGetValue(key, out var history))
         {
-            history = [];
+            history = new VersionList<Entry>();
             _history.Add(key, history);
             _keys.Add(key);
         }
