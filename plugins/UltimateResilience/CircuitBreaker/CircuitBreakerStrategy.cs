@@ -17,5 +17,5 @@ internal sealed class CircuitBreakerStrategy<TOptions>(IResilienceHost host, str
     public override TOptions Read(OptionReader reader) => read(reader, Host);
 
     public override ResilienceStrategy Create(StrategyBuilderContext context, TOptions options) =>
-        new CircuitBreakerResilienceStrategy(options, context.TimeProvider, context.Telemetry);
+        ResilienceBuilderExtensions.Breaker(context, options);
 }
