@@ -24,7 +24,7 @@ public sealed class ResilienceBuilderExtensionsTests
     public void A_pipeline_registered_in_the_container_runs_the_custom_strategies_and_reports_through_pollys_meter()
     {
         var time = new FakeTimeProvider();
-        var control = new CircuitControl();
+        var control = new CircuitControl("orders");
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time);
         services.AddResiliencePipeline("orders", (builder, _) => builder
