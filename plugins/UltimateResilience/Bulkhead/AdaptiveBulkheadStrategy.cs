@@ -17,7 +17,7 @@ internal sealed class AdaptiveBulkheadStrategy(IResilienceHost host) : CustomStr
     public override AdaptiveBulkheadOptions Read(OptionReader reader) => AdaptiveBulkheadOptions.Read(reader, Host);
 
     public override ResilienceStrategy Create(StrategyBuilderContext context, AdaptiveBulkheadOptions options) =>
-        new AdaptiveBulkhead(options, context.TimeProvider, context.Telemetry);
+        ResilienceBuilderExtensions.Adaptive(context, options);
 }
 
 /// <summary>The adaptive limiter: admits while in flight is under the algorithm's limit, times every call and samples it.</summary>
@@ -49,7 +49,7 @@ internal sealed class AdaptiveBulkhead(AdaptiveBulkheadOptions options, TimeProv
         return callback(context, state).Then(context, this, (started, inflight));
     }
 
-    public void Completed<TResult>(in Outcome<TResult> outcome, (long Started, int Inflight) token)
+    public Outcome<TResult> Completed<TResult>(in Outcome<TResult> outcome, (long Started, int Inflight) token)
     {
         var rtt = time.GetElapsedTime(token.Started);
         var dropped = _handle is null ? outcome.Exception is not null and not OperationCanceledException : _handle.Matches(outcome);
@@ -58,5 +58,7 @@ internal sealed class AdaptiveBulkhead(AdaptiveBulkheadOptions options, TimeProv
             _inflight--;
             _algorithm.Sample(rtt, token.Inflight, dropped);
         }
+
+        return outcome;
     }
 }

@@ -17,7 +17,7 @@ internal sealed class PartitionedBulkheadStrategy(IResilienceHost host) : Custom
     public override PartitionedBulkheadOptions Read(OptionReader reader) => PartitionedBulkheadOptions.Read(reader);
 
     public override ResilienceStrategy Create(StrategyBuilderContext context, PartitionedBulkheadOptions options) =>
-        new PartitionedBulkhead(options, context.Telemetry);
+        ResilienceBuilderExtensions.Partitioned(context, options);
 }
 
 /// <summary>The partitioned limiter: counts per partition and in total under one lock; the success path allocates nothing.</summary>
@@ -69,7 +69,11 @@ internal sealed class PartitionedBulkhead : ResilienceStrategy, IAfterCall<int>
         return callback(context, state).Then(context, this, partition);
     }
 
-    public void Completed<TResult>(in Outcome<TResult> outcome, int token) => Release(token);
+    public Outcome<TResult> Completed<TResult>(in Outcome<TResult> outcome, int token)
+    {
+        Release(token);
+        return outcome;
+    }
 
     private void Release(int partition)
     {

@@ -17,7 +17,7 @@ internal sealed class PriorityBulkheadStrategy(IResilienceHost host) : CustomStr
     public override PriorityBulkheadOptions Read(OptionReader reader) => PriorityBulkheadOptions.Read(reader);
 
     public override ResilienceStrategy Create(StrategyBuilderContext context, PriorityBulkheadOptions options) =>
-        new PriorityBulkhead(options, context.Telemetry);
+        ResilienceBuilderExtensions.Priority(context, options);
 }
 
 /// <summary>
@@ -114,7 +114,11 @@ internal sealed class PriorityBulkhead : ResilienceStrategy, IAfterCall<bool>
     }
 
     /// <summary>The call ended: its permit goes to the next waiting call.</summary>
-    public void Completed<TResult>(in Outcome<TResult> outcome, bool token) => Release();
+    public Outcome<TResult> Completed<TResult>(in Outcome<TResult> outcome, bool token)
+    {
+        Release();
+        return outcome;
+    }
 
     private Outcome<TResult> Reject<TResult>(ResilienceContext context, string reason)
     {

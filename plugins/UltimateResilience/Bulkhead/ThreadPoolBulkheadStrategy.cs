@@ -18,7 +18,7 @@ internal sealed class ThreadPoolBulkheadStrategy(IResilienceHost host) : CustomS
     public override ThreadPoolBulkheadOptions Read(OptionReader reader) => ThreadPoolBulkheadOptions.Read(reader);
 
     public override ResilienceStrategy Create(StrategyBuilderContext context, ThreadPoolBulkheadOptions options) =>
-        new ThreadPoolBulkhead(options, context.Telemetry);
+        ResilienceBuilderExtensions.ThreadPool(context, options);
 }
 
 /// <summary>Dedicated threads reading work from a channel; admission counts running plus queued calls against the bound.</summary>

@@ -14,7 +14,8 @@ namespace UltimateResilience.CircuitBreaker;
 /// Options in <c>plugins.json</c>: <c>handle</c> (predicate names, default <c>any</c>), <c>slowCallMilliseconds</c> (0..3600000,
 /// default 0: off), <c>halfOpenPermits</c> (1..1000, default 1), <c>breakMilliseconds</c> (1..3600000, default 5000),
 /// <c>breakBackoffFactor</c> (1..10, default 2; 1: every break is as long), <c>maxBreakMilliseconds</c> (1..86400000,
-/// default 60000, at least <c>breakMilliseconds</c>).
+/// default 60000, at least <c>breakMilliseconds</c>), <c>control</c> (a name, default none: the breaker joins the plugin's
+/// <see cref="CircuitControl"/> of that name, fetched from its <see cref="Kernel.Sdk.Resilience.ICircuitControls"/>).
 /// </remarks>
 public abstract class CircuitBreakerOptionsBase : ResilienceStrategyOptions
 {

@@ -79,7 +79,7 @@ internal sealed class CircuitBreakerResilienceStrategy : ResilienceStrategy, IAf
         return callback(context, state).Then(context, this, (admission, started, context));
     }
 
-    public void Completed<TResult>(in Outcome<TResult> outcome, (Admission Admission, long Started, ResilienceContext Context) token)
+    public Outcome<TResult> Completed<TResult>(in Outcome<TResult> outcome, (Admission Admission, long Started, ResilienceContext Context) token)
     {
         var duration = Core.NeedsDuration ? _time.GetElapsedTime(token.Started) : TimeSpan.Zero;
         var failure = _handle is null
@@ -99,6 +99,8 @@ internal sealed class CircuitBreakerResilienceStrategy : ResilienceStrategy, IAf
         {
             _telemetry.Report(Closed, token.Context, outcome, new OnCircuitClosedArguments<TResult>(token.Context, outcome, false));
         }
+
+        return outcome;
     }
 
     private void Report(ResilienceEvent @event, Outcome<object?> outcome, bool manual)

@@ -5,8 +5,12 @@ namespace UltimateResilience.Common;
 /// <summary>A strategy that does something once the call it let through has completed (records, releases, restores).</summary>
 internal interface IAfterCall<TToken>
 {
-    /// <summary>The call completed with <paramref name="outcome"/>; <paramref name="token"/> is what the strategy noted on entry.</summary>
-    void Completed<TResult>(in Outcome<TResult> outcome, TToken token);
+    /// <summary>
+    /// The call completed with <paramref name="outcome"/>; <paramref name="token"/> is what the strategy noted on entry.
+    /// Returns the outcome the strategy hands back: most return <paramref name="outcome"/> as it is, a timeout turns its own
+    /// cancellation into its rejection.
+    /// </summary>
+    Outcome<TResult> Completed<TResult>(in Outcome<TResult> outcome, TToken token);
 }
 
 /// <summary>
@@ -23,9 +27,7 @@ internal static class AfterCall
             return Awaited(pending, context, owner, token);
         }
 
-        var outcome = pending.Result;
-        owner.Completed(outcome, token);
-        return new(outcome);
+        return new(owner.Completed(pending.Result, token));
     }
 
     private static async ValueTask<Outcome<TResult>> Awaited<TResult, TToken>(ValueTask<Outcome<TResult>> pending, ResilienceContext context, IAfterCall<TToken> owner, TToken token)
@@ -41,7 +43,6 @@ internal static class AfterCall
             outcome = Outcome.FromException<TResult>(ex);
         }
 
-        owner.Completed(outcome, token);
-        return outcome;
+        return owner.Completed(outcome, token);
     }
 }

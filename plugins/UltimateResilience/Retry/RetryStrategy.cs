@@ -6,7 +6,7 @@ using UltimateResilience.Common;
 
 namespace UltimateResilience.Retry;
 
-/// <summary>The three retries on Polly's retry strategy; a budget, when configured, is asked in <c>ShouldHandle</c>.</summary>
+/// <summary>The three retries on Polly's retry strategy; a budget, when configured, is asked in <c>ShouldHandle</c> (<see cref="RetryBudget.Apply"/>).</summary>
 internal sealed class RetryStrategy(IResilienceHost host, RetryKind kind) : ResilienceFactory<RetryOptions>(host)
 {
     public override string Name => kind switch
@@ -36,7 +36,6 @@ internal sealed class RetryStrategy(IResilienceHost host, RetryKind kind) : Resi
         where TPolly : RetryStrategyOptions<TResult>, new()
     {
         var handle = options.Handle;
-        var maxRetries = options.MaxRetryAttempts;
         var budget = options.Budget is { } budgetOptions ? new RetryBudget(budgetOptions, time) : null;
         var polly = new TPolly
         {
@@ -52,24 +51,16 @@ internal sealed class RetryStrategy(IResilienceHost host, RetryKind kind) : Resi
             polly.Randomizer = randomizer;
         }
 
-        if (budget is null && handle is null)
+        if (handle is not null)
         {
-            return polly;
+            polly.ShouldHandle = args => new ValueTask<bool>(handle.Matches(args.Outcome));
         }
 
-        polly.ShouldHandle = args =>
+        if (budget is not null)
         {
-            if (budget is not null && args.AttemptNumber == 0)
-            {
-                budget.Called();
-            }
+            RetryBudget.Apply(polly, budget);
+        }
 
-            var handled = handle is null
-                ? args.Outcome.Exception is not null and not OperationCanceledException
-                : handle.Matches(args.Outcome);
-            // Polly asks for the last attempt too, and then retries no more: only a retry that will be made draws on the budget.
-            return new ValueTask<bool>(handled && (budget is null || args.AttemptNumber >= maxRetries || budget.TryRetry()));
-        };
         return polly;
     }
 }

@@ -1,7 +1,6 @@
 using Kernel.Sdk.Resilience;
 using Kernel.Sdk.Strategies;
 using Polly;
-using Polly.Timeout;
 using UltimateResilience.Common;
 
 namespace UltimateResilience.Timeout;
@@ -18,22 +17,7 @@ internal sealed class AdaptiveTimeoutStrategy(IResilienceHost host) : Resilience
 
     public override AdaptiveTimeoutOptions Read(OptionReader reader) => AdaptiveTimeoutOptions.Read(reader);
 
-    protected override void Add(ResiliencePipelineBuilder builder, AdaptiveTimeoutOptions options)
-    {
-        var window = new LatencyWindow(options);
-        builder.AddStrategy(context => new LatencyRecordingStrategy(window, context.TimeProvider), options).AddTimeout(Polly(options, window));
-    }
+    protected override void Add(ResiliencePipelineBuilder builder, AdaptiveTimeoutOptions options) => builder.AddAdaptiveTimeout(options);
 
-    protected override void Add<TResult>(ResiliencePipelineBuilder<TResult> builder, AdaptiveTimeoutOptions options)
-    {
-        var window = new LatencyWindow(options);
-        builder.AddStrategy(context => new LatencyRecordingStrategy(window, context.TimeProvider), options).AddTimeout(Polly(options, window));
-    }
-
-    private static TimeoutStrategyOptions Polly(AdaptiveTimeoutOptions options, LatencyWindow window) => new()
-    {
-        Name = options.Name,
-        Timeout = options.MaxTimeout,
-        TimeoutGenerator = _ => new ValueTask<TimeSpan>(window.Timeout),
-    };
+    protected override void Add<TResult>(ResiliencePipelineBuilder<TResult> builder, AdaptiveTimeoutOptions options) => builder.AddAdaptiveTimeout(options);
 }

@@ -8,8 +8,9 @@ namespace UltimateResilience.Timeout;
 /// <c>resilience/timeout-cascading</c>: a deadline carried in the <see cref="ResilienceContext"/> (Finagle's and gRPC's
 /// deadlines). The outermost cascading timeout sets the deadline now + <see cref="Timeout"/>; a nested one (an inner pipeline
 /// executed with the same context) gets the smaller of its own timeout and what remains; a call whose budget is already spent
-/// is rejected before it starts with <see cref="DeadlineExceededException"/>. Expiry while running is Polly's timeout
-/// (<c>TimeoutRejectedException</c>). Option <c>timeoutMilliseconds</c> (1..86400000, default 30000).
+/// is rejected before it starts with <see cref="DeadlineExceededException"/>. Expiry while running is as Polly's timeout: the
+/// context's token is cancelled at the deadline, the <c>OnTimeout</c> event is reported and the call fails with
+/// <c>TimeoutRejectedException</c>. Option <c>timeoutMilliseconds</c> (1..86400000, default 30000).
 /// </summary>
 /// <remarks>
 /// The deadline is the context property <see cref="DeadlineKey"/> (<c>resilience.deadline</c>, a

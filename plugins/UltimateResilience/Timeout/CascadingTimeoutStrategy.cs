@@ -1,16 +1,15 @@
 using Kernel.Sdk.Resilience;
 using Kernel.Sdk.Strategies;
 using Polly;
-using Polly.Timeout;
 using UltimateResilience.Common;
 
 namespace UltimateResilience.Timeout;
 
 /// <summary>
-/// <c>resilience/timeout-cascading</c>: the deadline strategy, then Polly's timeout whose generator returns what remains of the
-/// deadline (so expiry, cancellation and the <c>OnTimeout</c> event are Polly's).
+/// <c>resilience/timeout-cascading</c>: one custom strategy that carries the deadline and times the call out at it (see
+/// <see cref="CascadingTimeoutResilienceStrategy"/>).
 /// </summary>
-internal sealed class CascadingTimeoutStrategy(IResilienceHost host) : ResilienceFactory<CascadingTimeoutOptions>(host)
+internal sealed class CascadingTimeoutStrategy(IResilienceHost host) : CustomStrategyFactory<CascadingTimeoutOptions>(host)
 {
     public override string Name => "timeout-cascading";
 
@@ -18,38 +17,6 @@ internal sealed class CascadingTimeoutStrategy(IResilienceHost host) : Resilienc
 
     public override CascadingTimeoutOptions Read(OptionReader reader) => CascadingTimeoutOptions.Read(reader);
 
-    protected override void Add(ResiliencePipelineBuilder builder, CascadingTimeoutOptions options)
-    {
-        var clock = new Clock();
-        builder.AddStrategy(context => Deadline(context, options, clock), options).AddTimeout(Polly(options, clock));
-    }
-
-    protected override void Add<TResult>(ResiliencePipelineBuilder<TResult> builder, CascadingTimeoutOptions options)
-    {
-        var clock = new Clock();
-        builder.AddStrategy(context => Deadline(context, options, clock), options).AddTimeout(Polly(options, clock));
-    }
-
-    private static DeadlineResilienceStrategy Deadline(StrategyBuilderContext context, CascadingTimeoutOptions options, Clock clock)
-    {
-        clock.Time = context.TimeProvider;
-        return new(options.Timeout, options.Name ?? "timeout-cascading", context.TimeProvider, context.Telemetry);
-    }
-
-    private static TimeoutStrategyOptions Polly(CascadingTimeoutOptions options, Clock clock)
-    {
-        var fallback = options.Timeout;
-        return new TimeoutStrategyOptions
-        {
-            Name = options.Name,
-            Timeout = fallback,
-            TimeoutGenerator = args => new ValueTask<TimeSpan>(DeadlineResilienceStrategy.Remaining(args.Context, fallback, clock.Time)),
-        };
-    }
-
-    /// <summary>The pipeline's time provider, known once the deadline strategy is built (before Polly's timeout runs).</summary>
-    private sealed class Clock
-    {
-        public TimeProvider Time { get; set; } = TimeProvider.System;
-    }
+    public override ResilienceStrategy Create(StrategyBuilderContext context, CascadingTimeoutOptions options) =>
+        ResilienceBuilderExtensions.Cascading(context, options);
 }

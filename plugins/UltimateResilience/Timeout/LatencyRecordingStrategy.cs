@@ -16,7 +16,7 @@ internal sealed class LatencyRecordingStrategy(LatencyWindow window, TimeProvide
     }
 
     /// <summary>A timed-out call counts with the timeout it had; a call the caller cancelled does not count.</summary>
-    public void Completed<TResult>(in Outcome<TResult> outcome, (TimeSpan Timeout, long Started) token)
+    public Outcome<TResult> Completed<TResult>(in Outcome<TResult> outcome, (TimeSpan Timeout, long Started) token)
     {
         if (outcome.Exception is TimeoutRejectedException)
         {
@@ -26,5 +26,7 @@ internal sealed class LatencyRecordingStrategy(LatencyWindow window, TimeProvide
         {
             window.Record(time.GetElapsedTime(token.Started));
         }
+
+        return outcome;
     }
 }

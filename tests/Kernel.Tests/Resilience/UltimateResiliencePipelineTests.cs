@@ -1,3 +1,4 @@
+using Kernel.Sdk.Resilience;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -64,6 +65,34 @@ public sealed class UltimateResiliencePipelineTests
         Assert.Contains("peer-rpc[3]", rejected.Message, StringComparison.Ordinal);
         Assert.Equal(6, attempts);
         Assert.IsNotType<TimeoutRejectedException>(rejected);
+    }
+
+    [Fact]
+    public async Task A_breaker_of_a_configured_pipeline_is_isolated_and_closed_through_its_named_control_from_the_plugin_services()
+    {
+        using var folder = new TestPluginsFolder();
+        folder.Add("UltimateResilience");
+        await using var runtime = folder.CreateRuntime("""
+            { "resilience": { "pipelines": { "peer-rpc": { "strategies": [
+              { "strategy": "breaker-consecutive", "options": { "failureThreshold": 3, "control": "peer-rpc-breaker" } } ] } } } }
+            """);
+        runtime.Start();
+
+        var controls = Assert.IsAssignableFrom<ICircuitControls>(runtime.Services.GetService(typeof(ICircuitControls)));
+        var control = controls.Get("peer-rpc-breaker");
+        var pipeline = runtime.Resilience.Provider.GetPipeline("peer-rpc");
+        Assert.Equal(1, pipeline.Execute(static () => 1));
+        Assert.Equal(CircuitState.Closed, control.State);
+
+        await control.IsolateAsync();
+        Assert.Equal(CircuitState.Isolated, control.State);
+        var rejected = Assert.ThrowsAny<BrokenCircuitException>(() => pipeline.Execute(static () => 1));
+        Assert.Equal("CircuitRejectedException", rejected.GetType().Name);
+        Assert.Contains("peer-rpc[0]", rejected.Message, StringComparison.Ordinal);
+
+        await control.CloseAsync();
+        Assert.Equal(CircuitState.Closed, control.State);
+        Assert.Equal(2, pipeline.Execute(static () => 2));
     }
 
     [Fact]

@@ -127,4 +127,34 @@ public sealed class RetryTests
         }));
         Assert.Equal(1, calls);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Calls_counted_from_many_threads_at_once_are_all_counted(bool systemClock)
+    {
+        // Counting a call takes no lock while its bucket is current: 4 threads x 2500 calls must still be 10000 calls, so the
+        // budget grants exactly 20% of them. (On the system clock, a bucket boundary may fall inside the run: the window of
+        // 10 s holds every bucket of it.)
+        var budget = new RetryBudget(new RetryBudgetOptions { Ratio = 0.2, MinimumCalls = 10, Window = TimeSpan.FromSeconds(10) },
+            systemClock ? TimeProvider.System : new FakeTimeProvider());
+        using var start = new Barrier(4);
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            for (var i = 0; i < 2500; i++)
+            {
+                budget.Called();
+            }
+        })));
+
+        var granted = 0;
+        while (budget.TryRetry())
+        {
+            granted++;
+        }
+
+        Assert.Equal(2000, granted);
+        Assert.Equal(1, budget.Refused);
+    }
 }

@@ -80,4 +80,15 @@ public sealed class CascadingTimeoutTests
         var pipeline = TestHost.Pipeline(TestHost.Strategy<CascadingTimeoutStrategy>("timeout-cascading"), TimeProvider.System, null, ("timeoutMilliseconds", 60_000));
         Assert.Equal(0, AllocationTests.AllocatedPerCall(pipeline));
     }
+
+    [Fact]
+    public void The_polly_loaded_lets_the_strategy_set_the_context_token()
+    {
+        // The strategy sets ResilienceContext.CancellationToken through its internal setter, as Polly's timeout does; a
+        // Polly.Core without it would fail every build of the strategy, so an upgrade that drops it fails here first.
+        CascadingTimeoutResilienceStrategy.EnsureAvailable();
+        var pipeline = Cascading(1000);
+        var seen = pipeline.Execute(static ctx => ctx.CancellationToken, ResilienceContextPool.Shared.Get());
+        Assert.True(seen.CanBeCanceled);
+    }
 }
