@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
 using UltimateConsensus.Pbft;
+using Xunit.Abstractions;
 using RaftCluster = UltimateConsensus.Tests.Raft.TestCluster;
 
 namespace UltimateConsensus.Tests.Pbft;
