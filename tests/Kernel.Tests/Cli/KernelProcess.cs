@@ -35,6 +35,35 @@ internal static class KernelProcess
 
     /// <summary>Starts <c>dotnet kernel.dll ARGS</c> (the build beside the tests), its output captured.</summary>
     public static RunningKernel Start(params string[] args) => new(args);
+
+    /// <summary>A client port whose layout for <paramref name="members"/> members (port, +1, +2, then the same +10000 per member) is free now.</summary>
+    public static int FreeLayoutPort(int members = 3)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(3_000, 25_000);
+            if (Enumerable.Range(0, members).SelectMany(m => new[] { 0, 1, 2 }.Select(o => (10_000 * m) + o)).All(offset => Free(port + offset)))
+            {
+                return port;
+            }
+        }
+
+        throw new InvalidOperationException("no free port layout found");
+
+        static bool Free(int port)
+        {
+            try
+            {
+                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                listener.Start();
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return false;
+            }
+        }
+    }
 }
 
 /// <summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Kernel.Node.Tests.Etcd.Api;
 using static Kernel.Tests.Cli.KernelProcess;
@@ -84,34 +83,5 @@ public sealed class ServeTests
         Assert.Equal(2, code);
         Assert.Contains("line 1", err, StringComparison.Ordinal);
         Assert.Contains(message, err, StringComparison.Ordinal);
-    }
-
-    /// <summary>A client port whose layout (port, +1, +10000, +10001, +20000, +20001) is free now.</summary>
-    private static int FreeLayoutPort()
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var port = Random.Shared.Next(3_000, 25_000);
-            if (new[] { 0, 1, 2, 10_000, 10_001, 10_002, 20_000, 20_001, 20_002 }.All(offset => Free(port + offset)))
-            {
-                return port;
-            }
-        }
-
-        throw new InvalidOperationException("no free port layout found");
-
-        static bool Free(int port)
-        {
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return true;
-            }
-            catch (SocketException)
-            {
-                return false;
-            }
-        }
     }
 }

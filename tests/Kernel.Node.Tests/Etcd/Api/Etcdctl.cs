@@ -77,4 +77,29 @@ internal sealed class Etcdctl(string endpoint)
         start.Environment["ETCDCTL_API"] = "3";
         return Process.Start(start) ?? throw new InvalidOperationException("etcdctl did not start");
     }
+
+    /// <summary>The non-empty lines of etcdctl's output, trimmed.</summary>
+    public static List<string> Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+
+    /// <summary>Reads <paramref name="count"/> non-empty lines from a long-running command (a watch); fails when it ends first or 30 s pass.</summary>
+    public static async Task<List<string>> ReadLinesAsync(Process process, int count)
+    {
+        var lines = new List<string>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (lines.Count < count)
+        {
+            var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
+            if (line is null)
+            {
+                Assert.Fail($"etcdctl watch ended after {string.Join("|", lines)}: {await process.StandardError.ReadToEndAsync()}");
+            }
+
+            if (line.Length > 0)
+            {
+                lines.Add(line);
+            }
+        }
+
+        return lines;
+    }
 }

@@ -26,11 +26,11 @@ public sealed class EtcdctlTests : IAsyncLifetime
         await _etcdctl.RunAsync("put app/b 2");
         await _etcdctl.RunAsync("put app/c 3");
 
-        Assert.Equal(["greeting", "bonjour"], Lines((await _etcdctl.RunAsync("get greeting")).Out));
-        Assert.Equal(["greeting", "hello"], Lines((await _etcdctl.RunAsync("get greeting --rev=2")).Out));
-        Assert.Equal(["app/a", "1", "app/b", "2", "app/c", "3"], Lines((await _etcdctl.RunAsync("get app/ --prefix")).Out));
-        Assert.Equal(["app/a", "1", "app/b", "2"], Lines((await _etcdctl.RunAsync("get app/ --prefix --limit=2")).Out));
-        Assert.Equal(["app/a", "app/b", "app/c"], Lines((await _etcdctl.RunAsync("get app/ --prefix --keys-only")).Out));
+        Assert.Equal(["greeting", "bonjour"], Etcdctl.Lines((await _etcdctl.RunAsync("get greeting")).Out));
+        Assert.Equal(["greeting", "hello"], Etcdctl.Lines((await _etcdctl.RunAsync("get greeting --rev=2")).Out));
+        Assert.Equal(["app/a", "1", "app/b", "2", "app/c", "3"], Etcdctl.Lines((await _etcdctl.RunAsync("get app/ --prefix")).Out));
+        Assert.Equal(["app/a", "1", "app/b", "2"], Etcdctl.Lines((await _etcdctl.RunAsync("get app/ --prefix --limit=2")).Out));
+        Assert.Equal(["app/a", "app/b", "app/c"], Etcdctl.Lines((await _etcdctl.RunAsync("get app/ --prefix --keys-only")).Out));
 
         using var json = JsonDocument.Parse((await _etcdctl.RunAsync("get app/ --prefix --limit=1 -w json")).Out);
         Assert.Equal(3, json.RootElement.GetProperty("count").GetInt64());
@@ -49,11 +49,11 @@ public sealed class EtcdctlTests : IAsyncLifetime
         await _etcdctl.RunAsync("put flag on");
         const string script = "value(\"flag\") = \"on\"\n\nput flag off\nput changed yes\n\nput flag broken\n\n";
         var first = await _etcdctl.RunAsync("txn", stdin: script);
-        Assert.Equal("SUCCESS", Lines(first.Out)[0]);
+        Assert.Equal("SUCCESS", Etcdctl.Lines(first.Out)[0]);
         var second = await _etcdctl.RunAsync("txn", stdin: script);
-        Assert.Equal("FAILURE", Lines(second.Out)[0]);
-        Assert.Equal(["flag", "broken"], Lines((await _etcdctl.RunAsync("get flag")).Out));
-        Assert.Equal(["changed", "yes"], Lines((await _etcdctl.RunAsync("get changed")).Out));
+        Assert.Equal("FAILURE", Etcdctl.Lines(second.Out)[0]);
+        Assert.Equal(["flag", "broken"], Etcdctl.Lines((await _etcdctl.RunAsync("get flag")).Out));
+        Assert.Equal(["changed", "yes"], Etcdctl.Lines((await _etcdctl.RunAsync("get changed")).Out));
     }
 
     [SkippableFact]
@@ -65,9 +65,9 @@ public sealed class EtcdctlTests : IAsyncLifetime
         using var watch = _etcdctl.Start("watch w/ --prefix --rev=2");
         try
         {
-            Assert.Equal(["PUT", "w/a", "1", "PUT", "w/b", "2"], await ReadLinesAsync(watch, 6));
+            Assert.Equal(["PUT", "w/a", "1", "PUT", "w/b", "2"], await Etcdctl.ReadLinesAsync(watch, 6));
             await _etcdctl.RunAsync("del w/a");
-            Assert.Equal(["DELETE", "w/a"], await ReadLinesAsync(watch, 2));
+            Assert.Equal(["DELETE", "w/a"], await Etcdctl.ReadLinesAsync(watch, 2));
         }
         finally
         {
@@ -108,7 +108,7 @@ public sealed class EtcdctlTests : IAsyncLifetime
     public async Task Member_list_endpoint_status_alarm_list_and_defrag()
     {
         Etcdctl.Require();
-        var members = Lines((await _etcdctl.RunAsync("member list")).Out);
+        var members = Etcdctl.Lines((await _etcdctl.RunAsync("member list")).Out);
         Assert.Equal($"100001, started, member-1, http://127.0.0.1:2380, {_server.Url}, false", Assert.Single(members));
 
         using var status = JsonDocument.Parse((await _etcdctl.RunAsync("endpoint status -w json")).Out);
@@ -121,28 +121,5 @@ public sealed class EtcdctlTests : IAsyncLifetime
 
         Assert.Empty((await _etcdctl.RunAsync("alarm list")).Out.Trim());
         Assert.Contains("Finished defragmenting etcd member", (await _etcdctl.RunAsync("defrag")).Out, StringComparison.Ordinal);
-    }
-
-    private static List<string> Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-
-    private static async Task<List<string>> ReadLinesAsync(System.Diagnostics.Process process, int count)
-    {
-        var lines = new List<string>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (lines.Count < count)
-        {
-            var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
-            if (line is null)
-            {
-                Assert.Fail($"etcdctl watch ended after {string.Join("|", lines)}: {await process.StandardError.ReadToEndAsync()}");
-            }
-
-            if (line.Length > 0)
-            {
-                lines.Add(line);
-            }
-        }
-
-        return lines;
     }
 }
