@@ -1,42 +1,41 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
+using Kernel.Sdk.Consensus;
+
 namespace Kernel.Node.Runtime;
 
 /// <summary>
 /// What a gateway member asks every replica of a <see cref="Kernel.Sdk.Consensus.ClientProtocol.ReplicaQuorum"/> strategy
-/// to order: the client id and timestamp the protocol executes at most once by (the testing kit's request header, which
-/// PBFT reads: <c>'K'</c>, client id, timestamp, little-endian), then the <see cref="CommandEnvelope"/> naming the gateway
-/// and its request.
+/// to order: the client id and timestamp the protocol executes at most once by (the SDK's
+/// <see cref="Kernel.Sdk.Consensus.ClientRequestHeader"/>), then the <see cref="CommandEnvelope"/> naming the gateway and
+/// its request.
 /// </summary>
 internal readonly record struct ReplicaRequest(long Client, long Timestamp, ReadOnlyMemory<byte> Envelope)
 {
     /// <summary>The first byte of a request.</summary>
-    public const byte Magic = 0x4B; // 'K'
+    public const byte Magic = ClientRequestHeader.Magic;
 
     /// <summary>The bytes in front of the envelope.</summary>
-    public const int HeaderSize = 17;
+    public const int HeaderSize = ClientRequestHeader.Size;
 
     public byte[] Encode()
     {
         var bytes = new byte[HeaderSize + Envelope.Length];
-        bytes[0] = Magic;
-        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(1), Client);
-        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(9), Timestamp);
+        ClientRequestHeader.Write(bytes, Client, Timestamp);
         Envelope.Span.CopyTo(bytes.AsSpan(HeaderSize));
         return bytes;
     }
 
     public static bool TryDecode(ReadOnlyMemory<byte> data, out ReplicaRequest request)
     {
-        var span = data.Span;
-        if (span.Length < HeaderSize || span[0] != Magic)
+        if (!ClientRequestHeader.TryRead(data.Span, out var client, out var timestamp))
         {
             request = default;
             return false;
         }
 
-        request = new ReplicaRequest(BinaryPrimitives.ReadInt64LittleEndian(span[1..]), BinaryPrimitives.ReadInt64LittleEndian(span[9..]), data[HeaderSize..]);
+        request = new ReplicaRequest(client, timestamp, data[HeaderSize..]);
         return true;
     }
 

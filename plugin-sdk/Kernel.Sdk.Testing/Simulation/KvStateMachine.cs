@@ -1,6 +1,6 @@
-using System.Buffers.Binary;
 using System.Text;
 using Kernel.Sdk.Cluster;
+using Kernel.Sdk.Consensus;
 using Kernel.Sdk.Replication;
 
 namespace Kernel.Sdk.Testing.Simulation;
@@ -8,18 +8,15 @@ namespace Kernel.Sdk.Testing.Simulation;
 /// <summary>A client request as it travels through a replicated log: who sent it, its sequence number and the command.</summary>
 internal readonly record struct KvRequest(long ClientId, long Seq, KvCommand Command)
 {
-    private const byte Magic = 0x4B; // 'K'
-    private const int Header = 17;
+    private const int Header = ClientRequestHeader.Size;
 
-    /// <summary>The magic byte, client id and sequence number, then the command as <see cref="KvModel"/> encodes it.</summary>
+    /// <summary>The SDK's <see cref="ClientRequestHeader"/> (client id and sequence number), then the command as <see cref="KvModel"/> encodes it.</summary>
     public byte[] Encode()
     {
         var command = KvModel.Command(Command).Payload.Span;
         var buffer = new byte[Header + command.Length];
         var span = buffer.AsSpan();
-        span[0] = Magic;
-        BinaryPrimitives.WriteInt64LittleEndian(span[1..], ClientId);
-        BinaryPrimitives.WriteInt64LittleEndian(span[9..], Seq);
+        ClientRequestHeader.Write(span, ClientId, Seq);
         command.CopyTo(span[Header..]);
         return buffer;
     }
@@ -27,12 +24,12 @@ internal readonly record struct KvRequest(long ClientId, long Seq, KvCommand Com
     public static bool TryDecode(ReadOnlySpan<byte> data, out KvRequest request)
     {
         request = default;
-        if (data.Length <= Header || data[0] != Magic || !KvModel.TryReadCommand(data[Header..], out var command))
+        if (data.Length <= Header || !ClientRequestHeader.TryRead(data, out var client, out var seq) || !KvModel.TryReadCommand(data[Header..], out var command))
         {
             return false;
         }
 
-        request = new KvRequest(BinaryPrimitives.ReadInt64LittleEndian(data[1..]), BinaryPrimitives.ReadInt64LittleEndian(data[9..]), command);
+        request = new KvRequest(client, seq, command);
         return true;
     }
 }

@@ -17,7 +17,7 @@ namespace UltimateConsensus.Pbft;
 /// within the watermarks; a backup accepts it (same view, in the window, no other digest accepted at that view and
 /// number) and multicasts a prepare; 2f prepares from backups matching the pre-prepare make a prepared certificate and
 /// a commit; 2f+1 matching commits commit the batch, which executes once every lower number has. A request carries its
-/// client id and timestamp (the kit's request header: <c>'K'</c>, client id, sequence number, little-endian), and a
+/// client id and timestamp (the SDK's <see cref="ClientRequestHeader"/>), and a
 /// request whose timestamp is not above the last executed one of its client is not executed again.
 /// </para>
 /// <para>
@@ -545,20 +545,9 @@ internal sealed class PbftNode : IConsensusNode
         });
     }
 
-    /// <summary>The client id and timestamp of a request in the kit's request header ('K', client id, sequence number).</summary>
-    internal static bool TryClient(ReadOnlySpan<byte> request, out long client, out long timestamp)
-    {
-        client = 0;
-        timestamp = 0;
-        if (request.Length < 17 || request[0] != 0x4B)
-        {
-            return false;
-        }
-
-        client = BinaryPrimitives.ReadInt64LittleEndian(request[1..]);
-        timestamp = BinaryPrimitives.ReadInt64LittleEndian(request[9..]);
-        return true;
-    }
+    /// <summary>The client id and timestamp of a request (the SDK's <see cref="ClientRequestHeader"/>).</summary>
+    internal static bool TryClient(ReadOnlySpan<byte> request, out long client, out long timestamp) =>
+        ClientRequestHeader.TryRead(request, out client, out timestamp);
 
     // ------------------------------------------------------------------ checkpoints
 
