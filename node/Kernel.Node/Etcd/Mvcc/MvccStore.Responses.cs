@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 
 using Google.Protobuf;
+using Google.Protobuf.Reflection;
 
 using Kernel.Node.Etcd.Protos;
 using Kernel.Node.Runtime;
@@ -20,28 +21,16 @@ internal sealed partial class MvccStore : IResponseCodec
     private const byte Error = 1;
 
     /// <summary>The response messages <see cref="Apply"/> returns, by their kind byte (2 onwards).</summary>
-    private static readonly MessageParser[] Parsers =
+    private static readonly MessageDescriptor[] Kinds =
     [
-        PutResponse.Parser,
-        DeleteRangeResponse.Parser,
-        TxnResponse.Parser,
-        CompactionResponse.Parser,
-        LeaseGrantResponse.Parser,
-        LeaseRevokeResponse.Parser,
-        LeaseKeepAliveResponse.Parser,
-        RangeResponse.Parser,
-    ];
-
-    private static readonly Type[] ParserTypes =
-    [
-        typeof(PutResponse),
-        typeof(DeleteRangeResponse),
-        typeof(TxnResponse),
-        typeof(CompactionResponse),
-        typeof(LeaseGrantResponse),
-        typeof(LeaseRevokeResponse),
-        typeof(LeaseKeepAliveResponse),
-        typeof(RangeResponse),
+        PutResponse.Descriptor,
+        DeleteRangeResponse.Descriptor,
+        TxnResponse.Descriptor,
+        CompactionResponse.Descriptor,
+        LeaseGrantResponse.Descriptor,
+        LeaseRevokeResponse.Descriptor,
+        LeaseKeepAliveResponse.Descriptor,
+        RangeResponse.Descriptor,
     ];
 
     /// <inheritdoc />
@@ -59,7 +48,7 @@ internal sealed partial class MvccStore : IResponseCodec
                 output.Int((int)error.Code);
                 output.Bytes(Encoding.UTF8.GetBytes(error.Message));
                 break;
-            case IMessage message when Array.IndexOf(ParserTypes, message.GetType()) is var kind and >= 0:
+            case IMessage message when Array.IndexOf(Kinds, message.Descriptor) is var kind and >= 0:
                 output.Byte((byte)(kind + 2));
                 output.Bytes(message.ToByteArray());
                 break;
@@ -85,10 +74,10 @@ internal sealed partial class MvccStore : IResponseCodec
                 var code = (Grpc.Core.StatusCode)input.Int();
                 response = new EtcdError(code, Encoding.UTF8.GetString(input.BytesSpan()));
                 break;
-            case var k when k - 2 < Parsers.Length:
+            case var k when k - 2 < Kinds.Length:
                 try
                 {
-                    response = Parsers[k - 2].ParseFrom(input.BytesSpan());
+                    response = Kinds[k - 2].Parser.ParseFrom(input.BytesSpan());
                 }
                 catch (InvalidProtocolBufferException ex)
                 {
