@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.ObjectPool;
 using Polly;
 using Polly.Telemetry;
 using Polly.Timeout;
@@ -28,7 +29,7 @@ internal sealed class CascadingTimeoutResilienceStrategy(TimeSpan timeout, strin
     private static readonly ResilienceEvent Rejected = new(ResilienceEventSeverity.Warning, "OnDeadlineExceeded");
     private static readonly ResilienceEvent TimedOut = new(ResilienceEventSeverity.Error, "OnTimeout");
 
-    private readonly Pool<StrongBox<DateTimeOffset>> _boxes = new(static () => new StrongBox<DateTimeOffset>());
+    private readonly DefaultObjectPool<StrongBox<DateTimeOffset>> _boxes = new(new DefaultPooledObjectPolicy<StrongBox<DateTimeOffset>>());
     private readonly TimeoutSources _sources = new(time);
 
     /// <summary>Throws <see cref="NotSupportedException"/> when the Polly.Core loaded has no internal setter of the context's token.</summary>
@@ -86,7 +87,7 @@ internal sealed class CascadingTimeoutResilienceStrategy(TimeSpan timeout, strin
         }
         else
         {
-            box = _boxes.Rent();
+            box = _boxes.Get();
             box.Value = now + timeout;
             owned = true;
             context.Properties.Set(CascadingTimeoutOptions.DeadlineKey, box);
