@@ -176,8 +176,7 @@ internal sealed partial class NodeRuntime
         {
             if (_machine.AppliedIndex >= index)
             {
-                p.Read.Run();
-                Finish(p);
+                Complete(p, null);
             }
             else
             {
@@ -198,9 +197,7 @@ internal sealed partial class NodeRuntime
             return;
         }
 
-        p.Done.TrySetResult(result);
-        _metrics.Completed();
-        Finish(p);
+        Complete(p, result);
     }
 
     private void RemoveQuorum(QuorumRequest q)
@@ -275,8 +272,7 @@ internal sealed partial class NodeRuntime
         foreach (var (index, p) in _quorumReads.Where(r => r.Index <= applied).ToArray())
         {
             _quorumReads.Remove((index, p));
-            p.Read!.Run();
-            Finish(p);
+            Complete(p, null);
         }
     }
 

@@ -704,17 +704,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
     {
         foreach (var (p, response) in _completed)
         {
-            if (p.Read is { } read)
-            {
-                read.Run();
-            }
-            else
-            {
-                p.Done.TrySetResult(response);
-                _metrics.Completed();
-            }
-
-            Finish(p);
+            Complete(p, response);
         }
 
         _completed.Clear();
@@ -724,6 +714,22 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
         }
 
         _servedReads.Clear();
+    }
+
+    /// <summary>Completes what this member took: a read barrier's read runs, a proposal's caller gets the response.</summary>
+    private void Complete(Pending p, object? response)
+    {
+        if (p.Read is { } read)
+        {
+            read.Run();
+        }
+        else
+        {
+            p.Done.TrySetResult(response);
+            _metrics.Completed();
+        }
+
+        Finish(p);
     }
 
     private void Restore(Snapshot snapshot)
