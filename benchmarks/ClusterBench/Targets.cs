@@ -133,8 +133,8 @@ internal sealed class DotNextTarget(TargetSpec spec, string root, string repo) :
 
     public override string Describe() =>
         "`dotnet DotNextKv.dll` ×3 (DotNext.Net.Cluster 6.12.0 RaftCluster, TCP transport, WriteAheadLog with its defaults " +
-        "(a checkpoint on every commit); a put is acknowledged after it is committed and applied and a WriteAheadLog.FlushAsync " +
-        "through it has completed on the leader; followers acknowledge appends before they flush, as DotNext does)";
+        "(a checkpoint on every commit); a put is acknowledged once ReplicateAsync has it committed and applied; " +
+        "followers acknowledge appends before they flush, as DotNext does)";
 
     public override void Start()
     {

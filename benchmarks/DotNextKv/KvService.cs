@@ -77,7 +77,7 @@ internal sealed class KvService(Member member) : KV.KVBase
 }
 
 /// <summary>This process's member: DotNext's cluster and WAL, the state, and gRPC clients of the other members.</summary>
-internal sealed class Member(RaftCluster cluster, KvStore store, Durability durability, IPEndPoint[] raft, string[] grpc, int index)
+internal sealed class Member(RaftCluster cluster, KvStore store, IPEndPoint[] raft, string[] grpc, int index)
 {
     private static readonly TimeSpan ProposalTimeout = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<int, KV.KVClient> _peers = new();
@@ -118,8 +118,8 @@ internal sealed class Member(RaftCluster cluster, KvStore store, Durability dura
     }
 
     /// <summary>
-    /// Replicates one command (DotNext's ReplicateAsync: appended, replicated, committed and applied), then waits for the
-    /// WAL to be flushed through it before the caller acknowledges.
+    /// Replicates one command (DotNext's ReplicateAsync: appended, replicated, committed and applied; 6.12's WAL
+    /// checkpoints on every commit) before the caller acknowledges.
     /// </summary>
     public Task<Applied> ProposeAsync(byte op, ReadOnlySpan<byte> key, ReadOnlySpan<byte> rest, CancellationToken ct)
     {
@@ -143,7 +143,6 @@ internal sealed class Member(RaftCluster cluster, KvStore store, Durability dura
             }
 
             var applied = await waiter.Task.WaitAsync(timeout.Token);
-            await durability.WaitFlushedAsync(applied.Index).WaitAsync(timeout.Token);
             return applied;
         }
         catch (Exception e) when (e is NotLeaderException or InvalidOperationException)

@@ -31,7 +31,7 @@ internal sealed class KvStore(DirectoryInfo snapshots) : SimpleStateMachine(snap
     /// <summary>Commands proposed by this member, by id, completed when applied.</summary>
     public ConcurrentDictionary<long, TaskCompletionSource<Applied>> Pending { get; } = new();
 
-    /// <summary>Raised after every applied entry with its index (the durability loop flushes up to it).</summary>
+    /// <summary>Raised after every applied entry with its index.</summary>
     public event Action<long>? AppliedIndex;
 
     public long Revision
