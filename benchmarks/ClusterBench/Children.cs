@@ -97,6 +97,23 @@ internal sealed class Child
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The CPU time (user and system) the process has used so far; zero once it has exited.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            try
+            {
+                _process.Refresh();
+                return _process.HasExited ? TimeSpan.Zero : _process.TotalProcessorTime;
+            }
+            catch (InvalidOperationException)
+            {
+                return TimeSpan.Zero;
+            }
+        }
+    }
+
     /// <summary>Waits for the process to exit (and its output to be written), or kills it after <paramref name="timeout"/>.</summary>
     public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct)
     {

@@ -13,9 +13,12 @@ namespace ClusterBench;
 /// <summary>One cell's figures.</summary>
 internal sealed record CellResult(
     string Target, Workload Workload, int ValueSize, int Clients, long Operations, double Seconds, double P50Ms, double P99Ms,
-    long Errors, string? FirstError, string Check, bool Lost)
+    long Errors, string? FirstError, string Check, bool Lost, double CpuSeconds)
 {
     public double Throughput => Operations / Seconds;
+
+    /// <summary>CPU time of the target's three member processes over the measured window, per operation measured.</summary>
+    public double CpuMicrosPerOperation => Operations == 0 ? double.NaN : CpuSeconds * 1e6 / Operations;
 }
 
 /// <summary>
@@ -112,7 +115,9 @@ internal sealed class Load : IDisposable
         var measureFrom = start + (long)(_settings.Warmup.TotalSeconds * ticksPerSecond);
         var measureTo = measureFrom + (long)(_settings.Duration.TotalSeconds * ticksPerSecond);
         var runs = Enumerable.Range(0, clients).Select(c => Task.Run(() => ClientAsync(c, workload, valueSize, prefix, measureFrom, measureTo, ct), ct)).ToArray();
+        var cpu = CpuOverAsync(measureFrom, measureTo, ct);
         var states = await Task.WhenAll(runs);
+        var cpuSeconds = await cpu;
 
         var latencies = new long[states.Sum(s => s.Latencies.Count)];
         var at = 0;
@@ -135,7 +140,18 @@ internal sealed class Load : IDisposable
         }
 
         return new CellResult(_target.Spec.Name, workload, valueSize, clients, latencies.Length, _settings.Duration.TotalSeconds,
-            Percentile(0.50), Percentile(0.99), errors, firstError, check, lost);
+            Percentile(0.50), Percentile(0.99), errors, firstError, check, lost, cpuSeconds);
+    }
+
+    /// <summary>The CPU seconds the target's members used between two timestamps (what a request costs the servers, less
+    /// sensitive to other load on the machine than throughput).</summary>
+    private async Task<double> CpuOverAsync(long from, long to, CancellationToken ct)
+    {
+        double Sum() => _target.Processes.Sum(p => p.CpuTime.TotalSeconds);
+        await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), from) is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero, ct);
+        var before = Sum();
+        await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), to) is var rest && rest > TimeSpan.Zero ? rest : TimeSpan.Zero, ct);
+        return Sum() - before;
     }
 
     private sealed class ClientState
