@@ -25,11 +25,12 @@ internal static class NodeCommand
         var initialCluster = new Option<string>("--initial-cluster") { Description = "Every member as NAME=PEER_URL, comma-separated", Required = true };
         var token = new Option<string?>("--initial-cluster-token") { Description = $"The cluster's token: members with another one are refused (default {ClusterOptions.DefaultToken})" };
         var strategy = new Option<string?>("--strategy") { Description = "The consensus strategy as consensus/NAME (default: plugins.json's cluster.strategy, else consensus/raft)" };
+        var snapshotCount = new Option<long?>("--snapshot-count") { Description = "Applied entries between two snapshots of this member's store (default: plugins.json's cluster.snapshotCount, else 100000; 0 never)" };
         var command = new Command("node", "Run one member of a multi-process or multi-machine cluster (etcd's flags), serving etcd's v3 API until Ctrl+C")
         {
             TreatUnmatchedTokensAsErrors = false,
         };
-        foreach (var o in new Option[] { name, dataDir, peerUrls, clientUrls, clientHttpUrls, metricsUrls, initialCluster, token, strategy })
+        foreach (var o in new Option[] { name, dataDir, peerUrls, clientUrls, clientHttpUrls, metricsUrls, initialCluster, token, strategy, snapshotCount })
         {
             command.Options.Add(o);
         }
@@ -73,6 +74,7 @@ internal static class NodeCommand
                 InitialCluster = parse.GetValue(initialCluster)!,
                 Token = parse.GetValue(token) ?? config.Cluster.Token ?? ClusterOptions.DefaultToken,
                 TickLength = config.Cluster.TickMilliseconds is { } tick ? TimeSpan.FromMilliseconds(tick) : Kernel.Node.Runtime.NodeRuntimeOptions.DefaultTickLength,
+                SnapshotEvery = parse.GetValue(snapshotCount) ?? config.Cluster.SnapshotCount ?? Kernel.Node.Runtime.NodeRuntimeOptions.DefaultSnapshotEvery,
             };
 
             using var hold = runtime.Plugins.Hold(registration.PluginId, $"member {member} (kernel node)");

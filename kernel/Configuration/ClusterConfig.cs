@@ -5,7 +5,7 @@ namespace Kernel.Host.Configuration;
 /// <summary>
 /// The <c>cluster</c> section of <c>plugins.json</c>: what <c>kernel run</c> serves.
 /// <code>
-/// "cluster": { "strategy": "consensus/raft", "dataDir": "data", "clientPort": 2379, "members": 3, "token": "kernel-cluster", "tickMilliseconds": 10 }
+/// "cluster": { "strategy": "consensus/raft", "dataDir": "data", "clientPort": 2379, "members": 3, "token": "kernel-cluster", "tickMilliseconds": 10, "snapshotCount": 100000 }
 /// </code>
 /// Every setting is optional. Without the section, <c>run</c> serves <c>consensus/raft</c> when a plugin registers it and
 /// otherwise runs the kernel alone; a strategy named here must be registered.
@@ -17,7 +17,8 @@ namespace Kernel.Host.Configuration;
 /// <param name="Members">How many members run in this process.</param>
 /// <param name="Token">The cluster token of the peers' challenge (null: the default).</param>
 /// <param name="TickMilliseconds">The tick length of the members' consensus nodes (null: the runtime's default).</param>
-internal sealed record ClusterConfig(string Strategy, bool Named, string DataDir, int ClientPort, int Members, string? Token, int? TickMilliseconds)
+/// <param name="SnapshotCount">Applied entries between two snapshots of a member's store, as etcd's <c>--snapshot-count</c> (null: the runtime's default, 100,000; 0: never).</param>
+internal sealed record ClusterConfig(string Strategy, bool Named, string DataDir, int ClientPort, int Members, string? Token, int? TickMilliseconds, long? SnapshotCount = null)
 {
     /// <summary>The section's key.</summary>
     public const string Key = "cluster";
@@ -25,7 +26,10 @@ internal sealed record ClusterConfig(string Strategy, bool Named, string DataDir
     /// <summary>The most members one process runs (their ports are 10,000 apart).</summary>
     public const int MaxMembers = 5;
 
-    private static readonly string[] Settings = ["strategy", "dataDir", "clientPort", "members", "token", "tickMilliseconds"];
+    /// <summary>The largest <c>snapshotCount</c> accepted.</summary>
+    public const long MaxSnapshotCount = 1_000_000_000;
+
+    private static readonly string[] Settings = ["strategy", "dataDir", "clientPort", "members", "token", "tickMilliseconds", "snapshotCount"];
 
     /// <summary>The settings when the section is absent.</summary>
     public static ClusterConfig Default { get; } = new("consensus/raft", false, "data", 2379, 3, null, null);
@@ -123,6 +127,17 @@ internal sealed record ClusterConfig(string Strategy, bool Named, string DataDir
                     }
 
                     break;
+                case "snapshotCount":
+                    if (Long(child) is { } count && count is >= 0 and <= MaxSnapshotCount)
+                    {
+                        result = result with { SnapshotCount = count };
+                    }
+                    else
+                    {
+                        errors.Add($"{child.Origin}: cluster.snapshotCount is {child.Describe()}; expected 0 (never) to {MaxSnapshotCount} applied entries between snapshots.");
+                    }
+
+                    break;
                 default:
                     errors.Add($"{child.Origin}: cluster: unknown setting '{child.Key}'; allowed: {string.Join(", ", Settings)}.");
                     break;
@@ -131,6 +146,9 @@ internal sealed record ClusterConfig(string Strategy, bool Named, string DataDir
 
         return result;
     }
+
+    private static long? Long(ConfigNode node) =>
+        node.Kind is ConfigKind.Number or ConfigKind.Text && long.TryParse(node.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
 
     private static int? Int(ConfigNode node) =>
         node.Kind is ConfigKind.Number or ConfigKind.Text && int.TryParse(node.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;

@@ -49,6 +49,7 @@ internal sealed class ClusterService(
         PreferShortPauses();
         var members = EmbeddedCluster.Layout(Path.GetFullPath(cluster.DataDir), cluster.Members, clientPort: cluster.ClientPort, token: cluster.Token ?? ClusterOptions.DefaultToken)
             .Select(m => cluster.TickMilliseconds is { } tick ? m with { TickLength = TimeSpan.FromMilliseconds(tick) } : m)
+            .Select(m => cluster.SnapshotCount is { } count ? m with { SnapshotEvery = count } : m)
             .ToList();
         try
         {

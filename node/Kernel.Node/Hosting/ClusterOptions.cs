@@ -56,8 +56,8 @@ internal sealed record ClusterOptions
     /// <summary>The wall time of one consensus tick; 1 ms to 10 s, default 100 ms.</summary>
     public TimeSpan TickLength { get; init; } = NodeRuntimeOptions.DefaultTickLength;
 
-    /// <summary>Applied entries between two state-machine snapshots; 0 never; default 10,000.</summary>
-    public long SnapshotEvery { get; init; } = 10_000;
+    /// <summary>Applied entries between two state-machine snapshots (etcd's <c>--snapshot-count</c>); 0 never; default 100,000, as etcd's.</summary>
+    public long SnapshotEvery { get; init; } = NodeRuntimeOptions.DefaultSnapshotEvery;
 
     /// <summary>Proposals and linearizable reads a member holds at once before it answers "too many requests"; 1 to 1,000,000, default 10,000.</summary>
     public int MaxInflightProposals { get; init; } = 10_000;

@@ -11,8 +11,11 @@ internal sealed record NodeRuntimeOptions
     /// <summary>The wall time of one <see cref="Kernel.Sdk.Consensus.IConsensusNode.Tick"/>; 1 ms to 10 s, default 100 ms.</summary>
     public TimeSpan TickLength { get; init; } = DefaultTickLength;
 
-    /// <summary>Applied entries between two state-machine snapshots (<see cref="ReadyDriverOptions.SnapshotEvery"/>); 0 never; default 10,000.</summary>
-    public long SnapshotEvery { get; init; } = 10_000;
+    /// <summary>Applied entries between two state-machine snapshots (<see cref="ReadyDriverOptions.SnapshotEvery"/>); 0 never; default 100,000, as etcd's <c>--snapshot-count</c> (each snapshot serialises the whole store).</summary>
+    public long SnapshotEvery { get; init; } = DefaultSnapshotEvery;
+
+    /// <summary>The default of <see cref="SnapshotEvery"/>: 100,000 applied entries.</summary>
+    public const long DefaultSnapshotEvery = 100_000;
 
     /// <summary>
     /// Proposals and linearizable reads a member holds at once (queued to its loop, waiting to be applied or forwarded);
@@ -41,7 +44,7 @@ internal sealed record NodeRuntimeOptions
 
         if (SnapshotEvery < 0)
         {
-            errors.Add($"snapshotEvery: {SnapshotEvery} is negative (0 disables snapshots).");
+            errors.Add($"snapshot-count: {SnapshotEvery} is negative (0 disables snapshots).");
         }
 
         if (MaxInflightProposals is < 1 or > 1_000_000)

@@ -36,7 +36,7 @@ public sealed class ClusterOptionsTests
             SnapshotEvery = -1,
         };
         var errors = bad.Validate();
-        foreach (var option in new[] { "--name", "--listen-peer-urls", "--listen-client-urls", "--initial-cluster:", "--initial-cluster-token", "--tickLength", "--maxInflightProposals", "--snapshotEvery" })
+        foreach (var option in new[] { "--name", "--listen-peer-urls", "--listen-client-urls", "--initial-cluster:", "--initial-cluster-token", "--tickLength", "--maxInflightProposals", "--snapshot-count" })
         {
             Assert.Contains(errors, e => e.StartsWith(option, StringComparison.Ordinal));
         }

@@ -1,0 +1,45 @@
+using Kernel.Host.Configuration;
+
+namespace Kernel.Tests.Configuration;
+
+public sealed class ClusterConfigTests
+{
+    [Fact]
+    public void Absent_settings_take_the_defaults_and_snapshotCount_is_read_as_etcd_names_it()
+    {
+        using var folder = new TestPluginsFolder();
+        var defaults = KernelConfig.Load(folder.WriteConfig("""{ }"""), null, []).Cluster;
+        Assert.Equal(ClusterConfig.Default, defaults);
+        Assert.Null(defaults.SnapshotCount);
+
+        var set = KernelConfig.Load(folder.WriteConfig("""{ "cluster": { "strategy": "consensus/zab", "snapshotCount": 250000, "tickMilliseconds": 20 } }"""), null, []).Cluster;
+        Assert.Equal(("consensus/zab", 250_000L, 20), (set.Strategy, set.SnapshotCount!.Value, set.TickMilliseconds!.Value));
+        Assert.Equal(0L, KernelConfig.Load(folder.WriteConfig("""{ "cluster": { "snapshotCount": 0 } }"""), null, []).Cluster.SnapshotCount);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("\"often\"")]
+    [InlineData("2000000000")]
+    public void A_bad_snapshotCount_names_the_file_the_setting_and_what_is_allowed(string value)
+    {
+        using var folder = new TestPluginsFolder();
+        var path = folder.WriteConfig($$"""{ "cluster": { "snapshotCount": {{value}} } }""");
+
+        var ex = Assert.Throws<ConfigurationException>(() => KernelConfig.Load(path, null, []));
+
+        Assert.Contains($"{path} line 1: cluster.snapshotCount is", ex.Message);
+        Assert.Contains("expected 0 (never) to 1000000000 applied entries between snapshots.", ex.Message);
+    }
+
+    [Fact]
+    public void An_unknown_cluster_setting_lists_the_allowed_ones()
+    {
+        using var folder = new TestPluginsFolder();
+        var path = folder.WriteConfig("""{ "cluster": { "snapshotEvery": 5 } }""");
+
+        var ex = Assert.Throws<ConfigurationException>(() => KernelConfig.Load(path, null, []));
+
+        Assert.Contains("cluster: unknown setting 'snapshotEvery'; allowed: strategy, dataDir, clientPort, members, token, tickMilliseconds, snapshotCount.", ex.Message);
+    }
+}
