@@ -101,6 +101,25 @@ internal sealed class Load : IDisposable
         }
     }
 
+    /// <summary>Runs a closed-loop load of 64 clients for <paramref name="duration"/>, nothing measured: puts, the
+    /// 90/10 mix and serializable ranges, a third of the time each, with the first value size.</summary>
+    public async Task WarmUpAsync(TimeSpan duration, CancellationToken ct)
+    {
+        if (duration <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var size = _settings.ValueSizes[0];
+        await PreloadAsync(size, ct);
+        foreach (var workload in new[] { Workload.Put, Workload.Mix, Workload.RangeSerializable })
+        {
+            var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds / 3 * Stopwatch.Frequency);
+            var prefix = $"cb/warm/{(int)workload}/";
+            await Task.WhenAll(Enumerable.Range(0, 64).Select(c => Task.Run(() => ClientAsync(c, workload, size, prefix, until, until, ct), ct)));
+        }
+    }
+
     /// <summary>Runs one cell: warm-up, then the measured duration; then (puts) checks every acknowledged put.</summary>
     public async Task<CellResult> RunAsync(int cell, Workload workload, int valueSize, int clients, CancellationToken ct)
     {

@@ -41,6 +41,10 @@ internal sealed record Settings
 
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Load run once on each target after it starts and before its first cell (puts, then the mix, then
+    /// serializable ranges), so that a JIT-compiled target is measured compiled, as it runs in production.</summary>
+    public TimeSpan TargetWarmup { get; init; } = TimeSpan.FromSeconds(30);
+
     public TimeSpan Pause { get; init; } = TimeSpan.FromSeconds(1);
 
     public int Connections { get; init; } = 3;
@@ -99,6 +103,7 @@ internal sealed record Settings
                 case "--clients": s = s with { Clients = List(name, Value(), v => Positive(name, v)) }; break;
                 case "--duration": s = s with { Duration = Time(name, Value()) }; break;
                 case "--warmup": s = s with { Warmup = Time(name, Value(), allowZero: true) }; break;
+                case "--target-warmup": s = s with { TargetWarmup = Time(name, Value(), allowZero: true) }; break;
                 case "--pause": s = s with { Pause = Time(name, Value(), allowZero: true) }; break;
                 case "--conns": s = s with { Connections = Positive(name, Value()) }; break;
                 case "--read-keys": s = s with { ReadKeys = Positive(name, Value()) }; break;
