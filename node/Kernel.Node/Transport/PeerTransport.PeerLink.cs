@@ -86,20 +86,27 @@ internal sealed partial class PeerTransport
         /// Queues an encoded message while the stream is up (the oldest goes when the queue is full, in messages or in
         /// bytes); drops it while the peer is unreachable, as etcd does: the protocol sends again what still matters, and
         /// a member down for long never costs memory here.
+        /// (True when queued.)
         /// </summary>
-        public void Enqueue(ByteString message)
+        public bool Enqueue(ByteString message)
         {
             if (_connected is null || Interlocked.Read(ref _queuedBytes) + message.Length > _transport._options.QueueBytes)
             {
-                return;
+                return false;
             }
 
             Interlocked.Add(ref _queuedBytes, message.Length);
             if (!_queue.Writer.TryWrite(message))
             {
                 Interlocked.Add(ref _queuedBytes, -message.Length);
+                return false;
             }
+
+            return true;
         }
+
+        /// <summary>The peer's member name.</summary>
+        public string Name => _member.Name;
 
         /// <summary>
         /// Hands an envelope to the peer over the stream, waiting for the stream (while this member reconnects) within

@@ -101,7 +101,10 @@ internal sealed partial class PeerTransport : IPeerNetwork, IAsyncDisposable
 
         _encoded.ResetWrittenCount();
         _codec.Encode(message, _encoded);
-        link.Enqueue(ByteString.CopyFrom(_encoded.WrittenSpan));
+        if (link.Enqueue(ByteString.CopyFrom(_encoded.WrittenSpan)))
+        {
+            _metrics.Sent(link.Name, _encoded.WrittenCount);
+        }
     }
 
     /// <inheritdoc />

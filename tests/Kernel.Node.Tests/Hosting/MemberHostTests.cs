@@ -69,6 +69,13 @@ public sealed class MemberHostTests
         Assert.Equal(1, Sample(text, "kernel_node_is_leader", name, clusterId));
         Assert.True(Sample(text, "kernel_node_proposals_committed_total", name, clusterId) >= 5, text);
 
+        // Messages to peers, per peer: five proposals reached two followers, so at least ten went out, with their bytes.
+        double Sent(string metric) => text.Split('\n')
+            .Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal) && l.Contains($"member=\"{name}\"", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(Sent("kernel_node_peer_messages_sent_total") >= 10, text);
+        Assert.True(Sent("kernel_node_peer_sent_bytes_total") > Sent("kernel_node_peer_messages_sent_total"), text);
+
         // The client listener (HTTP/1.1 here) serves the same text.
         Assert.Contains("kernel_node_is_leader", await http.GetStringAsync(leader.Options.ClientHttpUrls[0] + "/metrics"), StringComparison.Ordinal);
     }
