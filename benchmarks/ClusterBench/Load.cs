@@ -13,12 +13,28 @@ namespace ClusterBench;
 /// <summary>One cell's figures.</summary>
 internal sealed record CellResult(
     string Target, Workload Workload, int ValueSize, int Clients, long Operations, double Seconds, double P50Ms, double P99Ms,
-    long Errors, string? FirstError, string Check, bool Lost, double CpuSeconds)
+    long Errors, string? FirstError, string Check, bool Lost, double CpuSeconds, Counters Counters)
 {
     public double Throughput => Operations / Seconds;
 
     /// <summary>CPU time of the target's three member processes over the measured window, per operation measured.</summary>
     public double CpuMicrosPerOperation => Operations == 0 ? double.NaN : CpuSeconds * 1e6 / Operations;
+}
+
+/// <summary>
+/// What the members' /metrics counted over a cell's measured window, summed over the members (the commit index: its
+/// largest advance): WAL fsyncs, peer messages and peer bytes sent, entries committed. NaN where the target has no such
+/// metric or nothing was committed.
+/// </summary>
+internal sealed record Counters(double Fsyncs, double Messages, double Bytes, double Committed)
+{
+    public static Counters None { get; } = new(double.NaN, double.NaN, double.NaN, double.NaN);
+
+    public double FsyncsPerCommit => Committed > 0 ? Fsyncs / Committed : double.NaN;
+
+    public double MessagesPerCommit => Committed > 0 ? Messages / Committed : double.NaN;
+
+    public double BytesPerCommit => Committed > 0 ? Bytes / Committed : double.NaN;
 }
 
 /// <summary>
@@ -56,6 +72,7 @@ internal sealed class Load : IDisposable
 
     public void Dispose()
     {
+        _http.Dispose();
         foreach (var c in _channels)
         {
             c.Dispose();
@@ -136,7 +153,7 @@ internal sealed class Load : IDisposable
         var runs = Enumerable.Range(0, clients).Select(c => Task.Run(() => ClientAsync(c, workload, valueSize, prefix, measureFrom, measureTo, ct), ct)).ToArray();
         var cpu = CpuOverAsync(measureFrom, measureTo, ct);
         var states = await Task.WhenAll(runs);
-        var cpuSeconds = await cpu;
+        var (cpuSeconds, counters) = await cpu;
 
         var latencies = new long[states.Sum(s => s.Latencies.Count)];
         var at = 0;
@@ -159,18 +176,58 @@ internal sealed class Load : IDisposable
         }
 
         return new CellResult(_target.Spec.Name, workload, valueSize, clients, latencies.Length, _settings.Duration.TotalSeconds,
-            Percentile(0.50), Percentile(0.99), errors, firstError, check, lost, cpuSeconds);
+            Percentile(0.50), Percentile(0.99), errors, firstError, check, lost, cpuSeconds, counters);
     }
 
     /// <summary>The CPU seconds the target's members used between two timestamps (what a request costs the servers, less
-    /// sensitive to other load on the machine than throughput).</summary>
-    private async Task<double> CpuOverAsync(long from, long to, CancellationToken ct)
+    /// sensitive to other load on the machine than throughput), and what their /metrics counted meanwhile.</summary>
+    private async Task<(double Cpu, Counters Counters)> CpuOverAsync(long from, long to, CancellationToken ct)
     {
         double Sum() => _target.Processes.Sum(p => p.CpuTime.TotalSeconds);
         await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), from) is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero, ct);
         var before = Sum();
+        var metricsBefore = await ScrapeAsync(ct);
         await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), to) is var rest && rest > TimeSpan.Zero ? rest : TimeSpan.Zero, ct);
-        return Sum() - before;
+        var cpu = Sum() - before;
+        var metricsAfter = await ScrapeAsync(ct);
+        if (metricsBefore is null || metricsAfter is null)
+        {
+            return (cpu, Counters.None);
+        }
+
+        var names = _target.MetricNames;
+        double Delta(string? name, bool max)
+        {
+            if (name is null)
+            {
+                return double.NaN;
+            }
+
+            var deltas = metricsBefore.Zip(metricsAfter, (b, a) => Prometheus.Sum(a, name) - Prometheus.Sum(b, name)).ToArray();
+            return max ? deltas.Max() : deltas.Sum();
+        }
+
+        return (cpu, new Counters(Delta(names.Fsyncs, false), Delta(names.Messages, false), Delta(names.Bytes, false), Delta(names.Committed, true)));
+    }
+
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    /// <summary>Each member's /metrics text, or null when the target has none or one did not answer.</summary>
+    private async Task<string[]?> ScrapeAsync(CancellationToken ct)
+    {
+        if (_target.MetricsUrls.Length == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await Task.WhenAll(_target.MetricsUrls.Select(u => _http.GetStringAsync(u + "/metrics", ct)));
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
     }
 
     private sealed class ClientState

@@ -198,11 +198,11 @@ finally
 }
 
 Say(string.Empty);
-Say("| target | workload | value | clients | throughput (ops/s) | p50 (ms) | p99 (ms) | server CPU (µs/op) | errors | acknowledged puts |");
-Say("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+Say("| target | workload | value | clients | throughput (ops/s) | p50 (ms) | p99 (ms) | server CPU (µs/op) | fsyncs / commit | peer messages / commit | peer bytes / commit | errors | acknowledged puts |");
+Say("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
 foreach (var r in results)
 {
-    Say($"| {r.Target} | {Settings.WorkloadName(r.Workload)} | {r.ValueSize} B | {r.Clients} | {r.Throughput:0} | {r.P50Ms:0.00} | {r.P99Ms:0.00} | {r.CpuMicrosPerOperation:0} | {r.Errors} | {r.Check} |");
+    Say($"| {r.Target} | {Settings.WorkloadName(r.Workload)} | {r.ValueSize} B | {r.Clients} | {r.Throughput:0} | {r.P50Ms:0.00} | {r.P99Ms:0.00} | {r.CpuMicrosPerOperation:0} | {Figure(r.Counters.FsyncsPerCommit, "0.00")} | {Figure(r.Counters.MessagesPerCommit, "0.00")} | {Figure(r.Counters.BytesPerCommit, "0")} | {r.Errors} | {r.Check} |");
 }
 
 if (perf.Count > 0)
@@ -230,8 +230,10 @@ foreach (var r in lost)
 
 return lost.Length > 0 ? 1 : 0;
 
+static string Figure(double value, string format) => double.IsNaN(value) || double.IsInfinity(value) ? "-" : value.ToString(format, CultureInfo.InvariantCulture);
+
 static string Row(CellResult r) =>
-    $"{r.Target,-26} {Settings.WorkloadName(r.Workload),-22} {r.ValueSize,5} B {r.Clients,4} clients: {r.Throughput,9:0} ops/s  p50 {r.P50Ms,8:0.00} ms  p99 {r.P99Ms,8:0.00} ms  cpu {r.CpuMicrosPerOperation,6:0} µs/op  errors {r.Errors}  {r.Check}";
+    $"{r.Target,-26} {Settings.WorkloadName(r.Workload),-22} {r.ValueSize,5} B {r.Clients,4} clients: {r.Throughput,9:0} ops/s  p50 {r.P50Ms,8:0.00} ms  p99 {r.P99Ms,8:0.00} ms  cpu {r.CpuMicrosPerOperation,6:0} µs/op  fsync/commit {Figure(r.Counters.FsyncsPerCommit, "0.00")}  msg/commit {Figure(r.Counters.MessagesPerCommit, "0.00")}  errors {r.Errors}  {r.Check}";
 
 static string? FindRepository()
 {

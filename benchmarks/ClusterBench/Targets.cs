@@ -27,6 +27,13 @@ internal abstract class Target
     /// <summary>The members' processes once started.</summary>
     public Child[] Processes { get; protected set; } = [];
 
+    /// <summary>Where each member serves Prometheus text at <c>/metrics</c> (empty when the target has none).</summary>
+    public string[] MetricsUrls { get; protected set; } = [];
+
+    /// <summary>The metric names of the target's WAL fsync count, peer messages sent, peer bytes sent and commit index
+    /// (null where the target has no such metric).</summary>
+    public virtual (string? Fsyncs, string? Messages, string? Bytes, string? Committed) MetricNames => (null, null, null, null);
+
     /// <summary>How the target was started (for the report's settings).</summary>
     public abstract string Describe();
 
@@ -48,6 +55,9 @@ internal abstract class Target
 /// <summary>Three <c>kernel node</c> processes of the Release kernel (its deployed plugins and plugins.json, or --kernel-config).</summary>
 internal sealed class KernelTarget(TargetSpec spec, string root, Settings settings, string repo) : Target(spec, root)
 {
+    public override (string? Fsyncs, string? Messages, string? Bytes, string? Committed) MetricNames =>
+        ("kernel_node_wal_fsync_duration_seconds_count", "kernel_node_peer_messages_sent_total", "kernel_node_peer_sent_bytes_total", "kernel_node_proposals_committed_total");
+
     private readonly string _kernel = Path.Combine(repo, "kernel", "bin", "Release", "net10.0", "kernel.dll");
 
     public override string Describe() =>
@@ -60,17 +70,18 @@ internal sealed class KernelTarget(TargetSpec spec, string root, Settings settin
             throw new InvalidOperationException($"no Release kernel at {_kernel}; build it: dotnet build -c Release kernel");
         }
 
-        var ports = Children.FreePorts(2 * Members);
+        var ports = Children.FreePorts(3 * Members);
         var names = Enumerable.Range(1, Members).Select(i => $"m{i}").ToArray();
         var initial = string.Join(",", names.Select((n, i) => $"{n}={Url(ports[2 * i])}"));
         ClientUrls = names.Select((_, i) => Url(ports[(2 * i) + 1])).ToArray();
+        MetricsUrls = names.Select((_, i) => Url(ports[(2 * Members) + i])).ToArray();
         Processes = names.Select((n, i) =>
         {
             List<string> args =
             [
                 _kernel, "node", "--name", n, "--data-dir", Path.Combine(Root, n), "--listen-peer-urls", Url(ports[2 * i]),
                 "--listen-client-urls", ClientUrls[i], "--initial-cluster", initial, "--initial-cluster-token", "clusterbench",
-                "--strategy", Spec.Strategy!,
+                "--strategy", Spec.Strategy!, "--listen-metrics-urls", MetricsUrls[i],
             ];
             if (settings.KernelConfig is { } config)
             {
@@ -86,6 +97,9 @@ internal sealed class KernelTarget(TargetSpec spec, string root, Settings settin
 /// <summary>Three etcd members (Debian's etcd-server, 3.4) with etcd's default durability (fsync of the WAL before every commit).</summary>
 internal sealed class EtcdTarget(TargetSpec spec, string root, Settings settings) : Target(spec, root)
 {
+    public override (string? Fsyncs, string? Messages, string? Bytes, string? Committed) MetricNames =>
+        ("etcd_disk_wal_fsync_duration_seconds_count", null, "etcd_network_peer_sent_bytes_total", "etcd_server_proposals_committed_total");
+
     public override string Describe() => $"`{settings.Etcd}` ×3 ({Version(settings.Etcd)}; default flags apart from names, URLs and the cluster token)";
 
     public override void Start()
@@ -99,6 +113,7 @@ internal sealed class EtcdTarget(TargetSpec spec, string root, Settings settings
         var names = Enumerable.Range(1, Members).Select(i => $"e{i}").ToArray();
         var initial = string.Join(",", names.Select((n, i) => $"{n}={Url(ports[2 * i])}"));
         ClientUrls = names.Select((_, i) => Url(ports[(2 * i) + 1])).ToArray();
+        MetricsUrls = ClientUrls; // etcd serves /metrics on its client URLs
         Processes = names.Select((n, i) => Children.Start(settings.Etcd,
         [
             "--name", n, "--data-dir", Path.Combine(Root, n),
