@@ -33,7 +33,15 @@ namespace UltimateConsensus.Vr;
 /// in view 0 with an empty log starts in view 0; a recovering replica that hears from all n-1 others that they are in
 /// view 0 (normal, or pristine) adopts the log of view 0's primary. Both are safe: an operation committed anywhere is
 /// held by a majority, of which at most f lost their state, and a completed view change leaves a majority in a later
-/// view, so some answer would say otherwise.
+/// view, so some answer would say otherwise. A pristine replica that hears from all n-1 others that none holds anything
+/// and none is normal (view 0 failed before any op; replicas in view change answer Recovery too, with what they hold)
+/// joins the view change under way, which may need it for a quorum; safe by the same argument.
+/// </para>
+/// <para>
+/// Liveness: a primary that hears from fewer than a quorum's worth of backups for a view-change timeout (backups answer
+/// every Prepare and Commit) starts a view change rather than take proposals that cannot commit; a view change that too
+/// few joined for a quorum stays in its view when it times out, so a replica cut off does not count views up and, once
+/// back, force its count on the cluster (the primary of a later normal view pulls it in).
 /// </para>
 /// <para>
 /// Logs move whole, not op by op: DoViewChange carries only (last normal view, op, commit); the new primary fetches
@@ -269,7 +277,7 @@ internal sealed class VrNode : IConsensusNode
                 }
                 else if (_elapsed >= _timeout)
                 {
-                    // Nobody joined this view change: a later view would not gather a quorum either, and a replica cut
+                    // Too few joined this view change for a quorum: a later view would not gather one either, and a replica cut
                     // off that kept counting views would, once back, drag the whole cluster into a view change to its
                     // view (the others' messages, of lower views, never reach it). It stays in this view, asking on each
                     // beat; the primary of a later view that is normal pulls it in (JoinViewAwaitingState).
