@@ -25,7 +25,9 @@ namespace UltimateConsensus;
 /// </para>
 /// <para>
 /// Options (all optional; times in ticks): <c>viewChangeTimeoutMinTicks</c> (10) &lt; <c>viewChangeTimeoutMaxTicks</c> (20),
-/// the randomized time a backup waits for its primary before starting a view change (and a view change's own limit);
+/// the randomized time a backup waits for its primary before starting a view change (and a view change's own limit, for
+/// a view change a quorum joined: one too few joined stays in its view); a primary that has not heard from a quorum's worth
+/// of backups within <c>viewChangeTimeoutMinTicks</c> starts a view change itself (backups answer each Commit);
 /// <c>heartbeatIntervalTicks</c> (2, below the timeout minimum), between a primary's Commit rounds and between resends;
 /// <c>maxBatchEntries</c> (1024), entries per retransmitted Prepare; <c>maxCommittedBytesPerReady</c> (64 MiB), committed
 /// bytes one Ready hands out for applying. The tick's length and the snapshot policy are the runtime's settings.

@@ -33,7 +33,15 @@ namespace UltimateConsensus.Vr;
 /// in view 0 with an empty log starts in view 0; a recovering replica that hears from all n-1 others that they are in
 /// view 0 (normal, or pristine) adopts the log of view 0's primary. Both are safe: an operation committed anywhere is
 /// held by a majority, of which at most f lost their state, and a completed view change leaves a majority in a later
-/// view, so some answer would say otherwise.
+/// view, so some answer would say otherwise. A pristine replica that hears from all n-1 others that none holds anything
+/// and none is normal (view 0 failed before any op; replicas in view change answer Recovery too, with what they hold)
+/// joins the view change under way, which may need it for a quorum; safe by the same argument.
+/// </para>
+/// <para>
+/// Liveness: a primary that hears from fewer than a quorum's worth of backups for a view-change timeout (backups answer
+/// every Prepare and Commit) starts a view change rather than take proposals that cannot commit; a view change that too
+/// few joined for a quorum stays in its view when it times out, so a replica cut off does not count views up and, once
+/// back, force its count on the cluster (the primary of a later normal view pulls it in).
 /// </para>
 /// <para>
 /// Logs move whole, not op by op: DoViewChange carries only (last normal view, op, commit); the new primary fetches
@@ -56,6 +64,7 @@ internal sealed class VrNode : IConsensusNode
     private readonly HashSet<NodeId> _startViewChanges = [];
     private readonly Dictionary<NodeId, DoViewChange> _doViewChanges = [];
     private readonly Dictionary<NodeId, RecoveryResponse> _answers = [];
+    private readonly HashSet<NodeId> _heardFrom = [];
     private List<IProtocolMessage> _messages = [];
 
     private long _view;
@@ -67,6 +76,7 @@ internal sealed class VrNode : IConsensusNode
     private int _elapsed;
     private int _heartbeatElapsed;
     private int _timeout;
+    private int _quorumCheckElapsed;
     private long? _stateRequestedTick;
     private bool _doViewChangeSent;
     private bool _awaitingState;
@@ -230,6 +240,21 @@ internal sealed class VrNode : IConsensusNode
         switch (_status)
         {
             case VrStatus.Normal when IsPrimary:
+                if (++_quorumCheckElapsed >= _options.ViewChangeTimeoutMinTicks)
+                {
+                    // A primary cut off from its backups would accept proposals that can never commit (and its clients
+                    // would wait on them): without word from enough backups for a view-change timeout, it stops being
+                    // primary and starts a view change, as a backup that lost its primary does.
+                    _quorumCheckElapsed = 0;
+                    var heard = _heardFrom.Count;
+                    _heardFrom.Clear();
+                    if (heard < _quorum - 1)
+                    {
+                        EnterViewChange(_view + 1);
+                        break;
+                    }
+                }
+
                 if (beat)
                 {
                     Heartbeat();
@@ -244,9 +269,19 @@ internal sealed class VrNode : IConsensusNode
 
                 break;
             case VrStatus.ViewChange:
-                if (_elapsed >= _timeout)
+                if (_elapsed >= _timeout && (_awaitingState || _startViewChanges.Count >= _quorum - 1))
                 {
+                    // The view change had a quorum and stalled (its primary is silent, or the log it chose cannot be
+                    // fetched), or the view's primary does not hand over its state: the next view may do better.
                     EnterViewChange(_view + 1);
+                }
+                else if (_elapsed >= _timeout)
+                {
+                    // Too few joined this view change for a quorum: a later view would not gather one either, and a replica cut
+                    // off that kept counting views would, once back, drag the whole cluster into a view change to its
+                    // view (the others' messages, of lower views, never reach it). It stays in this view, asking on each
+                    // beat; the primary of a later view that is normal pulls it in (JoinViewAwaitingState).
+                    ResetTimeout();
                 }
                 else if (beat)
                 {
@@ -537,6 +572,7 @@ internal sealed class VrNode : IConsensusNode
         }
 
         _log.CommitTo(Math.Min(c.CommitNumber, _log.LastIndex));
+        Send(new PrepareOk(Id, c.From, _view, _log.LastIndex)); // the primary counts its backups on these (see Tick)
     }
 
     private void OnPrepareOk(PrepareOk ok)
@@ -545,6 +581,8 @@ internal sealed class VrNode : IConsensusNode
         {
             return;
         }
+
+        _heardFrom.Add(ok.From);
 
         var op = Math.Min(ok.Op, _log.LastIndex);
         if (op > _match.GetValueOrDefault(ok.From))
@@ -576,6 +614,8 @@ internal sealed class VrNode : IConsensusNode
 
     private void ResetMatch()
     {
+        _heardFrom.Clear();
+        _quorumCheckElapsed = 0;
         _match.Clear();
         foreach (var backup in _voters)
         {
@@ -903,6 +943,15 @@ internal sealed class VrNode : IConsensusNode
 
     private void OnRecovery(Recovery r)
     {
+        if (_status == VrStatus.ViewChange)
+        {
+            // Not an answer recovery can adopt a log from (it counts normal replicas only), but it tells a replica that
+            // holds nothing that a view change is under way, and on what log (see OnRecoveryResponse).
+            Send(new RecoveryResponse(Id, r.From, _view, r.Nonce, VrStatus.ViewChange, Pristine, false, _log.LastIndex, Math.Max(0, _log.LastTerm),
+                _log.Committed, null, []));
+            return;
+        }
+
         if (_status != VrStatus.Normal)
         {
             return;
@@ -946,6 +995,18 @@ internal sealed class VrNode : IConsensusNode
                 FinishRecovery(0);
             }
 
+            return;
+        }
+
+        if (everyone && Pristine && _answers.Values.All(x => x.Status != VrStatus.Normal && x.Op == 0 && x.Commit == 0)
+            && _answers.Values.Where(x => x.Status == VrStatus.ViewChange).Select(x => x.View).DefaultIfEmpty(0).Max() is > 0 and var changing)
+        {
+            // Nobody is normal and nobody holds anything (a new cluster whose view 0 failed before any op, while replicas
+            // that never finished starting were still asking): the view change under way has nothing to lose, and without
+            // this replica it may lack a quorum for ever (recovery needs normal replicas). Join it as a replica that
+            // holds nothing, which is what this one is.
+            _answers.Clear();
+            EnterViewChange(changing);
             return;
         }
 

@@ -15,7 +15,10 @@ internal sealed record VrOptions
     public const int DefaultMaxBatchEntries = 1024;
     public const long DefaultMaxCommittedBytesPerReady = 64L << 20;
 
-    /// <summary>Lower bound (inclusive) of the randomized timeout after which a backup that hears nothing from its primary starts a view change.</summary>
+    /// <summary>
+    /// Lower bound (inclusive) of the randomized timeout after which a backup that hears nothing from its primary starts a
+    /// view change; also how long a primary goes without word from a quorum's worth of backups before it starts one.
+    /// </summary>
     public int ViewChangeTimeoutMinTicks { get; init; } = DefaultViewChangeTimeoutMinTicks;
 
     /// <summary>Upper bound (exclusive) of that timeout; also bounds a view change, and spaces recovery attempts.</summary>

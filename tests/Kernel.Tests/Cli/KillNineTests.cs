@@ -10,7 +10,7 @@ using Kernel.Sdk.Testing.Linearizability;
 namespace Kernel.Tests.Cli;
 
 /// <summary>
-/// Three <c>kernel node</c> processes under a write and read load from several clients; the leader's process is killed
+/// Three <c>kernel node</c> processes, on each consensus protocol in turn, under a write and read load from several clients; the leader's process is killed
 /// with SIGKILL and started again on its data. Every acknowledged write is readable afterwards, the clients' recorded
 /// history is linearizable by the project's checker, and a watch that moves between members sees every acknowledged
 /// write once, in revision order.
@@ -20,8 +20,12 @@ public sealed class KillNineTests(Xunit.Abstractions.ITestOutputHelper output)
     private const int Clients = 6;
     private const int Registers = 4;
 
-    [Fact]
-    public async Task Kill_9_of_the_leader_under_load_loses_no_acknowledged_write_and_the_history_is_linearizable()
+    [Theory]
+    [InlineData("consensus/raft")]
+    [InlineData("consensus/multi-paxos")]
+    [InlineData("consensus/zab")]
+    [InlineData("consensus/vr")]
+    public async Task Kill_9_of_the_leader_under_load_loses_no_acknowledged_write_and_the_history_is_linearizable(string strategy)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
         {
@@ -30,7 +34,7 @@ public sealed class KillNineTests(Xunit.Abstractions.ITestOutputHelper output)
 
         using var folder = new TestPluginsFolder();
         folder.Add("UltimateConsensus");
-        var config = folder.WriteConfig("""{ "cluster": { "strategy": "consensus/raft", "tickMilliseconds": 50 } }""");
+        var config = folder.WriteConfig($$"""{ "cluster": { "strategy": "{{strategy}}", "tickMilliseconds": 50 } }""");
         var ports = FreePorts(6);
         string Url(int port) => string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
         var names = new[] { "m1", "m2", "m3" };
@@ -97,7 +101,7 @@ public sealed class KillNineTests(Xunit.Abstractions.ITestOutputHelper output)
             Assert.True(Models.TryGet("kv-cas", out var model));
             var verdict = model.Check(run.History(), new CheckOptions { TimeBudget = TimeSpan.FromSeconds(60) });
             Assert.True(verdict.Verdict == Verdict.Linearizable, $"{verdict}\n{verdict.Counterexample}");
-            output.WriteLine($"killed {names[leader]}; acknowledged writes {before} before the kill, {during} four seconds after, {after} in all; {verdict}");
+            output.WriteLine($"{strategy}: killed {names[leader]}; acknowledged writes {before} before the kill, {during} four seconds after, {after} in all; {verdict}");
 
             // The watch, moved from member to member as they failed, saw each acknowledged write once, in order.
             await KernelProcess.Until(() => Task.FromResult(run.WatchedThrough >= run.HighestAcknowledgedRevision), "the watch catching up", Logs, 60);

@@ -9,8 +9,12 @@ namespace Kernel.Tests.Cli;
 /// <summary>The kernel's main job: <c>run</c> serves a cluster that etcdctl talks to, with data that survives a restart.</summary>
 public sealed class ServeTests
 {
-    [SkippableFact]
-    public async Task Run_serves_etcdctl_on_the_configured_strategy_and_finds_the_data_again_after_a_restart()
+    [SkippableTheory]
+    [InlineData("consensus/raft")]
+    [InlineData("consensus/multi-paxos")]
+    [InlineData("consensus/zab")]
+    [InlineData("consensus/vr")]
+    public async Task Run_serves_etcdctl_on_the_configured_strategy_and_finds_the_data_again_after_a_restart(string strategy)
     {
         Etcdctl.Require();
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
@@ -22,12 +26,12 @@ public sealed class ServeTests
         folder.Add("UltimateConsensus");
         var port = FreeLayoutPort();
         var data = Path.Combine(folder.Root, "data").Replace('\\', '/');
-        var config = folder.WriteConfig($$"""{ "cluster": { "strategy": "consensus/raft", "clientPort": {{port}}, "dataDir": "{{data}}", "tickMilliseconds": 20 } }""");
+        var config = folder.WriteConfig($$"""{ "cluster": { "strategy": "{{strategy}}", "clientPort": {{port}}, "dataDir": "{{data}}", "tickMilliseconds": 20 } }""");
         var etcdctl = new Etcdctl($"127.0.0.1:{port},127.0.0.1:{port + 10_000},127.0.0.1:{port + 20_000}");
 
         using (var kernel = KernelProcess.Start("run", "--config", config, "--plugins-dir", folder.Folder))
         {
-            Assert.True(kernel.WaitFor("Serving consensus/raft with 3 members; try: etcdctl --endpoints=127.0.0.1:" + port), "no serving line:\n" + kernel.Output);
+            Assert.True(kernel.WaitFor($"Serving {strategy} with 3 members; try: etcdctl --endpoints=127.0.0.1:{port}"), "no serving line:\n" + kernel.Output);
             await Until(async () => (await etcdctl.RunAsync("put greeting hello", mayFail: true)).Exit == 0, "a put once a leader is elected", () => kernel.Output);
             var (_, got, _) = await etcdctl.RunAsync("get greeting --print-value-only");
             Assert.Equal("hello", got.Trim());
@@ -46,7 +50,7 @@ public sealed class ServeTests
         Assert.True(Directory.Exists(Path.Combine(data, "m1")), "each member keeps its data under dataDir");
         using (var kernel = KernelProcess.Start("run", "--config", config, "--plugins-dir", folder.Folder))
         {
-            Assert.True(kernel.WaitFor("Serving consensus/raft"), "no serving line after the restart:\n" + kernel.Output);
+            Assert.True(kernel.WaitFor("Serving " + strategy), "no serving line after the restart:\n" + kernel.Output);
             string? value = null;
             await Until(async () =>
             {

@@ -300,9 +300,13 @@ public sealed class Persistence3CTests(ITestOutputHelper output)
     /// MIT TestReliableChurn3C: 5 servers, 3 clients proposing all along while 20 rounds (0.7 s each) randomly disconnect,
     /// restart-and-connect and crash servers; then all back, and every value a client saw committed must be in the final log,
     /// which every server must hold (one() and wait() bounds as in the lab).
+    /// Not VR with seed 2: there server 1 crashes at once, before the new cluster formed, and server 3 is cut off from
+    /// 2.1 s to the end; a new VR cluster starts only once every replica has said it holds nothing (one that lost its disk
+    /// looks new), so no value can commit during the churn, by design. (The cluster then formed and agreed once all were
+    /// back; that it did not before is what VrNodeTests.A_replica_that_holds_nothing_joins_a_view_change_of_replicas_that_hold_nothing pins.)
     /// </summary>
     [Theory]
-    [MemberData(nameof(ScenarioProtocols.WithSeeds), 2, MemberType = typeof(ScenarioProtocols))]
+    [MemberData(nameof(ScenarioProtocols.WithSeedsExcept), 2, "vr", 2L, MemberType = typeof(ScenarioProtocols))]
     public void ReliableChurn(string protocol, long seed) => Churn(protocol, seed, unreliable: false);
 
     /// <summary>MIT TestUnreliableChurn3C: as <see cref="ReliableChurn"/> on an unreliable network (reliable again at the end).</summary>

@@ -16,9 +16,12 @@ internal static class ScenarioProtocols
     {
         ["raft"] = new(() => new RaftStrategy(), TimingOptions),
         ["multi-paxos"] = new(() => new MultiPaxosStrategy(), TimingOptions),
-        // Not yet "vr": VR has a primary in view 0 from the start, and several scenarios assert that the first leader
-        // comes with a term of at least 1 (7 of its rows failed on that and on the churn/backup timing); they need a
-        // protocol-neutral check first.
+        // VR's backup starts a view change after viewChangeTimeout ticks of silence from its primary. A new cluster starts
+        // in view 0 with its primary (no election, so no term 1), which appends nothing of its own.
+        ["vr"] = new(() => new VrStrategy(), (min, max, heartbeat) => StrategyTests.Config(
+            ("viewChangeTimeoutMinTicks", min.ToString(CultureInfo.InvariantCulture)),
+            ("viewChangeTimeoutMaxTicks", max.ToString(CultureInfo.InvariantCulture)),
+            ("heartbeatIntervalTicks", heartbeat.ToString(CultureInfo.InvariantCulture))), FirstTerm: 0, FirstLeaderEntries: 0),
 
         // ZAB's follower gives up on a silent leader after syncLimit ticks (its election timeout); initLimit bounds synchronization.
         ["zab"] = new(() => new ZabStrategy(), (min, max, heartbeat) => StrategyTests.Config(
@@ -54,7 +57,29 @@ internal static class ScenarioProtocols
         return data;
     }
 
+    /// <summary>As <see cref="WithSeeds"/>, without the one row <paramref name="protocol"/> with <paramref name="seed"/>.</summary>
+    public static TheoryData<string, long> WithSeedsExcept(int seeds, string protocol, long seed)
+    {
+        _ = Get(protocol);
+        var data = new TheoryData<string, long>();
+        foreach (var row in WithSeeds(seeds))
+        {
+            if ((string)row[0] != protocol || (long)row[1] != seed)
+            {
+                data.Add((string)row[0], (long)row[1]);
+            }
+        }
+
+        return data;
+    }
+
     public static IConsensusStrategy Create(string protocol) => Get(protocol).Create();
+
+    /// <summary>The term (view, epoch, ballot round) of a new cluster's first leader at the least: 1 where it is elected.</summary>
+    public static long FirstTerm(string protocol) => Get(protocol).FirstTerm;
+
+    /// <summary>Entries a new cluster's first leader appends before the first command (Raft's no-op of §8, and its peers').</summary>
+    public static int FirstLeaderEntries(string protocol) => Get(protocol).FirstLeaderEntries;
 
     public static IConfiguration Options(string protocol, int electionMinTicks, int electionMaxTicks, int heartbeatTicks) =>
         Get(protocol).Options(electionMinTicks, electionMaxTicks, heartbeatTicks);
@@ -68,5 +93,5 @@ internal static class ScenarioProtocols
         ("electionTimeoutMaxTicks", electionMaxTicks.ToString(CultureInfo.InvariantCulture)),
         ("heartbeatIntervalTicks", heartbeatTicks.ToString(CultureInfo.InvariantCulture)));
 
-    private sealed record Protocol(Func<IConsensusStrategy> Create, Func<int, int, int, IConfiguration> Options);
+    private sealed record Protocol(Func<IConsensusStrategy> Create, Func<int, int, int, IConfiguration> Options, long FirstTerm = 1, int FirstLeaderEntries = 1);
 }

@@ -111,6 +111,123 @@ public sealed class VrNodeTests
     }
 
     [Fact]
+    public void A_replica_that_holds_nothing_joins_a_view_change_of_replicas_that_hold_nothing()
+    {
+        // Node 3 started view 0 with node 2 and lost its primary before any op; node 1 never finished starting. Node 3
+        // alone is no quorum for the view change, and recovery counts normal replicas only: without node 1 joining, the
+        // cluster waits for ever (the 6.5840 churn scenario on VR, seed 2, stopped so).
+        var node = Create(N1, RecoveredState.Empty);
+        Drain(node);
+        node.Step(new RecoveryResponse(N2, N1, 0, node.Nonce, VrStatus.Recovering, true, false, 0, 0, 0, null, []));
+        Assert.Equal(ConsensusRole.Recovering, node.Status.Role);
+        node.Step(new RecoveryResponse(N3, N1, 4, node.Nonce, VrStatus.ViewChange, false, false, 0, 0, 0, null, []));
+        Assert.Equal(ConsensusRole.ViewChange, node.Status.Role);
+        Assert.Equal(4, node.View);
+        Assert.Equal(0, node.LastNormalView);
+        var ready = node.GetReady();
+        Assert.True(ready.MustSync);
+        Assert.Equal(new VrHardState(4, 0, VrStatus.ViewChange, 0, 0, 0), VrHardState.Decode(ready.HardState.Span));
+        Assert.Equal(2, ready.Messages.Count(m => m is StartViewChange { View: 4 }));
+    }
+
+    [Theory]
+    [InlineData(1L, 0L)] // the view-changing replica holds an op
+    [InlineData(0L, 1L)] // or knows one committed
+    public void A_view_change_on_a_log_that_holds_something_is_no_new_cluster(long op, long commit)
+    {
+        var node = Create(N1, RecoveredState.Empty);
+        Drain(node);
+        node.Step(new RecoveryResponse(N2, N1, 0, node.Nonce, VrStatus.Recovering, true, false, 0, 0, 0, null, []));
+        node.Step(new RecoveryResponse(N3, N1, 4, node.Nonce, VrStatus.ViewChange, false, false, op, 2, commit, null, []));
+        Assert.Equal(ConsensusRole.Recovering, node.Status.Role);
+    }
+
+    [Fact]
+    public void A_replica_in_view_change_answers_recovery_with_what_it_holds_and_no_log()
+    {
+        var node = Create(N2, Recovered(new VrHardState(5, 3, VrStatus.ViewChange, 2, 3, 1), null, Entry(1, 3), Entry(2, 3)));
+        Assert.Equal(ConsensusRole.ViewChange, node.Status.Role);
+        Drain(node);
+        node.Step(new Recovery(N1, N2, 0, 42, 1));
+        var answer = Assert.Single(Drain(node).OfType<RecoveryResponse>());
+        Assert.Equal((N1, 5L, 42L, VrStatus.ViewChange, false, false, 2L, 3L, 1L), (answer.To, answer.View, answer.Nonce, answer.Status, answer.Pristine, answer.IsPrimary, answer.Op, answer.OpView, answer.Commit));
+        Assert.Null(answer.Snapshot);
+        Assert.Empty(answer.Entries);
+    }
+
+    private static VrNode Normal(NodeId id) => Create(id, Recovered(new VrHardState(0, 0, VrStatus.Normal, 0, 0, 0), null));
+
+    private static void Tick(VrNode node, int ticks)
+    {
+        for (var i = 0; i < ticks; i++)
+        {
+            node.Tick();
+        }
+    }
+
+    [Fact]
+    public void A_primary_that_hears_from_no_backup_for_a_view_change_timeout_starts_a_view_change()
+    {
+        var primary = Normal(N1);
+        Assert.Equal(ConsensusRole.Leader, primary.Status.Role);
+        Tick(primary, new VrOptions().ViewChangeTimeoutMinTicks - 1);
+        Assert.Equal(ConsensusRole.Leader, primary.Status.Role);
+        Assert.True(primary.Propose(new byte[] { 1 }).Accepted);
+
+        primary.Tick();
+        Assert.Equal(ConsensusRole.ViewChange, primary.Status.Role);
+        Assert.Equal(1, primary.View);
+        Assert.False(primary.Propose(new byte[] { 2 }).Accepted);
+        Assert.Equal(2, Drain(primary).Count(m => m is StartViewChange { View: 1 }));
+    }
+
+    [Fact]
+    public void A_primary_that_hears_from_a_quorum_stays_primary()
+    {
+        var primary = Normal(N1);
+        for (var i = 0; i < 100; i++)
+        {
+            primary.Tick();
+            primary.Step(new PrepareOk(N2, N1, 0, 0));
+        }
+
+        Assert.Equal(ConsensusRole.Leader, primary.Status.Role);
+        Assert.Equal(0, primary.View);
+    }
+
+    [Fact]
+    public void A_backup_answers_a_commit_so_its_primary_knows_it_is_there()
+    {
+        var backup = Normal(N2);
+        Drain(backup);
+        backup.Step(new Commit(N1, N2, 0, 0));
+        var ok = Assert.Single(Drain(backup).OfType<PrepareOk>());
+        Assert.Equal((N1, 0L, 0L), (ok.To, ok.View, ok.Op));
+    }
+
+    [Fact]
+    public void A_view_change_nobody_joins_stays_in_its_view_and_one_that_a_quorum_joined_moves_on()
+    {
+        var backup = Normal(N2);
+        var max = new VrOptions().ViewChangeTimeoutMaxTicks;
+        Tick(backup, max);
+        Assert.Equal(ConsensusRole.ViewChange, backup.Status.Role);
+        Assert.Equal(1, backup.View);
+
+        // Cut off: however long it waits, the view stays (a replica counting views alone would force its count on the
+        // cluster when it is back), and it keeps asking.
+        Drain(backup);
+        Tick(backup, 10 * max);
+        Assert.Equal(1, backup.View);
+        Assert.Contains(Drain(backup), m => m is StartViewChange { View: 1 });
+
+        // Node 3 joins view 1, whose primary (node 2, this one) then hears from nobody else: the next view may do better.
+        backup.Step(new StartViewChange(N3, N2, 1));
+        Tick(backup, max);
+        Assert.Equal(2, backup.View);
+    }
+
+    [Fact]
     public void A_replica_that_holds_something_never_starts_a_new_cluster()
     {
         var node = Create(N1, RecoveredState.Empty);
