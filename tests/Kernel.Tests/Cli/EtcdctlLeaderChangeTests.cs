@@ -88,7 +88,9 @@ public sealed class EtcdctlLeaderChangeTests(Xunit.Abstractions.ITestOutputHelpe
         var verdicts = System.Text.RegularExpressions.Regex.Matches(stdout, "(PASS|FAIL|Slowest|Stddev|Throughput)[^\r\n]*").Select(m => m.Value.Trim()).ToArray();
         var lines = verdicts.Where(l => l.StartsWith("PASS", StringComparison.Ordinal) || l.StartsWith("FAIL", StringComparison.Ordinal)).ToArray();
         output.WriteLine(string.Join("\n", verdicts));
-        Assert.True(exit == 0, $"check perf exited {exit}:\n{string.Join("\n", verdicts)}\n{string.Join("\n", stderr.Split('\n').TakeLast(20))}");
+        // On failure: etcdctl's last complaints and the members' warnings (slow loop turns name their write, fsync, apply).
+        var warnings = cluster.Logs().Split('\n').Where(l => l.StartsWith("---", StringComparison.Ordinal) || l.Contains(" WRN] ", StringComparison.Ordinal)).TakeLast(30);
+        Assert.True(exit == 0, $"check perf exited {exit}:\n{string.Join("\n", verdicts)}\n{string.Join("\n", stderr.Split('\n').TakeLast(10))}\n{string.Join("\n", warnings)}");
         Assert.Contains(lines, l => l.StartsWith("PASS: Throughput is", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("PASS: Slowest request took", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("PASS: Stddev is", StringComparison.Ordinal));
