@@ -22,9 +22,10 @@ internal sealed partial class NodeRuntime
 {
     private const string NoSpaceMessage = "etcdserver: mvcc: database space exceeded";
     private long _snapshotRetryAt;
+    private volatile bool _diskFull;
 
     /// <summary>True while the member waits for disk space with its storage closed.</summary>
-    public bool DiskFull { get; private set; }
+    public bool DiskFull => _diskFull;
 
     /// <summary>True when <paramref name="error"/> (or an exception inside it) reports a full disk or an exceeded quota.</summary>
     internal static bool IsOutOfSpace(Exception? error)
@@ -71,7 +72,7 @@ internal sealed partial class NodeRuntime
     /// </summary>
     private bool WaitOutFullDisk(Exception error, ChannelReader<Input> reader)
     {
-        DiskFull = true;
+        _diskFull = true;
         Log.DiskFull(_logger, _cluster.SelfMember.Name, _directory.Location, error.Message);
         var unknown = "etcdserver: request timed out, the member's disk is full (" + error.Message + ")";
         foreach (var p in _pending.Values.ToArray())
@@ -161,7 +162,7 @@ internal sealed partial class NodeRuntime
         try
         {
             var recovered = OpenNode();
-            DiskFull = false;
+            _diskFull = false;
             Log.Reopened(_logger, _cluster.SelfMember.Name, recovered.Snapshot?.Index ?? 0, recovered.Entries.Count);
             return true;
         }
