@@ -7,19 +7,14 @@ using Kernel.Node.Tests.Etcd.Api;
 
 namespace Kernel.Tests.Cli;
 
-/// <summary>The tests that run process clusters, one at a time (each cluster is three processes on the machine's cores).</summary>
-[CollectionDefinition(Name)]
-public sealed class ProcessClusterCollection
-{
-    public const string Name = "process clusters";
-}
-
 /// <summary>One three-member <c>kernel node</c> cluster shared by the etcdctl tests that do not stop a member.</summary>
 public sealed class EtcdctlClusterFixture : IAsyncLifetime
 {
     internal ProcessCluster Cluster { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Cluster = await ProcessCluster.StartWithLeaderAsync("etcdctl-cluster");
+    // A tick of 100 ms (etcd's default, elections after 1 to 2 s): the tests share the cluster, and on a loaded machine a
+    // 50 ms tick let an fsync stall start an election between two of them.
+    public async Task InitializeAsync() => Cluster = await ProcessCluster.StartWithLeaderAsync("etcdctl-cluster", tickMilliseconds: 100);
 
     public Task DisposeAsync()
     {

@@ -15,6 +15,7 @@ namespace Kernel.Tests.Cli;
 /// history is linearizable by the project's checker, and a watch that moves between members sees every acknowledged
 /// write once, in revision order.
 /// </summary>
+[Collection(ProcessClusterCollection.Name)]
 public sealed class KillNineTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int Clients = 6;

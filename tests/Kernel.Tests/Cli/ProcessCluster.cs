@@ -7,6 +7,13 @@ using Kernel.Node.Etcd.Protos;
 
 namespace Kernel.Tests.Cli;
 
+/// <summary>The tests that run process clusters, one at a time (each cluster is three processes on the machine's cores).</summary>
+[CollectionDefinition(Name)]
+public sealed class ProcessClusterCollection
+{
+    public const string Name = "process clusters";
+}
+
 /// <summary>
 /// A cluster of <c>kernel node</c> processes (one per member, etcd's flags) on the Raft plugin, on free loopback ports,
 /// each with its data under the plugins folder's root (or a directory the test names); a member's process can be killed,
@@ -82,6 +89,7 @@ internal sealed class ProcessCluster : IDisposable
         try
         {
             await cluster.WaitForLeaderAsync();
+            await cluster.WaitForAgreementAsync();
             return cluster;
         }
         catch
@@ -144,6 +152,38 @@ internal sealed class ProcessCluster : IDisposable
         var leader = -1;
         await KernelProcess.Until(async () => (leader = await LeaderAsync()) >= 0, "a leader", Logs, seconds);
         return leader;
+    }
+
+    /// <summary>Waits (up to a minute) until every running member names the same leader, in the same term.</summary>
+    public async Task WaitForAgreementAsync()
+    {
+        await KernelProcess.Until(
+            async () =>
+            {
+                var seen = new HashSet<(ulong Leader, ulong Term)>();
+                for (var i = 0; i < _channels.Length; i++)
+                {
+                    if (Members[i] is not { Process.HasExited: false })
+                    {
+                        continue;
+                    }
+
+                    try
+                    {
+                        var status = await new Maintenance.MaintenanceClient(_channels[i]).StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+                        seen.Add((status.Leader, status.RaftTerm));
+                    }
+                    catch (RpcException)
+                    {
+                        return false;
+                    }
+                }
+
+                return seen.Count == 1 && seen.First().Leader != 0;
+            },
+            "every member naming the same leader",
+            Logs,
+            60);
     }
 
     /// <summary>Kills the leader with SIGKILL and waits for another member to lead; returns (old leader, new leader).</summary>
