@@ -44,6 +44,12 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <summary>The kernel's pipelines the members get (none unless a test sets them before starting them).</summary>
     public ResiliencePipelineProvider<string>? Pipelines { get; set; }
 
+    /// <summary>Opens a member's data directory (the file system unless a test wraps it before starting the members).</summary>
+    public Func<string, Kernel.Sdk.Storage.IDurableDirectory>? Directory { get; set; }
+
+    /// <summary>What the members see as their data directory's free bytes (the file system's unless a test sets it).</summary>
+    public Func<long?>? FreeDiskBytes { get; set; }
+
     public ClusterOptions[] Options { get; }
 
     public MemberHost?[] Hosts { get; }
@@ -97,7 +103,7 @@ internal sealed class TestCluster : IAsyncDisposable
     public async Task<MemberHost> StartMemberAsync(int i)
     {
         Assert.Null(Hosts[i]);
-        var host = await MemberHost.StartAsync(Options[i], Strategy, StrategyOptions, m => new TestApplication(m), new MemberHostServices { LoggerFactory = _loggers, Pipelines = Pipelines });
+        var host = await MemberHost.StartAsync(Options[i], Strategy, StrategyOptions, m => new TestApplication(m), new MemberHostServices { LoggerFactory = _loggers, Pipelines = Pipelines, Directory = Directory, FreeDiskBytes = FreeDiskBytes });
         Hosts[i] = host;
         return host;
     }
@@ -246,7 +252,7 @@ internal sealed class TestCluster : IAsyncDisposable
         _loggers.Dispose();
         try
         {
-            Directory.Delete(Root, recursive: true);
+            System.IO.Directory.Delete(Root, recursive: true);
         }
         catch (IOException)
         {

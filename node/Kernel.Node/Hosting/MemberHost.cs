@@ -30,6 +30,12 @@ internal sealed record MemberHostServices
 
     /// <summary>The kernel's pipelines; the one named <see cref="PeerTransportOptions.DefaultPipelineName"/> connects peers when there is one.</summary>
     public ResiliencePipelineProvider<string>? Pipelines { get; init; }
+
+    /// <summary>Opens the member's data directory from its path; default: the file system (tests wrap it to inject faults).</summary>
+    public Func<string, IDurableDirectory>? Directory { get; init; }
+
+    /// <summary>The data directory's free bytes (null: unknown); default: asks the file system (tests tell their own).</summary>
+    public Func<long?>? FreeDiskBytes { get; init; }
 }
 
 /// <summary>Bad member settings: every problem, each naming its option (the CLI prints them and exits with 2).</summary>
@@ -120,7 +126,7 @@ internal sealed class MemberHost : IAsyncDisposable
         var self = members.Single(m => m.Name == options.Name);
         var cluster = new ClusterMap(MemberIdentity.ClusterId(members.Select(m => m.Id), options.Token), members, self.Id);
         var app = application(self);
-        var runtime = new NodeRuntime(strategy, strategyOptions, cluster, app.StateMachine, new FileSystemDirectory(options.DataDirectory), options.Runtime with { LinkKeys = new TokenLinkKeys(options.Token, cluster) }, services.Time, loggers.CreateLogger("Kernel.Node.Runtime"));
+        var runtime = new NodeRuntime(strategy, strategyOptions, cluster, app.StateMachine, services.Directory?.Invoke(options.DataDirectory) ?? new FileSystemDirectory(options.DataDirectory), options.Runtime with { LinkKeys = new TokenLinkKeys(options.Token, cluster), FreeDiskBytes = services.FreeDiskBytes }, services.Time, loggers.CreateLogger("Kernel.Node.Runtime"));
 
         var transportOptions = TransportOptions(options);
         var transport = new PeerTransport(cluster, strategy.Codec, transportOptions, services.Pipelines, services.Time, loggers);

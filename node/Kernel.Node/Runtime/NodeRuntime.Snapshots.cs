@@ -32,7 +32,7 @@ internal sealed partial class NodeRuntime
     private void MaybeStartSnapshot()
     {
         var every = _options.SnapshotEvery;
-        if (every <= 0 || _snapshotWork is not null)
+        if (every <= 0 || _snapshotWork is not null || !SnapshotMayStart())
         {
             return;
         }
@@ -89,8 +89,17 @@ internal sealed partial class NodeRuntime
         _handler.Turn.SnapshotBytes += encoded.Data.Length;
         if (_storage is not IBackgroundSnapshotStorage background)
         {
-            _storage!.SaveSnapshot(snapshot);
-            _storage.Sync();
+            try
+            {
+                _storage!.SaveSnapshot(snapshot);
+                _storage.Sync();
+            }
+            catch (Exception ex) when (IsOutOfSpace(ex))
+            {
+                SnapshotFailedForSpace(snapshot.Index, ex);
+                return;
+            }
+
             _lastLocalSnapshot = snapshot.Index;
             return;
         }
@@ -115,6 +124,12 @@ internal sealed partial class NodeRuntime
     private void SnapshotWasWritten(SnapshotWritten written)
     {
         _snapshotWork = null;
+        if (written.Error is { } noSpace && IsOutOfSpace(noSpace))
+        {
+            SnapshotFailedForSpace(written.Snapshot.Index, noSpace);
+            return;
+        }
+
         if (written.Error is { } error)
         {
             throw new InvalidOperationException($"writing the snapshot at {written.Snapshot.Index} failed: {error.Message}", error);

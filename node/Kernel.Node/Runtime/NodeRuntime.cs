@@ -140,30 +140,49 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
         }
 
         _network = network;
-        _storage = _strategy.OpenStorage(_directory);
-        var recovered = _storage.Recovered;
-        if (recovered.Snapshot is { } snapshot)
-        {
-            _machine.Restore(snapshot.Data.Span);
-        }
-
-        _node = _strategy.CreateNode(new ConsensusNodeOptions
-        {
-            Id = _cluster.Self,
-            InitialMembership = _cluster.Membership,
-            Recovered = recovered,
-            Random = new Random(Random.Shared.Next()),
-            Options = _strategyOptions,
-            LinkKeys = _options.LinkKeys,
-        });
+        var recovered = OpenNode();
         StartReplicaQuorum(recovered);
-        _driver = new ReadyDriver(_node, _storage, _handler, new ReadyDriverOptions { SnapshotEvery = 0 } /* snapshots off the loop: NodeRuntime.Snapshots.cs */);
         Log.Started(_logger, _cluster.SelfMember.Name, _cluster.Self.ToString(), _directory.Location, recovered.Snapshot?.Index ?? 0, recovered.Entries.Count);
         _state = 1;
         Publish();
         _thread = new Thread(Run) { IsBackground = true, Name = "node-" + _cluster.SelfMember.Name };
         _thread.Start();
         _ticker = _time.CreateTimer(_ => _inbox.Writer.TryWrite(Input.Tick), null, _options.TickLength, _options.TickLength);
+    }
+
+    /// <summary>
+    /// Opens the storage and creates the node and its driver on what it recovered; the state machine is restored from the
+    /// recovered snapshot unless it is at or past it already (a reopen after a full disk: it applied more meanwhile).
+    /// </summary>
+    private RecoveredState OpenNode()
+    {
+        var storage = _strategy.OpenStorage(_directory);
+        try
+        {
+            var recovered = storage.Recovered;
+            if (recovered.Snapshot is { } snapshot && snapshot.Index > _machine.AppliedIndex)
+            {
+                _machine.Restore(snapshot.Data.Span);
+            }
+
+            _node = _strategy.CreateNode(new ConsensusNodeOptions
+            {
+                Id = _cluster.Self,
+                InitialMembership = _cluster.Membership,
+                Recovered = recovered,
+                Random = new Random(Random.Shared.Next()),
+                Options = _strategyOptions,
+                LinkKeys = _options.LinkKeys,
+            });
+            _storage = storage;
+            _driver = new ReadyDriver(_node, storage, _handler, new ReadyDriverOptions { SnapshotEvery = 0 } /* snapshots off the loop: NodeRuntime.Snapshots.cs */);
+            return recovered;
+        }
+        catch
+        {
+            storage.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Stops the loop (queued requests rejected, taken ones failed as unknown) and closes the storage.</summary>
@@ -330,7 +349,19 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
                 var drain = _driver!.Drain();
                 if (drain.Outcome == ReadyDrainOutcome.Failed)
                 {
-                    throw new InvalidOperationException($"the node failed in {drain.Phase}: {drain.Exception?.Message}", drain.Exception);
+                    if (ServesReplicaQuorum || !IsOutOfSpace(drain.Exception))
+                    {
+                        throw new InvalidOperationException($"the node failed in {drain.Phase}: {drain.Exception?.Message}", drain.Exception);
+                    }
+
+                    // Out of space: the member waits with its storage closed, then reopens it (NodeRuntime.DiskFull.cs).
+                    if (stop || !WaitOutFullDisk(drain.Exception!, reader))
+                    {
+                        break;
+                    }
+
+                    Publish();
+                    continue;
                 }
 
                 Publish();
@@ -889,6 +920,15 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
 
         [LoggerMessage(4, LogLevel.Information, "Member {Member} installed a snapshot at {Index} (term {Term})")]
         public static partial void SnapshotInstalled(ILogger logger, string member, long index, long term);
+
+        [LoggerMessage(7, LogLevel.Error, "Member {Member}: its disk is full ({Directory}: {Reason}); it closed its log, refuses writes and serves serializable reads until there is room to reopen it")]
+        public static partial void DiskFull(ILogger logger, string member, string directory, string reason);
+
+        [LoggerMessage(8, LogLevel.Warning, "Member {Member} reopened its log after a full disk: snapshot at {SnapshotIndex}, {Entries} log entries after it")]
+        public static partial void Reopened(ILogger logger, string member, long snapshotIndex, int entries);
+
+        [LoggerMessage(9, LogLevel.Warning, "Member {Member}: no space to write the snapshot at {Index} ({Reason}); the log stays, the snapshot is tried again")]
+        public static partial void SnapshotNoSpace(ILogger logger, string member, long index, string reason);
 
         [LoggerMessage(6, LogLevel.Information, "Member {Member} saved a snapshot at {Index} ({Bytes} bytes) and dropped the log it covers")]
         public static partial void SnapshotSaved(ILogger logger, string member, long index, int bytes);

@@ -11,6 +11,15 @@ internal sealed record NodeRuntimeOptions
     /// <summary>The wall time of one <see cref="Kernel.Sdk.Consensus.IConsensusNode.Tick"/>; 1 ms to 10 s, default 100 ms.</summary>
     public TimeSpan TickLength { get; init; } = DefaultTickLength;
 
+    /// <summary>
+    /// After a full disk, the free bytes the data directory needs before the member reopens its log; default 1 MiB. Where
+    /// the free space cannot be told the member simply tries again every second.
+    /// </summary>
+    public long ResumeFreeDiskBytes { get; init; } = 1 << 20;
+
+    /// <summary>The data directory's free bytes (null: unknown), for tests; null here asks the file system.</summary>
+    public Func<long?>? FreeDiskBytes { get; init; }
+
     /// <summary>Applied entries between two state-machine snapshots (<see cref="ReadyDriverOptions.SnapshotEvery"/>); 0 never; default 100,000, as etcd's <c>--snapshot-count</c> (each snapshot serialises the whole store).</summary>
     public long SnapshotEvery { get; init; } = DefaultSnapshotEvery;
 

@@ -11,6 +11,9 @@ internal enum RejectionReason
 
     /// <summary>The member is stopping.</summary>
     Stopped,
+
+    /// <summary>The member's disk is full: it takes no writes until there is room (etcd's NOSPACE).</summary>
+    NoSpace,
 }
 
 /// <summary>A proposal or read a member did not take; nothing was applied.</summary>

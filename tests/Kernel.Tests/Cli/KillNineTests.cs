@@ -15,6 +15,7 @@ namespace Kernel.Tests.Cli;
 /// history is linearizable by the project's checker, and a watch that moves between members sees every acknowledged
 /// write once, in revision order.
 /// </summary>
+[Collection(ProcessClusterCollection.Name)]
 public sealed class KillNineTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int Clients = 6;
@@ -32,145 +33,66 @@ public sealed class KillNineTests(Xunit.Abstractions.ITestOutputHelper output)
             return; // kill(1)
         }
 
-        using var folder = new TestPluginsFolder();
-        folder.Add("UltimateConsensus");
-        var config = folder.WriteConfig($$"""{ "cluster": { "strategy": "{{strategy}}", "tickMilliseconds": 50 } }""");
-        var ports = FreePorts(6);
-        string Url(int port) => string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
-        var names = new[] { "m1", "m2", "m3" };
-        var initial = string.Join(",", names.Select((n, i) => $"{n}={Url(ports[2 * i])}"));
-        var clientUrls = names.Select((_, i) => Url(ports[(2 * i) + 1])).ToArray();
-        string[] Args(int i) =>
-        [
-            "node", "--name", names[i], "--data-dir", Path.Combine(folder.Root, "data", names[i]),
-            "--listen-peer-urls", Url(ports[2 * i]), "--listen-client-urls", clientUrls[i],
-            "--initial-cluster", initial, "--initial-cluster-token", "kill-nine", "--config", config, "--plugins-dir", folder.Folder,
-        ];
+        using var cluster = await ProcessCluster.StartWithLeaderAsync("kill-nine", strategy: strategy);
+        var members = cluster.Members;
+        var names = cluster.Names;
+        var channels = cluster.Channels.ToArray();
+        string Logs() => cluster.Logs();
+        var run = new Recorder();
+        using var stop = new CancellationTokenSource();
+        using var stopWatching = new CancellationTokenSource();
+        var watch = WatchAsync(channels, run, stopWatching.Token);
+        var clients = Enumerable.Range(0, Clients).Select(c => ClientAsync(c, channels, run, stop.Token)).ToArray();
 
-        var members = new RunningKernel?[3];
-        var channels = clientUrls.Select(u => GrpcChannel.ForAddress(u)).ToArray();
-        try
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var leader = await cluster.LeaderAsync();
+        Assert.True(leader >= 0, "a leader under load:\n" + Logs());
+        var before = run.Acknowledged;
+        members[leader]!.Kill9();
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        var during = run.Acknowledged;
+        cluster.StartMember(leader);
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        await stop.CancelAsync();
+        await Task.WhenAll(clients);
+        var after = run.Acknowledged;
+        Assert.True(before > 20 && after > during && during > before, $"writes went on around the kill: {before}, {during}, {after} acknowledged\n{Logs()}");
+
+        // The restarted member serves its data again: a serializable read there sees every acknowledged write.
+        var restarted = new KV.KVClient(channels[leader]);
+        await KernelProcess.Until(async () => (await AcknowledgedMissingAsync(restarted, run, serializable: true)).Count == 0, "the restarted member holding every acknowledged write", Logs, 60);
+
+        // Every acknowledged write is readable (linearizably, from any member).
+        var missing = await AcknowledgedMissingAsync(new KV.KVClient(channels[(leader + 1) % 3]), run, serializable: false);
+        Assert.True(missing.Count == 0, $"acknowledged writes lost: {string.Join(", ", missing.Take(10))}\n{Logs()}");
+
+        // Final reads of the registers join the history, then the checker decides it.
+        var final = new KV.KVClient(channels[(leader + 2) % 3]);
+        for (var r = 0; r < Registers; r++)
         {
-            for (var i = 0; i < 3; i++)
-            {
-                members[i] = KernelProcess.Start(Args(i));
-            }
-
-            string Logs() => string.Join("\n", members.Select((m, i) => $"--- {names[i]}:\n{m?.Output}"));
-            await KernelProcess.Until(async () => await LeaderAsync(channels) >= 0, "a leader", Logs, 60);
-
-            var run = new Recorder();
-            using var stop = new CancellationTokenSource();
-            using var stopWatching = new CancellationTokenSource();
-            var watch = WatchAsync(channels, run, stopWatching.Token);
-            var clients = Enumerable.Range(0, Clients).Select(c => ClientAsync(c, channels, run, stop.Token)).ToArray();
-
-            await Task.Delay(TimeSpan.FromSeconds(3));
-            var leader = await LeaderAsync(channels);
-            Assert.True(leader >= 0, "a leader under load:\n" + Logs());
-            var before = run.Acknowledged;
-            members[leader]!.Kill9();
-            await Task.Delay(TimeSpan.FromSeconds(4));
-            var during = run.Acknowledged;
-            members[leader]!.Dispose();
-            members[leader] = KernelProcess.Start(Args(leader));
-            await Task.Delay(TimeSpan.FromSeconds(4));
-            await stop.CancelAsync();
-            await Task.WhenAll(clients);
-            var after = run.Acknowledged;
-            Assert.True(before > 20 && after > during && during > before, $"writes went on around the kill: {before}, {during}, {after} acknowledged\n{Logs()}");
-
-            // The restarted member serves its data again: a serializable read there sees every acknowledged write.
-            var restarted = new KV.KVClient(channels[leader]);
-            await KernelProcess.Until(async () => (await AcknowledgedMissingAsync(restarted, run, serializable: true)).Count == 0, "the restarted member holding every acknowledged write", Logs, 60);
-
-            // Every acknowledged write is readable (linearizably, from any member).
-            var missing = await AcknowledgedMissingAsync(new KV.KVClient(channels[(leader + 1) % 3]), run, serializable: false);
-            Assert.True(missing.Count == 0, $"acknowledged writes lost: {string.Join(", ", missing.Take(10))}\n{Logs()}");
-
-            // Final reads of the registers join the history, then the checker decides it.
-            var final = new KV.KVClient(channels[(leader + 2) % 3]);
-            for (var r = 0; r < Registers; r++)
-            {
-                var process = run.NewProcess();
-                run.Invoke(process, "get", Register(r));
-                var got = await final.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(Register(r)) });
-                run.Ok(process, got.Kvs.Count == 0 ? null : got.Kvs[0].Value.ToStringUtf8());
-            }
-
-            Assert.True(Models.TryGet("kv-cas", out var model));
-            var verdict = model.Check(run.History(), new CheckOptions { TimeBudget = TimeSpan.FromSeconds(60) });
-            Assert.True(verdict.Verdict == Verdict.Linearizable, $"{verdict}\n{verdict.Counterexample}");
-            output.WriteLine($"{strategy}: killed {names[leader]}; acknowledged writes {before} before the kill, {during} four seconds after, {after} in all; {verdict}");
-
-            // The watch, moved from member to member as they failed, saw each acknowledged write once, in order.
-            await KernelProcess.Until(() => Task.FromResult(run.WatchedThrough >= run.HighestAcknowledgedRevision), "the watch catching up", Logs, 60);
-            await stopWatching.CancelAsync();
-            await watch;
-            var unseen = run.AcknowledgedRevisions.Where(r => !run.Watched.Contains(r)).ToArray();
-            Assert.True(unseen.Length == 0, $"acknowledged revisions the watch missed: {string.Join(", ", unseen.Take(10))}");
-            Assert.True(run.WatchDuplicates == 0, $"{run.WatchDuplicates} watch events repeated or out of order");
-
-            foreach (var member in members)
-            {
-                member!.Stop();
-            }
-        }
-        finally
-        {
-            foreach (var channel in channels)
-            {
-                channel.Dispose();
-            }
-
-            foreach (var member in members)
-            {
-                member?.Dispose();
-            }
-        }
-    }
-
-    /// <summary>Ports free now (all bound at once, so they differ, then released).</summary>
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)).ToArray();
-        foreach (var listener in listeners)
-        {
-            listener.Start();
+            var process = run.NewProcess();
+            run.Invoke(process, "get", Register(r));
+            var got = await final.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(Register(r)) });
+            run.Ok(process, got.Kvs.Count == 0 ? null : got.Kvs[0].Value.ToStringUtf8());
         }
 
-        var ports = listeners.Select(l => ((System.Net.IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        foreach (var listener in listeners)
-        {
-            listener.Stop();
-        }
+        Assert.True(Models.TryGet("kv-cas", out var model));
+        var verdict = model.Check(run.History(), new CheckOptions { TimeBudget = TimeSpan.FromSeconds(60) });
+        Assert.True(verdict.Verdict == Verdict.Linearizable, $"{verdict}\n{verdict.Counterexample}");
+        output.WriteLine($"{strategy}: killed {names[leader]}; acknowledged writes {before} before the kill, {during} four seconds after, {after} in all; {verdict}");
 
-        return ports;
+        // The watch, moved from member to member as they failed, saw each acknowledged write once, in order.
+        await KernelProcess.Until(() => Task.FromResult(run.WatchedThrough >= run.HighestAcknowledgedRevision), "the watch catching up", Logs, 60);
+        await stopWatching.CancelAsync();
+        await watch;
+        var unseen = run.AcknowledgedRevisions.Where(r => !run.Watched.Contains(r)).ToArray();
+        Assert.True(unseen.Length == 0, $"acknowledged revisions the watch missed: {string.Join(", ", unseen.Take(10))}");
+        Assert.True(run.WatchDuplicates == 0, $"{run.WatchDuplicates} watch events repeated or out of order");
+
+        cluster.StopAll();
     }
 
     private static string Register(int r) => "reg-" + r.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>The index of the member that leads now, asked of each in turn; -1 when none answers with a leader.</summary>
-    private static async Task<int> LeaderAsync(GrpcChannel[] channels)
-    {
-        for (var i = 0; i < channels.Length; i++)
-        {
-            try
-            {
-                var status = await new Maintenance.MaintenanceClient(channels[i]).StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
-                if (status.Leader != 0 && status.Leader == status.Header.MemberId)
-                {
-                    return i;
-                }
-            }
-            catch (RpcException)
-            {
-                // down or starting
-            }
-        }
-
-        return -1;
-    }
 
     /// <summary>
     /// One client: puts of unique values to a few registers and to keys of its own, and linearizable gets of the

@@ -215,12 +215,15 @@ internal sealed class EtcdApi(INodeClient node, MvccStore store, LeaseClock cloc
     {
         RejectionReason.NoLeader => EtcdError.NoLeader,
         RejectionReason.TooManyRequests => EtcdError.TooManyRequests,
+        RejectionReason.NoSpace => EtcdError.NoSpace,
         _ => EtcdError.Stopped,
     };
 
     /// <summary>Taken, then the leader changed or the member stopped: etcd's errors for an outcome the member cannot tell.</summary>
     private static EtcdError Unknown(ProposalOutcomeUnknownException e) =>
-        e.Message.Contains("leader changed", StringComparison.Ordinal) ? EtcdError.LeaderChanged : EtcdError.TimedOut;
+        e.Message.Contains("leader changed", StringComparison.Ordinal) ? EtcdError.LeaderChanged
+        : e.Message.Contains("disk is full", StringComparison.Ordinal) ? new EtcdError(Grpc.Core.StatusCode.Unavailable, e.Message)
+        : EtcdError.TimedOut;
 
     private static void RequireKey(ByteString key)
     {

@@ -22,5 +22,6 @@ internal sealed record EtcdError(StatusCode Code, string Message)
     public static readonly EtcdError Stopped = new(StatusCode.Unavailable, "etcdserver: server stopped");
     public static readonly EtcdError LeaderChanged = new(StatusCode.Unavailable, "etcdserver: leader changed");
     public static readonly EtcdError TimedOut = new(StatusCode.Unavailable, "etcdserver: request timed out");
+    public static readonly EtcdError NoSpace = new(StatusCode.ResourceExhausted, "etcdserver: mvcc: database space exceeded");
     public static readonly EtcdError UnknownCommand = new(StatusCode.Internal, "etcdserver: unknown command in the log");
 }

@@ -32,8 +32,11 @@ internal sealed class Etcdctl(string endpoint)
         Skip.If(true, "etcdctl is not installed (apt-get install etcd-client); CI runs these tests.");
     }
 
-    /// <summary>Runs one command to its end; fails the test on a non-zero exit unless <paramref name="mayFail"/>.</summary>
-    public async Task<(int Exit, string Out, string Err)> RunAsync(string arguments, string? stdin = null, bool mayFail = false)
+    /// <summary>
+    /// Runs one command to its end (within <paramref name="limit"/>, a minute by default); fails the test on a non-zero
+    /// exit unless <paramref name="mayFail"/>.
+    /// </summary>
+    public async Task<(int Exit, string Out, string Err)> RunAsync(string arguments, string? stdin = null, bool mayFail = false, TimeSpan? limit = null)
     {
         using var process = Start(arguments, stdin is not null);
         if (stdin is not null)
@@ -44,7 +47,7 @@ internal sealed class Etcdctl(string endpoint)
 
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Limit);
+        using var timeout = new CancellationTokenSource(limit ?? Limit);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -52,7 +55,7 @@ internal sealed class Etcdctl(string endpoint)
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"etcdctl {arguments} did not finish in {Limit.TotalSeconds} s");
+            Assert.Fail($"etcdctl {arguments} did not finish in {(limit ?? Limit).TotalSeconds} s");
         }
 
         var result = (process.ExitCode, await output, await error);
