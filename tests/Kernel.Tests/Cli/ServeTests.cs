@@ -78,7 +78,7 @@ public sealed class ServeTests
     [Theory]
     [InlineData("""{ "cluster": { "members": 9 } }""", "cluster.members is a number (9); expected 1 to 5.")]
     [InlineData("""{ "cluster": { "strategy": "replication/async" } }""", "cluster.strategy is a string (\"replication/async\"); expected a consensus strategy as \"consensus/NAME\"")]
-    [InlineData("""{ "cluster": { "port": 1 } }""", "cluster: unknown setting 'port'; allowed: strategy, dataDir, clientPort, members, token, tickMilliseconds.")]
+    [InlineData("""{ "cluster": { "port": 1 } }""", "cluster: unknown setting 'port'; allowed: strategy, dataDir, clientPort, members, token, tickMilliseconds, snapshotCount.")]
     public async Task Bad_cluster_settings_are_reported_with_their_line(string json, string message)
     {
         using var folder = new TestPluginsFolder();
