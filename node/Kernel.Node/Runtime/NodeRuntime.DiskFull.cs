@@ -109,8 +109,7 @@ internal sealed partial class NodeRuntime
         {
             if (!reader.TryRead(out var input))
             {
-                var wait = reader.WaitToReadAsync();
-                if (!(wait.IsCompleted ? wait.Result : wait.AsTask().GetAwaiter().GetResult()))
+                if (!WaitForInput(reader))
                 {
                     return false;
                 }

@@ -311,6 +311,20 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
 
     // ------------------------------------------------------------------ the loop
 
+    /// <summary>Sleeps on <see cref="_wake"/> until the inbox has an input (true) or is completed (false).</summary>
+    private bool WaitForInput(ChannelReader<Input> reader)
+    {
+        var wait = reader.WaitToReadAsync();
+        if (!wait.IsCompleted)
+        {
+            _wake.Reset();
+            wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_setWake);
+            _wake.Wait();
+        }
+
+        return wait.Result;
+    }
+
     private void Run()
     {
         var reader = _inbox.Reader;
@@ -320,15 +334,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
             {
                 if (!reader.TryRead(out var input))
                 {
-                    var wait = reader.WaitToReadAsync();
-                    if (!wait.IsCompleted)
-                    {
-                        _wake.Reset();
-                        wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_setWake);
-                        _wake.Wait();
-                    }
-
-                    if (!wait.Result)
+                    if (!WaitForInput(reader))
                     {
                         break;
                     }
