@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Consensus;
@@ -42,24 +41,6 @@ public sealed class PbftCostTests(Xunit.Abstractions.ITestOutputHelper output)
         var nodes = Ids.Select(id => new PbftNode(id, membership, RecoveredState.Empty, options, new CountingKeys(id), PbftFlaw.None)).ToArray();
         var executed = Ids.ToDictionary(id => id, _ => 0);
         var sent = new Dictionary<string, int>();
-        var inFlight = new Queue<PbftMessage>();
-        void Collect(PbftNode n)
-        {
-            while (n.HasReady)
-            {
-                var ready = n.GetReady();
-                executed[n.Id] += ready.CommittedEntries.Count(e => e.Kind == EntryKind.Command);
-                foreach (var m in ready.Messages.Cast<PbftMessage>())
-                {
-                    sent[m.GetType().Name] = sent.GetValueOrDefault(m.GetType().Name) + 1;
-                    var buffer = new ArrayBufferWriter<byte>();
-                    PbftCodec.Instance.Encode(m, buffer);
-                    inFlight.Enqueue((PbftMessage)PbftCodec.Instance.Decode(buffer.WrittenSpan));
-                }
-
-                n.Advance(ready);
-            }
-        }
 
         // The client protocol: every request goes to every replica (the primary orders it, backups watch for it).
         for (var r = 0; r < requests; r++)
@@ -70,17 +51,14 @@ public sealed class PbftCostTests(Xunit.Abstractions.ITestOutputHelper output)
             }
         }
 
-        foreach (var n in nodes)
+        PbftLoopback.Run(nodes, (n, ready) =>
         {
-            Collect(n);
-        }
-
-        while (inFlight.TryDequeue(out var m))
-        {
-            var to = nodes[m.To.Value - 1];
-            to.Step(m);
-            Collect(to);
-        }
+            executed[n.Id] += ready.CommittedEntries.Count(e => e.Kind == EntryKind.Command);
+            foreach (var m in ready.Messages)
+            {
+                sent[m.GetType().Name] = sent.GetValueOrDefault(m.GetType().Name) + 1;
+            }
+        });
 
         Assert.All(Ids, id => Assert.Equal(requests, executed[id]));
         // One batch in flight: the first request goes alone, the ones that arrive meanwhile wait and go together.

@@ -35,19 +35,12 @@ public sealed class PbftNodeTests
 
     private static byte[] Request(long client, long ts) => [0x4B, .. BitConverter.GetBytes(client), .. BitConverter.GetBytes(ts), 1, 2, 3];
 
-    private static PbftMessage RoundTrip(PbftMessage m)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        PbftCodec.Instance.Encode(m, buffer);
-        return (PbftMessage)PbftCodec.Instance.Decode(buffer.WrittenSpan);
-    }
-
     [Fact]
     public void A_backup_prepares_an_authentic_pre_prepare_and_rejects_forged_or_altered_ones()
     {
         var primary = Node(N1);
         primary.Propose(Request(1, 1));
-        var pp = (PrePrepare)RoundTrip(Drain(primary).Single(m => m.To == N2));
+        var pp = (PrePrepare)PbftLoopback.RoundTrip(Drain(primary).Single(m => m.To == N2));
         Assert.Equal(0, pp.View);
         Assert.Equal(1, pp.Seq);
 
@@ -79,33 +72,7 @@ public sealed class PbftNodeTests
             n.Propose(Request(7, 1)); // a retransmission: not executed twice
         }
 
-        var inFlight = new Queue<PbftMessage>();
-        void Collect(PbftNode n)
-        {
-            while (n.HasReady)
-            {
-                var ready = n.GetReady();
-                executed[n.Id].AddRange(ready.CommittedEntries);
-                foreach (var m in ready.Messages.Cast<PbftMessage>())
-                {
-                    inFlight.Enqueue(RoundTrip(m));
-                }
-
-                n.Advance(ready);
-            }
-        }
-
-        foreach (var n in nodes)
-        {
-            Collect(n);
-        }
-
-        while (inFlight.TryDequeue(out var m))
-        {
-            var to = nodes[m.To.Value - 1];
-            to.Step(m);
-            Collect(to);
-        }
+        PbftLoopback.Run(nodes, (n, ready) => executed[n.Id].AddRange(ready.CommittedEntries));
 
         foreach (var n in nodes)
         {
@@ -159,7 +126,7 @@ public sealed class PbftNodeTests
         ];
         foreach (var m in messages)
         {
-            var back = RoundTrip(m);
+            var back = PbftLoopback.RoundTrip(m);
             Assert.Equal(PbftCodec.Body(m), PbftCodec.Body(back));
             Assert.Equal(m.ToString(), back.ToString());
         }
