@@ -103,9 +103,9 @@ internal sealed class Load : IDisposable
                     await kv.RangeAsync(new RangeRequest { Key = key }, deadline: DateTime.UtcNow.AddSeconds(3), cancellationToken: ct);
                     break;
                 }
-                catch (RpcException e)
+                catch (Exception e) when (e is RpcException or OperationCanceledException && !ct.IsCancellationRequested)
                 {
-                    last = e.Status.Detail;
+                    last = e is RpcException r ? r.Status.Detail : "DeadlineExceeded: " + e.Message;
                 }
 
                 if (DateTime.UtcNow > until)
@@ -278,10 +278,12 @@ internal sealed class Load : IDisposable
                     state.Latencies.Add(end - begin);
                 }
             }
-            catch (RpcException e) when (!ct.IsCancellationRequested)
+            catch (Exception e) when (e is RpcException or OperationCanceledException && !ct.IsCancellationRequested)
             {
+                // Grpc.Net.Client reports a deadline as DeadlineExceeded, or, when it fires while the response headers
+                // are awaited, as a TaskCanceledException: both are a failed request, not the end of the run.
                 state.Errors++;
-                state.FirstError ??= $"{e.StatusCode}: {e.Status.Detail}";
+                state.FirstError ??= e is RpcException r ? $"{r.StatusCode}: {r.Status.Detail}" : "DeadlineExceeded: " + e.Message;
                 await Task.Delay(10, CancellationToken.None); // a failing cluster is not spun against
             }
         }
@@ -314,7 +316,7 @@ internal sealed class Load : IDisposable
                         }, deadline: DateTime.UtcNow + RequestTimeout, cancellationToken: ct);
                         break;
                     }
-                    catch (RpcException) when (attempt < 20 && !ct.IsCancellationRequested)
+                    catch (Exception e) when (e is RpcException or OperationCanceledException && attempt < 20 && !ct.IsCancellationRequested)
                     {
                         await Task.Delay(100, ct);
                     }
@@ -348,9 +350,9 @@ internal sealed class Load : IDisposable
                     Limit = 2000,
                 }, deadline: DateTime.UtcNow.AddSeconds(60), cancellationToken: ct);
             }
-            catch (RpcException e)
+            catch (Exception e) when (e is RpcException or OperationCanceledException && !ct.IsCancellationRequested)
             {
-                return ($"CHECK FAILED: reading back: {e.StatusCode} {e.Status.Detail}", true);
+                return ($"CHECK FAILED: reading back: {(e is RpcException r ? $"{r.StatusCode} {r.Status.Detail}" : "DeadlineExceeded " + e.Message)}", true);
             }
 
             foreach (var item in page.Kvs)
