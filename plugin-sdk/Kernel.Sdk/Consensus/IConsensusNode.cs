@@ -42,7 +42,9 @@ public interface IConsensusNode
     /// for applying), so the in-memory log up to there may be dropped. Returns the snapshot record (with the term and the
     /// membership in force at that index, which only the node knows) for the runtime to persist with
     /// <see cref="IConsensusStorage.SaveSnapshot"/>; null when <paramref name="index"/> is not past the current snapshot.
-    /// A crash before the runtime persists it is harmless: the node recovers the uncompacted log from storage.
+    /// A crash before the runtime persists it is harmless: the node recovers the uncompacted log from storage. The node keeps
+    /// <paramref name="snapshotData"/> as it is, without a copy (a large store's snapshot is hundreds of MB): the caller hands
+    /// it over and must not change it afterwards.
     /// </summary>
     Snapshot? Compact(long index, ReadOnlyMemory<byte> snapshotData);
 

@@ -277,7 +277,7 @@ internal sealed class PaxosNode : IConsensusNode
             throw new ArgumentOutOfRangeException(nameof(index), index, $"A snapshot index must be at most the applied index {_log.Applying}.");
         }
 
-        var snapshot = new Snapshot(index, _log.Term(index), _membership, snapshotData.ToArray());
+        var snapshot = new Snapshot(index, _log.Term(index), _membership, snapshotData);
         _log.Compact(snapshot);
         return snapshot;
     }

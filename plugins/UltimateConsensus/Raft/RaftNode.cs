@@ -359,7 +359,7 @@ internal sealed class RaftNode : IConsensusNode
             throw new ArgumentOutOfRangeException(nameof(index), index, $"A snapshot index must be between the current snapshot {_log.SnapshotIndex} and the applied index {_log.Applying}.");
         }
 
-        return new Snapshot(index, _log.Term(index), MembershipAt(index), data.ToArray());
+        return new Snapshot(index, _log.Term(index), MembershipAt(index), data);
     }
 
     // ---------------------------------------------------------------- outputs
