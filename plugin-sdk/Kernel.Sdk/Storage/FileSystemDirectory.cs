@@ -44,15 +44,39 @@ public sealed class FileSystemDirectory : IDurableDirectory
     /// <inheritdoc />
     public void WriteAtomic(string name, ReadOnlySpan<byte> content)
     {
-        var path = PathOf(name);
-        var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var stream = CreateTemporary(name))
         {
             stream.Write(content);
             stream.Flush(flushToDisk: true);
         }
 
-        File.Move(temp, path, overwrite: true);
+        ReplaceWithTemporary(name);
+    }
+
+    /// <inheritdoc />
+    public void WriteAtomic(string name, IReadOnlyList<ReadOnlyMemory<byte>> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        using (var stream = CreateTemporary(name))
+        {
+            foreach (var part in parts)
+            {
+                stream.Write(part.Span);
+            }
+
+            stream.Flush(flushToDisk: true);
+        }
+
+        ReplaceWithTemporary(name);
+    }
+
+    private FileStream CreateTemporary(string name) =>
+        new(PathOf(name) + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
+
+    private void ReplaceWithTemporary(string name)
+    {
+        var path = PathOf(name);
+        File.Move(path + ".tmp", path, overwrite: true);
         SyncDirectory();
     }
 

@@ -164,7 +164,14 @@ public sealed class WalStorage : IConsensusStorage, IBackgroundSnapshotStorage
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        ChecksummedFile.WriteAtomic(_log.Directory, SnapshotFileName, SnapshotMagic, EncodeSnapshot(snapshot));
+        // BinaryOut.Snapshot's encoding, with the data (the bulk) written from the snapshot's own buffer.
+        var head = new ArrayBufferWriter<byte>(256);
+        var w = new BinaryOut(head);
+        w.Varint(snapshot.Index);
+        w.Varint(snapshot.Term);
+        w.Membership(snapshot.Membership);
+        w.UVarint((ulong)snapshot.Data.Length);
+        ChecksummedFile.WriteAtomic(_log.Directory, SnapshotFileName, SnapshotMagic, [head.WrittenMemory, snapshot.Data]);
     }
 
     /// <inheritdoc />
@@ -212,13 +219,6 @@ public sealed class WalStorage : IConsensusStorage, IBackgroundSnapshotStorage
         _log.Append(HardStateRecord, _pendingHardState);
         _log.SetSegmentHead(HardStateRecord, _pendingHardState);
         _hasPendingHardState = false;
-    }
-
-    private static ReadOnlySpan<byte> EncodeSnapshot(Snapshot snapshot)
-    {
-        var buffer = new ArrayBufferWriter<byte>(snapshot.Data.Length + 256); // one buffer for a snapshot of any size
-        new BinaryOut(buffer).Snapshot(snapshot);
-        return buffer.WrittenSpan;
     }
 
     private static Snapshot DecodeSnapshot(ReadOnlySpan<byte> payload)

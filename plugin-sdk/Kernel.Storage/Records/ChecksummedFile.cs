@@ -8,7 +8,7 @@ namespace Kernel.Storage.Records;
 
 /// <summary>
 /// A whole file replaced atomically and checked on read, for snapshots and other state written in one piece:
-/// <c>[magic: u32 LE][CRC-32C of the payload: u32 LE][payload]</c>, written with <see cref="IDurableDirectory.WriteAtomic"/>,
+/// <c>[magic: u32 LE][CRC-32C of the payload: u32 LE][payload]</c>, written with <see cref="IDurableDirectory.WriteAtomic(string, ReadOnlySpan{byte})"/>,
 /// so after a crash the file holds either the old or the new content.
 /// </summary>
 public static class ChecksummedFile
@@ -28,6 +28,38 @@ public static class ChecksummedFile
     }
 
     /// <summary>
+    /// Replaces <paramref name="name"/> with the concatenation of <paramref name="payload"/> behind the magic and its CRC,
+    /// atomically and durably, writing from the parts as they are (<see cref="IDurableDirectory.WriteAtomic(string, IReadOnlyList{ReadOnlyMemory{byte}})"/>):
+    /// a payload of hundreds of MB is not copied once more.
+    /// </summary>
+    /// <param name="directory">Where the file is.</param>
+    /// <param name="name">The file's name.</param>
+    /// <param name="magic">Identifies the kind of file; <see cref="Read"/> checks it.</param>
+    /// <param name="payload">The content, in parts.</param>
+    public static void WriteAtomic(IDurableDirectory directory, string name, uint magic, IReadOnlyList<ReadOnlyMemory<byte>> payload)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        ArgumentNullException.ThrowIfNull(payload);
+        var crc = 0u;
+        foreach (var part in payload)
+        {
+            crc = Crc32C.Append(crc, part.Span);
+        }
+
+        var header = new byte[HeaderBytes];
+        BinaryPrimitives.WriteUInt32LittleEndian(header, magic);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), crc);
+        var parts = new ReadOnlyMemory<byte>[payload.Count + 1];
+        parts[0] = header;
+        for (var i = 0; i < payload.Count; i++)
+        {
+            parts[i + 1] = payload[i];
+        }
+
+        directory.WriteAtomic(name, parts);
+    }
+
+    /// <summary>
     /// The file's bytes (magic, CRC, payload) without writing them: for a pure state machine that hands its runtime files to
     /// replace (a replica's <c>ReplicaReady.Writes</c>); <see cref="Read"/> checks them back.
     /// </summary>
@@ -43,7 +75,7 @@ public static class ChecksummedFile
     }
 
     /// <summary>
-    /// Reads a file written by <see cref="WriteAtomic"/>, checks its magic and CRC, and decodes the payload with
+    /// Reads a file written by <see cref="WriteAtomic(IDurableDirectory, string, uint, ReadOnlySpan{byte})"/>, checks its magic and CRC, and decodes the payload with
     /// <paramref name="decode"/>; a <see cref="FormatException"/> from it is reported as corruption.
     /// </summary>
     /// <typeparam name="T">What the payload decodes to.</typeparam>

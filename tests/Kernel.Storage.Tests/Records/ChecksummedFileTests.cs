@@ -25,6 +25,33 @@ public sealed class ChecksummedFileTests
         Assert.Equal("again", ChecksummedFile.Read(dir, "state", Magic, "State file", Text));
     }
 
+    [Fact]
+    public void APayloadInPartsIsWrittenAsTheirConcatenation()
+    {
+        // The directory's own parts overload (a real directory) and the interface's default (it joins the parts) both give
+        // the bytes of the payload written in one piece.
+        var whole = System.Text.Encoding.UTF8.GetBytes("head|a large body|tail");
+        ReadOnlyMemory<byte>[] parts = [whole.AsMemory(0, 5), ReadOnlyMemory<byte>.Empty, whole.AsMemory(5, 13), whole.AsMemory(18)];
+        var memory = new MemoryDirectory();
+        ChecksummedFile.WriteAtomic(memory, "one", Magic, whole);
+        ChecksummedFile.WriteAtomic(memory, "parts", Magic, parts);
+        Assert.Equal(memory.Bytes("one").ToArray(), memory.Bytes("parts").ToArray());
+
+        var path = Directory.CreateTempSubdirectory("checksummed-").FullName;
+        try
+        {
+            var disk = new Kernel.Sdk.Storage.FileSystemDirectory(path);
+            ChecksummedFile.WriteAtomic(disk, "parts", Magic, parts);
+            Assert.Equal(memory.Bytes("one").ToArray(), File.ReadAllBytes(Path.Combine(path, "parts")));
+            Assert.Equal("head|a large body|tail", ChecksummedFile.Read(disk, "parts", Magic, "State file", Text));
+            Assert.Equal(["parts"], disk.List()); // no temporary file left
+        }
+        finally
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData(0, "is corrupted at byte offset 0 (bad magic or too short).")]
     [InlineData(5, "is corrupted: CRC-32C mismatch over bytes 8..13.")]
