@@ -3,8 +3,8 @@ using Kernel.Sdk.Consensus;
 namespace Kernel.Node.Runtime;
 
 /// <summary>
-/// State-machine snapshots away from the loop. Every <see cref="NodeRuntimeOptions.SnapshotEvery"/> applied entries the
-/// loop captures the state machine (<see cref="IReplicatedStateMachine.CaptureSnapshot"/>, cheap) and a background task
+/// State-machine snapshots away from the loop. Every <see cref="NodeRuntimeOptions.SnapshotEvery"/> applied entries
+/// (at points staggered between members: <see cref="NextSnapshotDue"/>) the loop captures the state machine (<see cref="IReplicatedStateMachine.CaptureSnapshot"/>, cheap) and a background task
 /// encodes it; back on the loop the node compacts its log to it (<see cref="IConsensusNode.Compact"/>); a background task
 /// writes the snapshot file (<see cref="IBackgroundSnapshotStorage.WriteSnapshot"/>, when the storage can); back on the
 /// loop the storage drops the log it covers. One snapshot at a time; a snapshot installed from the leader meanwhile makes
@@ -38,7 +38,8 @@ internal sealed partial class NodeRuntime
         }
 
         var applied = _machine.AppliedIndex;
-        if (applied - LastSnapshotIndex < every)
+        var rank = _cluster.Members.Count(m => m.Id < _cluster.SelfMember.Id);
+        if (applied < NextSnapshotDue(LastSnapshotIndex, every, rank, _cluster.Members.Count))
         {
             return;
         }
@@ -63,6 +64,25 @@ internal sealed partial class NodeRuntime
 
             _inbox.Writer.TryWrite(new Input(InputKind.SnapshotEncoded, encoded));
         });
+    }
+
+    /// <summary>
+    /// The applied index from which this member's next snapshot is due, after one at <paramref name="last"/>. Members
+    /// snapshot at points staggered by <c>every / members</c>: member <paramref name="rank"/> (0-based among
+    /// <paramref name="members"/>) at the indexes congruent to <c>every × rank / members</c> modulo <paramref name="every"/>,
+    /// so that no two of them encode a large store at once (when all did, every loop stalled in the same second and
+    /// the followers elected a new leader). Two snapshots are at least half of <paramref name="every"/> apart.
+    /// </summary>
+    internal static long NextSnapshotDue(long last, long every, int rank, int members)
+    {
+        var phase = members <= 1 ? 0 : every * rank / members;
+        var ahead = (((phase - last) % every) + every) % every;
+        if (ahead < every / 2)
+        {
+            ahead += every;
+        }
+
+        return last + ahead;
     }
 
     /// <summary>On the loop: compacts the node's log to an encoded snapshot and has its file written.</summary>
