@@ -5,7 +5,7 @@ namespace Kernel.Sdk.Consensus;
 /// <summary>
 /// A batch of work a consensus node hands its runtime, in the order the runtime must do it:
 /// persist <see cref="Snapshot"/>, <see cref="Entries"/> and <see cref="HardState"/> with <see cref="WriteTo"/> (and sync
-/// when <see cref="MustSync"/>), then send <see cref="Messages"/>, then apply <see cref="CommittedEntries"/> and serve <see cref="ReadStates"/>,
+/// when <see cref="MustSync"/>), then send <see cref="Messages"/> (or send them first, when <see cref="SendBeforePersist"/>), then apply <see cref="CommittedEntries"/> and serve <see cref="ReadStates"/>,
 /// then call <see cref="IConsensusNode.Advance"/> with this same object.
 /// </summary>
 public sealed class Ready
@@ -33,6 +33,16 @@ public sealed class Ready
 
     /// <summary>True when the state above must reach stable storage (fsync) before the messages are sent.</summary>
     public bool MustSync { get; init; }
+
+    /// <summary>
+    /// True when <see cref="Messages"/> may go out before the state above is written and synced, so that the followers
+    /// write while this node does: a leader's appends and heartbeats (the Raft dissertation, section 10.2.1; etcd's
+    /// leader sends before it saves). A node sets it only for messages that promise nothing about its own unsynced state:
+    /// never for a vote or an acknowledgement. A leader that counts its own copy of the entries toward a commit stays
+    /// right, because the runtime makes the batch durable before it steps anything more into the node, so no reply to
+    /// these messages reaches it first (<see cref="Runtime.ReadyDriver"/> works so).
+    /// </summary>
+    public bool SendBeforePersist { get; init; }
 
     /// <summary>
     /// Writes what this batch asks to persist to <paramref name="storage"/>, in the order recovery depends on: the

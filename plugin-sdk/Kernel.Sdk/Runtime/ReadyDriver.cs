@@ -13,7 +13,8 @@ namespace Kernel.Sdk.Runtime;
 /// <para>For a consensus node, each batch (<see cref="Ready"/>) goes: <see cref="ReadyStage.Received"/>; the snapshot,
 /// entries and hard state written with <see cref="Ready.WriteTo"/>; <see cref="ReadyStage.Written"/>; a sync when
 /// <see cref="Ready.MustSync"/>; <see cref="ReadyStage.Synced"/>; every message sent (<see cref="ReadyStage.SendingStarting"/>,
-/// <see cref="ReadyStage.Sending"/> before each, <see cref="ReadyStage.Sent"/>); the snapshot restored into the state
+/// <see cref="ReadyStage.Sending"/> before each, <see cref="ReadyStage.Sent"/>; when <see cref="Ready.SendBeforePersist"/>, these
+/// come right after <see cref="ReadyStage.Received"/>, before the writes); the snapshot restored into the state
 /// machine, the committed entries applied, the reads that are now applied served; <see cref="ReadyStage.Delivered"/>;
 /// <see cref="IConsensusNode.Advance"/>; <see cref="ReadyStage.Advanced"/>; then, when <see cref="ReadyDriverOptions.SnapshotEvery"/>
 /// entries were applied since the last snapshot, a snapshot of the state machine is handed to <see cref="IConsensusNode.Compact"/>
@@ -117,6 +118,12 @@ public sealed class ReadyDriver
                 return Stopped(batches);
             }
 
+            var early = ready.SendBeforePersist; // a leader's appends go out while it writes them itself
+            if (early && !SendAll(handler, ready, ready.Messages))
+            {
+                return Stopped(batches);
+            }
+
             try
             {
                 ready.WriteTo(storage); // snapshot, entries, then the hard state that may commit them
@@ -135,7 +142,7 @@ public sealed class ReadyDriver
                 return new ReadyDrain(ReadyDrainOutcome.Failed, batches, "storage", ex);
             }
 
-            if (!handler.Continue(ReadyStage.Synced, ready, 0) || !SendAll(handler, ready, ready.Messages))
+            if (!handler.Continue(ReadyStage.Synced, ready, 0) || (!early && !SendAll(handler, ready, ready.Messages)))
             {
                 return Stopped(batches);
             }

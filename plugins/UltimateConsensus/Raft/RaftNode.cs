@@ -382,6 +382,12 @@ internal sealed class RaftNode : IConsensusNode
             CommittedEntries = _log.TakeNextCommittedEntries(_options.MaxCommittedBytesPerReady),
             ReadStates = _readStates.Count > 0 ? _readStates : [],
             MustSync = hardState.Term != _prevHardState.Term || hardState.Vote != _prevHardState.Vote || entries.Length > 0 || snapshot is not null,
+
+            // A leader's appends and heartbeats go out while it writes the entries itself (etcd's leader does so too): they
+            // promise nothing about its own log, and it counts its own copy toward a commit only for acknowledgements it
+            // steps after this batch is durable. Not when its term or vote is still to be written, nor with a snapshot.
+            SendBeforePersist = _state == ConsensusRole.Leader && _messages.Count > 0 && snapshot is null
+                && hardState.Term == _prevHardState.Term && hardState.Vote == _prevHardState.Vote,
         };
         _prevHardState = hardState;
         _log.SnapshotHandedOut();

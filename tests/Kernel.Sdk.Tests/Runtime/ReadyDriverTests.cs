@@ -35,6 +35,27 @@ public sealed class ReadyDriverTests
     }
 
     [Fact]
+    public void A_batch_sent_before_it_is_persisted_goes_out_first_and_is_still_synced_before_it_is_applied()
+    {
+        var log = new List<string>();
+        var node = new ScriptedNode(log, new Ready
+        {
+            HardState = new byte[] { 1 },
+            Entries = [Entry(1)],
+            Messages = [new Message(N1, N2)],
+            CommittedEntries = [Entry(1)],
+            MustSync = true,
+            SendBeforePersist = true,
+        });
+        new ReadyDriver(node, new RecordingStorage(log), new RecordingHandler(log), null).Drain();
+
+        Assert.Equal(
+            ["Next", "Received", "SendingStarting", "Sending 0", "send", "Sent", "append 1", "hard state", "Written", "sync", "Synced",
+             "apply 1", "Delivered", "advance", "Advanced", "Next"],
+            log);
+    }
+
+    [Fact]
     public void No_sync_when_the_batch_does_not_ask_for_one()
     {
         var log = new List<string>();
