@@ -21,25 +21,8 @@ public sealed class FullDiskTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public async Task A_full_disk_fails_writes_with_nospace_keeps_the_member_up_and_writes_resume_once_space_is_freed()
     {
-        if (!OperatingSystem.IsLinux())
+        await OnSmallDiskAsync(async (mount, ballast) =>
         {
-            return; // tmpfs
-        }
-
-        var mount = Path.Combine(Path.GetTempPath(), "kernel-full-disk-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(mount);
-        var (code, text) = Run("mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", mount);
-        if (code != 0)
-        {
-            Directory.Delete(mount);
-            Assert.Fail($"mount -t tmpfs failed ({code}): {text}. This test needs root (or CAP_SYS_ADMIN) to mount a small tmpfs for the member's data.");
-        }
-
-        try
-        {
-            // A ballast file takes a third of the disk: deleting it later frees space.
-            var ballast = Path.Combine(mount, "ballast");
-            await File.WriteAllBytesAsync(ballast, new byte[8 * 1024 * 1024]);
             using var cluster = await ProcessCluster.StartWithLeaderAsync("full-disk", members: 1, dataDir: _ => Path.Combine(mount, "m1"));
             var member = cluster.Members[0]!;
             var kv = new KV.KVClient(cluster.Channels[0]);
@@ -108,6 +91,136 @@ public sealed class FullDiskTests(Xunit.Abstractions.ITestOutputHelper output)
             await cluster.WaitForLeaderAsync();
             await AssertHoldsAsync(kv, acknowledged, serializable: false);
             cluster.StopAll();
+        });
+    }
+
+    /// <summary>
+    /// One member of three on a small disk: once it is full the other two go on acknowledging writes, the full member
+    /// stays up and refuses writes with NOSPACE, and once space is freed it catches up with every acknowledged write, and
+    /// keeps them across a restart.
+    /// </summary>
+    [Fact]
+    public async Task One_full_member_of_three_does_not_stop_the_cluster_and_catches_up_once_space_is_freed()
+    {
+        await OnSmallDiskAsync(async (mount, ballast) =>
+        {
+            const int Full = 2; // m3's data is on the small disk
+            using var cluster = await ProcessCluster.StartWithLeaderAsync("full-member", members: 3, dataDir: i => i == Full ? Path.Combine(mount, "m3") : null);
+            var full = cluster.Members[Full]!;
+            var healthy = new[] { new KV.KVClient(cluster.Channels[0]), new KV.KVClient(cluster.Channels[1]) };
+            var acknowledged = new List<int>();
+            var n = 0;
+
+            // Write through the two healthy members until the third says its disk is full (if it led, another takes over).
+            async Task<bool> PutAsync(int key)
+            {
+                for (var attempt = 0; attempt < 20; attempt++)
+                {
+                    try
+                    {
+                        await healthy[attempt % 2].PutAsync(new PutRequest { Key = Key(key), Value = Value(key) }, deadline: DateTime.UtcNow.AddSeconds(10));
+                        acknowledged.Add(key);
+                        return true;
+                    }
+                    catch (RpcException)
+                    {
+                        await Task.Delay(250); // a leader change; the put's outcome is unknown and it is not counted
+                    }
+                }
+
+                return false;
+            }
+
+            while (n < 200 && !full.Output.Contains("its disk is full", StringComparison.Ordinal))
+            {
+                Assert.True(await PutAsync(n++), $"the cluster stopped taking writes before m3's disk was full:\n{cluster.Logs()}");
+            }
+
+            Assert.True(full.Output.Contains("its disk is full", StringComparison.Ordinal), $"m3's disk never filled after {n} puts:\n{full.Tail(40)}");
+            output.WriteLine($"m3's disk was full after {acknowledged.Count} acknowledged puts");
+
+            // The two others go on acknowledging writes; the full member stays up and refuses writes for want of space.
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.True(await PutAsync(1000 + i), $"no write acknowledged with one member's disk full:\n{cluster.Logs()}");
+            }
+
+            Assert.False(full.Process.HasExited, "the full member exited:\n" + full.Tail(40));
+            var refused = await Assert.ThrowsAsync<RpcException>(async () =>
+                await new KV.KVClient(cluster.Channels[Full]).PutAsync(new PutRequest { Key = Key(2000), Value = Value(2000) }, deadline: DateTime.UtcNow.AddSeconds(10)));
+            Assert.True(refused.StatusCode == StatusCode.ResourceExhausted, $"a write through the full member: {refused.Status}");
+
+            // Space freed: the member reopens its log and catches up with everything acknowledged.
+            File.Delete(ballast);
+            var last = acknowledged[^1];
+            var m3 = new KV.KVClient(cluster.Channels[Full]);
+            await KernelProcess.Until(
+                async () =>
+                {
+                    try
+                    {
+                        var got = await m3.RangeAsync(new RangeRequest { Key = Key(last), Serializable = true }, deadline: DateTime.UtcNow.AddSeconds(5));
+                        return got.Kvs.Count == 1;
+                    }
+                    catch (RpcException)
+                    {
+                        return false;
+                    }
+                },
+                "m3 catching up after space was freed",
+                cluster.Logs,
+                90);
+            await AssertHoldsAsync(m3, acknowledged, serializable: true);
+
+            // And keeps it across a restart.
+            full.Stop();
+            cluster.StartMember(Full);
+            await cluster.WaitForLeaderAsync();
+            await KernelProcess.Until(
+                async () =>
+                {
+                    try
+                    {
+                        return (await m3.RangeAsync(new RangeRequest { Key = Key(last), Serializable = true }, deadline: DateTime.UtcNow.AddSeconds(5))).Kvs.Count == 1;
+                    }
+                    catch (RpcException)
+                    {
+                        return false;
+                    }
+                },
+                "m3 serving after its restart",
+                cluster.Logs,
+                60);
+            await AssertHoldsAsync(m3, acknowledged, serializable: true);
+            cluster.StopAll();
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with a 24 MB tmpfs mounted (needs root or CAP_SYS_ADMIN, which CI has) and a ballast
+    /// file taking a third of it, which the body deletes to free space; unmounts it afterwards.
+    /// </summary>
+    private static async Task OnSmallDiskAsync(Func<string, string, Task> body)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // tmpfs
+        }
+
+        var mount = Path.Combine(Path.GetTempPath(), "kernel-full-disk-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(mount);
+        var (code, text) = Run("mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", mount);
+        if (code != 0)
+        {
+            Directory.Delete(mount);
+            Assert.Fail($"mount -t tmpfs failed ({code}): {text}. This test needs root (or CAP_SYS_ADMIN) to mount a small tmpfs for the member's data.");
+        }
+
+        try
+        {
+            var ballast = Path.Combine(mount, "ballast");
+            await File.WriteAllBytesAsync(ballast, new byte[8 * 1024 * 1024]);
+            await body(mount, ballast);
         }
         finally
         {
