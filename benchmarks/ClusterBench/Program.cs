@@ -9,8 +9,9 @@
 //   dotnet run -c Release --project benchmarks/ClusterBench -- --check-perf --out clusterbench.md
 //
 // Options:
-//   --targets LIST      kernel | kernel=CATEGORY/NAME | etcd | dotnext, comma-separated (default kernel,etcd,dotnext);
-//                       several kernel targets may be given (kernel=consensus/raft,kernel=consensus/multi-paxos,...)
+//   --targets LIST      kernel | kernel=CATEGORY/NAME[@MEMBERS] | etcd | dotnext, comma-separated (default kernel,etcd,dotnext);
+//                       several kernel targets may be given (kernel=consensus/raft,kernel=consensus/multi-paxos,...);
+//                       a kernel target runs 3 members, consensus/pbft 4 (n = 3f + 1), or @MEMBERS of them
 //   --strategy S        the strategy of a plain `kernel` target (default consensus/raft)
 //   --workloads LIST    put, range-l (linearizable), range-s (serializable), mix (90 % range-l, 10 % put) (default all)
 //   --values LIST       value sizes in bytes (default 64,1024); keys are 256 bytes, as etcdctl check perf's
@@ -20,7 +21,7 @@
 //   --target-warmup T   load on each target once before its first cell, not measured (default 30s): the kernel's
 //                       members JIT-compile about 12,000 methods in their first 20 s under load
 //   --pause T           pause between cells (default 1s)
-//   --conns N           HTTP/2 channels per target, spread round-robin over its three members (default 3)
+//   --conns N           HTTP/2 channels per target, spread round-robin over its members (default 3)
 //   --read-keys N       preloaded keys the ranges read, per value size (default 1000)
 //   --no-check          skip reading back every acknowledged put after each put and mix cell (on by default)
 //   --check-perf [L]    also run `etcdctl check perf --load=L` against each target, L a list of s,m,l,xl (default m,l)
@@ -96,7 +97,7 @@ try
     Say(string.Empty);
     Say($"Settings: keys {Settings.KeySize} B; values {string.Join(", ", settings.ValueSizes)} B; clients {string.Join(", ", settings.Clients)}; " +
         $"each target warmed up by {settings.TargetWarmup.TotalSeconds:0.###} s of load after it starts; warm-up {settings.Warmup.TotalSeconds:0.###} s and {settings.Duration.TotalSeconds:0.###} s measured per cell; {settings.Connections} HTTP/2 channels per target " +
-        $"over its 3 members; ranges read {settings.ReadKeys} preloaded keys; put check {(settings.Check ? "on (every acknowledged put read back linearizably)" : "off")}; " +
+        $"over its members; ranges read {settings.ReadKeys} preloaded keys; put check {(settings.Check ? "on (every acknowledged put read back linearizably)" : "off")}; " +
         "errors are failed requests in a cell, warm-up included; all targets run for the whole run, cells alternate between them; data in " + root);
     Say(string.Empty);
 

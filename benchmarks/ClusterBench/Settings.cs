@@ -19,9 +19,9 @@ internal enum Workload
 }
 
 /// <summary>A cluster to measure: the kernel on a strategy, etcd, or the DotNext peer.</summary>
-internal sealed record TargetSpec(string Kind, string? Strategy)
+internal sealed record TargetSpec(string Kind, string? Strategy, int Members = 3)
 {
-    public string Name => Kind == "kernel" ? $"kernel {Strategy}" : Kind == "etcd" ? "etcd 3.4" : "DotNext 6.12 Raft";
+    public string Name => (Kind == "kernel" ? $"kernel {Strategy}" : Kind == "etcd" ? "etcd 3.4" : "DotNext 6.12 Raft") + (Members == 3 ? string.Empty : $" ×{Members}");
 }
 
 /// <summary>The run's settings, from the command line (see the header of Program.cs).</summary>
@@ -142,11 +142,24 @@ internal sealed record Settings
         var parts = text.Split('=', 2);
         return parts[0] switch
         {
-            "kernel" when parts.Length == 1 => new TargetSpec("kernel", strategy),
-            "kernel" when IsStrategy(parts[1]) => new TargetSpec("kernel", parts[1]),
+            "kernel" when parts.Length == 1 => Kernel(strategy, null, text),
+            "kernel" when parts[1].Split('@', 2) is [var name, .. var members] && IsStrategy(name) => Kernel(name, members.FirstOrDefault(), text),
             "etcd" or "dotnext" when parts.Length == 1 => new TargetSpec(parts[0], null),
-            _ => throw new ArgumentException($"--targets: '{text}' is not a target; allowed: kernel, kernel=CATEGORY/NAME (e.g. kernel=consensus/raft), etcd, dotnext"),
+            _ => throw new ArgumentException($"--targets: '{text}' is not a target; allowed: kernel, kernel=CATEGORY/NAME[@MEMBERS] (e.g. kernel=consensus/raft, kernel=consensus/pbft@4), etcd, dotnext"),
         };
+    }
+
+    /// <summary>A kernel target: three members, or four for PBFT (n = 3f + 1 with f = 1), unless <c>@N</c> says how many.</summary>
+    private static TargetSpec Kernel(string strategy, string? members, string text)
+    {
+        if (members is null)
+        {
+            return new TargetSpec("kernel", strategy, strategy == "consensus/pbft" ? 4 : 3);
+        }
+
+        return int.TryParse(members, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 7
+            ? new TargetSpec("kernel", strategy, n)
+            : throw new ArgumentException($"--targets: '{text}': the member count after @ must be 1..7");
     }
 
     private static bool IsStrategy(string text) => text.Split('/') is [{ Length: > 0 }, { Length: > 0 }];

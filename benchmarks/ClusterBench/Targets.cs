@@ -3,21 +3,23 @@ using System.Globalization;
 namespace ClusterBench;
 
 /// <summary>
-/// A three-member cluster on loopback, started by the harness with fresh data folders under <see cref="Root"/>: the
+/// A cluster on loopback (three members; a kernel target may ask for another count, as PBFT's four), started by the harness with fresh data folders under <see cref="Root"/>: the
 /// kernel's <c>kernel node</c> processes, etcd members, or the DotNext peer's processes.
 /// </summary>
 internal abstract class Target
 {
-    protected const int Members = 3;
-
     protected Target(TargetSpec spec, string root)
     {
         Spec = spec;
+        Members = spec.Members;
         Root = root;
         Directory.CreateDirectory(root);
     }
 
     public TargetSpec Spec { get; }
+
+    /// <summary>How many members the target runs.</summary>
+    public int Members { get; }
 
     public string Root { get; }
 
@@ -52,7 +54,7 @@ internal abstract class Target
     };
 }
 
-/// <summary>Three <c>kernel node</c> processes of the Release kernel (its deployed plugins and plugins.json, or --kernel-config).</summary>
+/// <summary><c>kernel node</c> processes of the Release kernel (its deployed plugins and plugins.json, or --kernel-config).</summary>
 internal sealed class KernelTarget(TargetSpec spec, string root, Settings settings, string repo) : Target(spec, root)
 {
     public override (string? Fsyncs, string? Messages, string? Bytes, string? Committed) MetricNames =>
@@ -61,7 +63,7 @@ internal sealed class KernelTarget(TargetSpec spec, string root, Settings settin
     private readonly string _kernel = Path.Combine(repo, "kernel", "bin", "Release", "net10.0", "kernel.dll");
 
     public override string Describe() =>
-        $"`dotnet kernel.dll node` ×3 (Release, {Spec.Strategy}, configuration {settings.KernelConfig ?? "plugins.json beside kernel.dll"}; fsync before every acknowledgement)";
+        $"`dotnet kernel.dll node` ×{Members} (Release, {Spec.Strategy}, configuration {settings.KernelConfig ?? "plugins.json beside kernel.dll"}; fsync before every acknowledgement)";
 
     public override void Start()
     {
