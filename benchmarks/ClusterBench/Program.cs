@@ -33,7 +33,7 @@
 // A short smoke run: dotnet run -c Release --project benchmarks/ClusterBench -- --duration 3s --warmup 1s --clients 16 --workloads put --values 64
 //
 // Exit code: 0 when every cell ran and every acknowledged put was read back, 1 when a target lost or changed an
-// acknowledged put (or could not be read back), 2 on bad arguments, 3 when a target failed to start or the run failed.
+// acknowledged put (or could not be read back) or stopped answering (its later cells are skipped, the others go on), 2 on bad arguments, 3 when a target failed to start or the run failed.
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -88,6 +88,7 @@ void Say(string line)
 var targets = new List<Target>();
 var loads = new List<Load>();
 var results = new List<CellResult>();
+var stopped = new Dictionary<int, string>(); // targets that stopped answering, by index, and why
 var perf = new List<(string Target, string Load, string[] Lines)>();
 try
 {
@@ -134,7 +135,27 @@ try
             {
                 for (var i = 0; i < targets.Count; i++)
                 {
-                    var r = await loads[i].RunAsync(++cell, workload, size, clients, stop.Token);
+                    ++cell;
+                    if (stopped.TryGetValue(i, out var why))
+                    {
+                        Console.WriteLine($"[{cell}/{total}] {targets[i].Spec.Name}: skipped, it stopped answering earlier ({why})");
+                        continue;
+                    }
+
+                    CellResult r;
+                    try
+                    {
+                        r = await loads[i].RunAsync(cell, workload, size, clients, stop.Token);
+                    }
+                    catch (Exception e) when (e is Grpc.Core.RpcException or InvalidOperationException && !stop.IsCancellationRequested)
+                    {
+                        // One target that stops answering (in a preload or a read-back) does not end the run for the others.
+                        why = e is Grpc.Core.RpcException rpc ? $"{rpc.StatusCode} {rpc.Status.Detail}" : e.Message;
+                        stopped[i] = why;
+                        Console.WriteLine($"[{cell}/{total}] {targets[i].Spec.Name}: stopped answering: {why}\n{targets[i].Logs()}");
+                        continue;
+                    }
+
                     results.Add(r);
                     Console.WriteLine($"[{cell}/{total}] {Row(r)}");
                     if (r.FirstError is not null)
@@ -150,7 +171,7 @@ try
 
     foreach (var level in settings.CheckPerfLoads)
     {
-        foreach (var t in targets)
+        foreach (var t in targets.Where((_, i) => !stopped.ContainsKey(i)))
         {
             var lines = await CheckPerf.RunAsync(settings.Etcdctl, t, level, stop.Token);
             perf.Add((t.Spec.Name, level, lines));
@@ -206,6 +227,12 @@ foreach (var r in results)
     Say($"| {r.Target} | {Settings.WorkloadName(r.Workload)} | {r.ValueSize} B | {r.Clients} | {r.Throughput:0} | {r.P50Ms:0.00} | {r.P99Ms:0.00} | {r.CpuMicrosPerOperation:0} | {Figure(r.Counters.FsyncsPerCommit, "0.00")} | {Figure(r.Counters.MessagesPerCommit, "0.00")} | {Figure(r.Counters.BytesPerCommit, "0")} | {r.Errors} | {r.Check} |");
 }
 
+foreach (var (i, why) in stopped)
+{
+    Say(string.Empty);
+    Say($"{targets[i].Spec.Name} stopped answering, and its later cells were skipped: {why}");
+}
+
 if (perf.Count > 0)
 {
     Say(string.Empty);
@@ -229,7 +256,7 @@ foreach (var r in lost)
     Console.Error.WriteLine($"clusterbench: {r.Target}, {Settings.WorkloadName(r.Workload)} {r.ValueSize} B {r.Clients} clients: {r.Check}");
 }
 
-return lost.Length > 0 ? 1 : 0;
+return lost.Length > 0 || stopped.Count > 0 ? 1 : 0;
 
 static string Figure(double value, string format) => double.IsNaN(value) || double.IsInfinity(value) ? "-" : value.ToString(format, CultureInfo.InvariantCulture);
 
