@@ -15,10 +15,10 @@ public static class LinearizabilityChecker
     [ThreadStatic]
     internal static bool DominanceFromTheStart;
 
-    /// <summary>For tests: when false (on this thread), operations of unknown outcome that leave the state unchanged are
-    /// linearized like any other, so the search with and without that rule can be compared.</summary>
+    /// <summary>For tests (on this thread): which operations that leave the state unchanged the search skips, so the search
+    /// with and without that rule (and a wrong version of it) can be compared.</summary>
     [ThreadStatic]
-    internal static bool KeepUnchangedPending;
+    internal static UnchangedStateRule UnchangedState;
 
     /// <summary>Checks <paramref name="history"/> against <paramref name="model"/>.</summary>
     /// <exception cref="ArgumentException">An operation returns before it is called.</exception>
@@ -168,6 +168,19 @@ public static class LinearizabilityChecker
 internal interface IReadOnlyInputs<in TInput>
 {
     bool IsReadOnly(TInput input);
+}
+
+/// <summary>Which operations that leave the model state unchanged the search skips; only the default is correct.</summary>
+internal enum UnchangedStateRule
+{
+    /// <summary>Operations of unknown outcome (the rule).</summary>
+    SkipPending,
+
+    /// <summary>None (the plain search).</summary>
+    Off,
+
+    /// <summary>Wrong, for tests: completed ones too, which must be linearized whatever they do (a read changes nothing).</summary>
+    WrongSkipAny,
 }
 
 internal enum SearchOutcome
@@ -332,7 +345,7 @@ internal sealed class WglSearch<TState, TInput, TOutput>
         var steps = budget.Steps;
         var maxSteps = budget.MaxSteps;
         var entry = next[0];
-        var skipUnchanged = !LinearizabilityChecker.KeepUnchangedPending;
+        var unchangedRule = LinearizabilityChecker.UnchangedState;
         try
         {
             while (remaining > 0)
@@ -364,7 +377,7 @@ internal sealed class WglSearch<TState, TInput, TOutput>
                     // configuration without it has the same completed operations and state and one more pending operation
                     // left, so it can do everything this one can (a completed operation must be linearized, so it is not
                     // skipped, whatever it does to the state).
-                    if (model.Step(state, inputs[op], outputs[op], out var newState) && !(pendingOp && skipUnchanged && newState.Equals(state)))
+                    if (model.Step(state, inputs[op], outputs[op], out var newState) && !(unchangedRule != UnchangedStateRule.Off && (pendingOp || unchangedRule == UnchangedStateRule.WrongSkipAny) && newState.Equals(state)))
                     {
                         bits[w] |= bit;
                         var newHash = bitsHash ^ zobrist[op];

@@ -40,9 +40,9 @@ internal sealed class KvModel(bool withCas) : ILinearizabilityModel<KvState, KvI
     /// <summary>Per key, every prefix of a value read or expected by a cas (null until <see cref="Observe"/>: nothing is merged).</summary>
     private Dictionary<string, HashSet<string>>? _observable;
 
-    /// <summary>For tests: merge values by prefix of the values observed (the correct rule) or, when false, by equality only (wrong: an append to a merged value could still be read).</summary>
+    /// <summary>For tests (on this thread): which values <see cref="Observe"/> keeps apart.</summary>
     [ThreadStatic]
-    internal static bool MergeByEqualityOnly;
+    internal static KvMerging Merging;
 
     public bool IsReadOnly(KvInput input) => input.Op == KvOp.Get;
 
@@ -51,7 +51,13 @@ internal sealed class KvModel(bool withCas) : ILinearizabilityModel<KvState, KvI
     /// <summary>Records the values the history's operations can observe, per key; values outside them are merged from then on.</summary>
     public void Observe(IEnumerable<(KvInput Input, KvOutput Output)> ops)
     {
-        var equalityOnly = MergeByEqualityOnly;
+        var merging = Merging;
+        if (merging == KvMerging.Off)
+        {
+            _observable = null;
+            return;
+        }
+
         var observable = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var (input, output) in ops)
         {
@@ -72,7 +78,7 @@ internal sealed class KvModel(bool withCas) : ILinearizabilityModel<KvState, KvI
                 observable[key] = set = new HashSet<string>(StringComparer.Ordinal);
             }
 
-            if (equalityOnly)
+            if (merging == KvMerging.WrongEqualityOnly)
             {
                 set.Add(seen);
                 continue;
@@ -154,6 +160,19 @@ internal sealed class KvModel(bool withCas) : ILinearizabilityModel<KvState, KvI
     public string DescribeState(KvState state) => state.Unobserved ? "(a value no operation reads)" : Quote(state.Value);
 
     private static string Quote(string? s) => s is null ? "nil" : Edn.Print(s);
+}
+
+/// <summary>Which values of a key <see cref="KvModel"/> merges; only the default is correct.</summary>
+internal enum KvMerging
+{
+    /// <summary>Values that are not a prefix of one read or expected (the rule).</summary>
+    Prefixes,
+
+    /// <summary>Nothing is merged (the plain model).</summary>
+    Off,
+
+    /// <summary>Wrong, for tests: values not equal to one read or expected, though appending to them could give one.</summary>
+    WrongEqualityOnly,
 }
 
 internal static class KvModels
