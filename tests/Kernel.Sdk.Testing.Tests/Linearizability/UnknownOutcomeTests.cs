@@ -14,7 +14,7 @@ public sealed class UnknownOutcomeTests
 {
     private const int UnansweredWrites = 24;
 
-    /// <summary>Steps both histories take with the rules (measured: about 1,300 and 150); the plain search needs millions.</summary>
+    /// <summary>Steps both histories take with the rules (measured: about 1,300 for the linearizable one); the plain search needs millions.</summary>
     private const long StepBound = 5_000;
 
     private static HistoryModel KvCas => Models.TryGet("kv-cas", out var m) ? m : throw new InvalidOperationException();
