@@ -37,8 +37,10 @@ internal readonly record struct KvState(string? Value, bool Unobserved = false)
 /// </remarks>
 internal sealed class KvModel(bool withCas) : ILinearizabilityModel<KvState, KvInput, KvOutput>, IReadOnlyInputs<KvInput>
 {
-    /// <summary>Per key, every prefix of a value read or expected by a cas (null until <see cref="Observe"/>: nothing is merged).</summary>
-    private Dictionary<string, HashSet<string>>? _observable;
+    /// <summary>Per key, the values read or expected by a cas, sorted (ordinal); null until <see cref="Observe"/>: nothing is merged.</summary>
+    private Dictionary<string, string[]>? _observable;
+
+    private KvMerging _merging;
 
     /// <summary>For tests (on this thread): which values <see cref="Observe"/> keeps apart.</summary>
     [ThreadStatic]
@@ -51,14 +53,14 @@ internal sealed class KvModel(bool withCas) : ILinearizabilityModel<KvState, KvI
     /// <summary>Records the values the history's operations can observe, per key; values outside them are merged from then on.</summary>
     public void Observe(IEnumerable<(KvInput Input, KvOutput Output)> ops)
     {
-        var merging = Merging;
-        if (merging == KvMerging.Off)
+        _merging = Merging;
+        if (_merging == KvMerging.Off)
         {
             _observable = null;
             return;
         }
 
-        var observable = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var observable = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
         foreach (var (input, output) in ops)
         {
             var seen = input.Op switch
@@ -75,22 +77,13 @@ internal sealed class KvModel(bool withCas) : ILinearizabilityModel<KvState, KvI
             var key = input.Key ?? "";
             if (!observable.TryGetValue(key, out var set))
             {
-                observable[key] = set = new HashSet<string>(StringComparer.Ordinal);
+                observable[key] = set = new SortedSet<string>(StringComparer.Ordinal);
             }
 
-            if (merging == KvMerging.WrongEqualityOnly)
-            {
-                set.Add(seen);
-                continue;
-            }
-
-            for (var n = 0; n <= seen.Length; n++)
-            {
-                set.Add(seen[..n]);
-            }
+            set.Add(seen);
         }
 
-        _observable = observable;
+        _observable = observable.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
     }
 
     private KvState Make(string? key, string? value)
@@ -100,7 +93,21 @@ internal sealed class KvModel(bool withCas) : ILinearizabilityModel<KvState, KvI
             return new KvState(value);
         }
 
-        return _observable.TryGetValue(key ?? "", out var set) && set.Contains(value) ? new KvState(value) : KvState.Unobservable;
+        return _observable.TryGetValue(key ?? "", out var sorted) && IsPrefixOfOne(sorted, value) ? new KvState(value) : KvState.Unobservable;
+    }
+
+    /// <summary>Whether <paramref name="value"/> is a prefix of one of <paramref name="sorted"/> (ordinal order): the values
+    /// starting with it come together, right where it would be inserted.</summary>
+    private bool IsPrefixOfOne(string[] sorted, string value)
+    {
+        var i = Array.BinarySearch(sorted, value, StringComparer.Ordinal);
+        if (i >= 0)
+        {
+            return true;
+        }
+
+        i = ~i;
+        return _merging != KvMerging.WrongEqualityOnly && i < sorted.Length && sorted[i].StartsWith(value, StringComparison.Ordinal);
     }
 
     public bool Step(KvState state, KvInput input, KvOutput output, out KvState next)
