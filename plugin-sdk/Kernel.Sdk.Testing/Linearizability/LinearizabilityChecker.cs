@@ -15,6 +15,11 @@ public static class LinearizabilityChecker
     [ThreadStatic]
     internal static bool DominanceFromTheStart;
 
+    /// <summary>For tests (on this thread): which operations that leave the state unchanged the search skips, so the search
+    /// with and without that rule (and a wrong version of it) can be compared.</summary>
+    [ThreadStatic]
+    internal static UnchangedStateRule UnchangedState;
+
     /// <summary>Checks <paramref name="history"/> against <paramref name="model"/>.</summary>
     /// <exception cref="ArgumentException">An operation returns before it is called.</exception>
     public static CheckResult Check<TState, TInput, TOutput>(
@@ -163,6 +168,19 @@ public static class LinearizabilityChecker
 internal interface IReadOnlyInputs<in TInput>
 {
     bool IsReadOnly(TInput input);
+}
+
+/// <summary>Which operations that leave the model state unchanged the search skips; only the default is correct.</summary>
+internal enum UnchangedStateRule
+{
+    /// <summary>Operations of unknown outcome (the rule).</summary>
+    SkipPending,
+
+    /// <summary>None (the plain search).</summary>
+    Off,
+
+    /// <summary>Wrong, for tests: completed ones too, which must be linearized whatever they do (a read changes nothing).</summary>
+    WrongSkipAny,
 }
 
 internal enum SearchOutcome
@@ -327,6 +345,7 @@ internal sealed class WglSearch<TState, TInput, TOutput>
         var steps = budget.Steps;
         var maxSteps = budget.MaxSteps;
         var entry = next[0];
+        var unchangedRule = LinearizabilityChecker.UnchangedState;
         try
         {
             while (remaining > 0)
@@ -351,13 +370,17 @@ internal sealed class WglSearch<TState, TInput, TOutput>
                 if (m >= 0)
                 {
                     var op = opAt[entry];
-                    if (model.Step(state, inputs[op], outputs[op], out var newState))
+                    var w = op >> 6;
+                    var bit = 1UL << op;
+                    var pendingOp = (pendingMask[w] & bit) != 0;
+                    // An operation of unknown outcome that would leave the state as it is is never linearized: the
+                    // configuration without it has the same completed operations and state and one more pending operation
+                    // left, so it can do everything this one can (a completed operation must be linearized, so it is not
+                    // skipped, whatever it does to the state).
+                    if (model.Step(state, inputs[op], outputs[op], out var newState) && !(unchangedRule != UnchangedStateRule.Off && (pendingOp || unchangedRule == UnchangedStateRule.WrongSkipAny) && newState.Equals(state)))
                     {
-                        var w = op >> 6;
-                        var bit = 1UL << op;
                         bits[w] |= bit;
                         var newHash = bitsHash ^ zobrist[op];
-                        var pendingOp = (pendingMask[w] & bit) != 0;
                         var newCompletedHash = pendingOp ? completedHash : completedHash ^ zobrist[op];
                         if (cache.Add(newHash, bits, newState) && (dominated is null || NotDominated(dominated, newCompletedHash, newState, bits, pendingMask)))
                         {

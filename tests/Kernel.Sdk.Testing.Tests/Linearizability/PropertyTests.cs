@@ -208,4 +208,24 @@ public sealed class PropertyTests
 
         return true;
     }
+
+    [Property(MaxTest = 100)]
+    public bool Merging_unobserved_values_and_skipping_unchanging_unanswered_operations_keep_every_verdict(int seed)
+    {
+        // Many processes and appends of short values, so that merged values, prefixes of values read and unanswered
+        // operations that change nothing all occur; the plain search (both rules off) is the reference.
+        var ops = Generate(seed, processes: 6 + Math.Abs(seed % 5), opsPerProcess: 6);
+        var read = ops.FirstOrDefault(o => o.F == "get" && !o.Unknown);
+        var histories = read is null ? [Build(ops)] : new[] { Build(ops), Build(ops, read) };
+        foreach (var history in histories)
+        {
+            var plain = UnknownOutcomeTests.WithRules(UnchangedStateRule.Off, KvMerging.Off, () => KvCas.Check(history)).Verdict;
+            if (KvCas.Check(history).Verdict != plain)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

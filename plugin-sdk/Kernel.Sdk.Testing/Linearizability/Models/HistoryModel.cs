@@ -78,7 +78,8 @@ internal static class ModelRunner
     public delegate bool Converter<TInput, TOutput>(in PairedOp op, out TInput input, out TOutput output);
 
     public static CheckResult Run<TState, TInput, TOutput>(
-        ILinearizabilityModel<TState, TInput, TOutput> model, List<PairedOp> ops, CheckOptions options, Converter<TInput, TOutput> convert)
+        ILinearizabilityModel<TState, TInput, TOutput> model, List<PairedOp> ops, CheckOptions options, Converter<TInput, TOutput> convert,
+        Action<IReadOnlyList<Operation<TInput, TOutput>>>? prepare = null)
         where TState : IEquatable<TState>
     {
         var typed = new List<Operation<TInput, TOutput>>(ops.Count);
@@ -92,6 +93,7 @@ internal static class ModelRunner
             }
         }
 
+        prepare?.Invoke(typed);
         return LinearizabilityChecker.Check(model, typed, options, lines);
     }
 
