@@ -77,7 +77,7 @@ public sealed class ServeTests
 
     [Theory]
     [InlineData("""{ "cluster": { "members": 9 } }""", "cluster.members is a number (9); expected 1 to 5.")]
-    [InlineData("""{ "cluster": { "strategy": "replication/async" } }""", "cluster.strategy is a string (\"replication/async\"); expected a consensus strategy as \"consensus/NAME\"")]
+    [InlineData("""{ "cluster": { "strategy": "conflict/lww" } }""", "cluster.strategy is a string (\"conflict/lww\"); expected a consensus strategy as \"consensus/NAME\" (for example \"consensus/raft\") or a replication strategy as \"replication/NAME\"")]
     [InlineData("""{ "cluster": { "port": 1 } }""", "cluster: unknown setting 'port'; allowed: strategy, dataDir, clientPort, members, token, tickMilliseconds, snapshotCount.")]
     public async Task Bad_cluster_settings_are_reported_with_their_line(string json, string message)
     {
