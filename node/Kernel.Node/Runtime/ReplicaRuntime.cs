@@ -194,7 +194,9 @@ internal sealed partial class ReplicaRuntime : IReplicaClient, IPeerInbox, IAsyn
             throw new ProposalRejectedException(RejectionReason.TooManyRequests, "etcdserver: too many requests");
         }
 
-        var pending = new Pending(Interlocked.Increment(ref _nextRequestId), command);
+        // The timeout runs from the call, not from when the loop got to it (a busy loop does not lengthen it).
+        var deadline = _time.GetTimestamp() + (long)(_options.ForwardTimeout.TotalSeconds * _time.TimestampFrequency);
+        var pending = new Pending(Interlocked.Increment(ref _nextRequestId), command) { Deadline = deadline };
         if (!_inbox.Writer.TryWrite(new Input(InputKind.Submit, pending)))
         {
             Interlocked.Decrement(ref _inflight);
@@ -357,7 +359,6 @@ internal sealed partial class ReplicaRuntime : IReplicaClient, IPeerInbox, IAsyn
             return;
         }
 
-        p.Deadline = _time.GetTimestamp() + (long)(_options.ForwardTimeout.TotalSeconds * _time.TimestampFrequency);
         _pending[p.Id] = p;
     }
 

@@ -177,7 +177,7 @@ internal sealed class ReplicaKv(IReplicaClient replica) : IKvBackend
     private async Task<ReadOnlyMemory<byte>?> GetAsync(string key, CancellationToken cancellationToken)
     {
         var (found, value) = await SubmitAsync(EtcdReplicaModel.Get(key), cancellationToken).ConfigureAwait(false);
-        return found ? value : null;
+        return found ? value : (ReadOnlyMemory<byte>?)null; // typed: an untyped null would convert to an empty value
     }
 
     private async Task<(bool Existed, ReadOnlyMemory<byte> Value)> SubmitAsync(ReplicaCommand command, CancellationToken cancellationToken)
