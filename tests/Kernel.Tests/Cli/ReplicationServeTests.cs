@@ -64,4 +64,24 @@ public sealed class ReplicationServeTests
         await Until(async () => (await etcdctl[2].RunAsync(read + " durable --print-value-only", mayFail: true)).Out.Trim() == "yes", "m3 holding durable=yes", cluster.Logs, 60);
         cluster.StopAll();
     }
+
+    [Fact]
+    public async Task Kernel_node_with_a_strategy_that_serves_no_cluster_names_the_consensus_and_replication_strategies()
+    {
+        using var folder = new TestPluginsFolder();
+        folder.Add("UltimateConsensus");
+        folder.Add("UltimateReplication");
+        folder.Add("UltimateConflict");
+        var config = folder.WriteConfig("{ }");
+
+        var (code, _, err) = await RunCli(
+            "node", "--name", "m1", "--listen-peer-urls", "http://127.0.0.1:1", "--listen-client-urls", "http://127.0.0.1:2",
+            "--initial-cluster", "m1=http://127.0.0.1:1", "--strategy", "conflict/last-writer-wins", "--config", config, "--plugins-dir", folder.Folder);
+
+        Assert.Equal(2, code);
+        Assert.Contains("--strategy is 'conflict/last-writer-wins', which is not a registered consensus or replication strategy (registered: ", err, StringComparison.Ordinal);
+        Assert.Contains("consensus/raft", err, StringComparison.Ordinal);
+        Assert.Contains("replication/sync-quorum", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("conflict/", err[err.IndexOf("(registered: ", StringComparison.Ordinal)..], StringComparison.Ordinal);
+    }
 }
