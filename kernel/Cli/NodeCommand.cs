@@ -3,6 +3,7 @@ using System.CommandLine;
 using Kernel.Host.Hosting;
 using Kernel.Node.Hosting;
 using Kernel.Sdk.Consensus;
+using Kernel.Sdk.Replication;
 using Microsoft.Extensions.Logging;
 using Serilog.Events;
 
@@ -24,7 +25,7 @@ internal static class NodeCommand
         var metricsUrls = new Option<string?>("--listen-metrics-urls") { Description = "Where /metrics (Prometheus), /health and /readyz answer HTTP/1.1, comma-separated; optional (they are on the client URLs too)" };
         var initialCluster = new Option<string>("--initial-cluster") { Description = "Every member as NAME=PEER_URL, comma-separated", Required = true };
         var token = new Option<string?>("--initial-cluster-token") { Description = $"The cluster's token: members with another one are refused (default {ClusterOptions.DefaultToken})" };
-        var strategy = new Option<string?>("--strategy") { Description = "The consensus strategy as consensus/NAME (default: plugins.json's cluster.strategy, else consensus/raft)" };
+        var strategy = new Option<string?>("--strategy") { Description = "The strategy as consensus/NAME or replication/NAME (default: plugins.json's cluster.strategy, else consensus/raft)" };
         var snapshotCount = new Option<long?>("--snapshot-count") { Description = "Applied entries between two snapshots of this member's store (default: plugins.json's cluster.snapshotCount, else 100000; 0 never)" };
         var command = new Command("node", "Run one member of a multi-process or multi-machine cluster (etcd's flags), serving etcd's v3 API until Ctrl+C")
         {
@@ -55,9 +56,9 @@ internal static class NodeCommand
             }
 
             var key = parse.GetValue(strategy) ?? config.Cluster.Strategy;
-            if (!runtime.Registry.TryGet(key, out var registration) || registration.Strategy is not IConsensusStrategy consensus)
+            if (!runtime.Registry.TryGet(key, out var registration) || registration.Strategy is not (IConsensusStrategy or IReplicationStrategy))
             {
-                KernelCli.WriteError(error, $"--strategy is '{key}', which is not a registered consensus strategy ({ClusterService.Registered(runtime)}).");
+                KernelCli.WriteError(error, $"--strategy is '{key}', which is not a registered consensus or replication strategy ({ClusterService.Registered(runtime)}).");
                 return KernelCli.InvalidInput;
             }
 
@@ -78,20 +79,27 @@ internal static class NodeCommand
             };
 
             using var hold = runtime.Plugins.Hold(registration.PluginId, $"member {member} (kernel node)");
-            MemberHost host;
+            IAsyncDisposable host;
             ClusterService.PreferShortPauses();
+            var resolver = runtime.ResolverFor($"member {member} (kernel node)");
             try
             {
-                host = await MemberHost.StartAsync(options, consensus, config.StrategyOptions("consensus", consensus.Name),
-                    ClusterService.Application, ClusterService.Services(runtime, loggers), ct).ConfigureAwait(false);
+                host = registration.Strategy is IReplicationStrategy replication
+                    ? await ReplicaMemberHost.StartAsync(options, replication, config.StrategyOptions("replication", replication.Name),
+                        ClusterService.Services(runtime, loggers) with { Strategies = resolver }, ct).ConfigureAwait(false)
+                    : await MemberHost.StartAsync(options, (IConsensusStrategy)registration.Strategy, config.StrategyOptions("consensus", registration.Strategy.Name),
+                        ClusterService.Application, ClusterService.Services(runtime, loggers), ct).ConfigureAwait(false);
             }
             catch (ClusterOptionsException ex)
             {
+                resolver.ReleaseAll();
                 KernelCli.WriteError(error, string.Join(Environment.NewLine, ex.Errors));
                 return KernelCli.InvalidInput;
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException || (ex is InvalidOperationException or FormatException or ArgumentException && registration.Strategy is IReplicationStrategy))
             {
+                // A replica that cannot be created from its directory or options says why (the strategy's message).
+                resolver.ReleaseAll();
                 KernelCli.WriteError(error, $"member {member} could not start: {ex.Message}");
                 return KernelCli.InvalidInput;
             }
@@ -113,6 +121,7 @@ internal static class NodeCommand
                 }
             }
 
+            resolver.ReleaseAll();
             return 0;
         });
         return command;

@@ -10,7 +10,7 @@ namespace Kernel.Host.Configuration;
 /// Every setting is optional. Without the section, <c>run</c> serves <c>consensus/raft</c> when a plugin registers it and
 /// otherwise runs the kernel alone; a strategy named here must be registered.
 /// </summary>
-/// <param name="Strategy">The consensus strategy the members run, as <c>consensus/NAME</c>.</param>
+/// <param name="Strategy">The strategy the members run, as <c>consensus/NAME</c> (one replicated log) or <c>replication/NAME</c> (replicas per key).</param>
 /// <param name="Named">True when the configuration names the strategy (then its absence is an error).</param>
 /// <param name="DataDir">Where each member keeps its data (<c>DataDir/m1</c>, ...), relative to the working directory.</param>
 /// <param name="ClientPort">The first member's client port; member i serves gRPC on it + 10000·(i−1), peers on that + 1, HTTP/1.1 (gateway, /metrics, /health) on that + 2.</param>
@@ -62,13 +62,13 @@ internal sealed record ClusterConfig(string Strategy, bool Named, string DataDir
             switch (Settings.FirstOrDefault(s => string.Equals(s, child.Key, StringComparison.OrdinalIgnoreCase)))
             {
                 case "strategy":
-                    if (child.Value is { } name && name.StartsWith("consensus/", StringComparison.Ordinal) && Kernel.Sdk.Strategies.StrategyNames.IsValid(name["consensus/".Length..]))
+                    if (child.Kind is ConfigKind.String or ConfigKind.Text && child.Value is { } name && IsServable(name))
                     {
                         result = result with { Strategy = name, Named = true };
                     }
                     else
                     {
-                        errors.Add($"{child.Origin}: cluster.strategy is {child.Describe()}; expected a consensus strategy as \"consensus/NAME\" (for example \"consensus/raft\").");
+                        errors.Add($"{child.Origin}: cluster.strategy is {child.Describe()}; expected a consensus strategy as \"consensus/NAME\" (for example \"consensus/raft\") or a replication strategy as \"replication/NAME\" (for example \"replication/sync-quorum\").");
                     }
 
                     break;
@@ -146,6 +146,19 @@ internal sealed record ClusterConfig(string Strategy, bool Named, string DataDir
 
         return result;
     }
+
+    /// <summary>The categories a cluster serves: a consensus strategy (one log) or a replication strategy (replicas per key).</summary>
+    public static IReadOnlyList<string> ServedCategories { get; } = ["consensus", "replication"];
+
+    /// <summary>True when <paramref name="name"/> is <c>consensus/NAME</c> or <c>replication/NAME</c> with a valid NAME.</summary>
+    public static bool IsServable(string name)
+    {
+        var slash = name.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 && ServedCategories.Contains(name[..slash], StringComparer.Ordinal) && Kernel.Sdk.Strategies.StrategyNames.IsValid(name[(slash + 1)..]);
+    }
+
+    /// <summary>True when the strategy is a replication strategy (<c>replication/NAME</c>).</summary>
+    public bool IsReplication => Strategy.StartsWith("replication/", StringComparison.Ordinal);
 
     private static long? Long(ConfigNode node) =>
         node.Kind is ConfigKind.Number or ConfigKind.Text && long.TryParse(node.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;

@@ -2,6 +2,7 @@ using Kernel.Host.Configuration;
 using Kernel.Node.Etcd;
 using Kernel.Node.Hosting;
 using Kernel.Sdk.Consensus;
+using Kernel.Sdk.Replication;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -9,7 +10,8 @@ namespace Kernel.Host.Hosting;
 
 /// <summary>
 /// The kernel's main job under <c>run</c>: once the plugins are loaded, a cluster of members in this process on the
-/// consensus strategy of the configuration's <c>cluster</c> section, each serving etcd's v3 API over durable data.
+/// consensus strategy of the configuration's <c>cluster</c> section, each serving etcd's v3 API over durable data, or on
+/// its replication strategy, each member a replica serving etcd's KV API (<see cref="ReplicaMemberHost"/>).
 /// The strategy's plugin is held while the cluster runs. With no section and no <c>consensus/raft</c> registered, the
 /// kernel runs alone; a strategy the section names but no plugin registers, or bad member settings, exit with 2.
 /// </summary>
@@ -22,6 +24,8 @@ internal sealed class ClusterService(
 {
     private readonly ILogger _logger = loggers.CreateLogger("Kernel.Host.Cluster");
     private EmbeddedCluster? _cluster;
+    private List<ReplicaMemberHost>? _replicas;
+    private Registry.StrategyResolver? _resolver;
     private IDisposable? _hold;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -32,7 +36,7 @@ internal sealed class ClusterService(
         }
 
         var cluster = runtime.Config.Cluster;
-        if (!runtime.Registry.TryGet(cluster.Strategy, out var registration) || registration.Strategy is not IConsensusStrategy strategy)
+        if (!runtime.Registry.TryGet(cluster.Strategy, out var registration) || registration.Strategy is not (IConsensusStrategy or IReplicationStrategy))
         {
             var available = Registered(runtime);
             if (!cluster.Named)
@@ -45,7 +49,7 @@ internal sealed class ClusterService(
             return;
         }
 
-        var name = cluster.Strategy["consensus/".Length..];
+        var name = registration.Strategy.Name;
         PreferShortPauses();
         var members = EmbeddedCluster.Layout(Path.GetFullPath(cluster.DataDir), cluster.Members, clientPort: cluster.ClientPort, token: cluster.Token ?? ClusterOptions.DefaultToken)
             .Select(m => cluster.TickMilliseconds is { } tick ? m with { TickLength = TimeSpan.FromMilliseconds(tick) } : m)
@@ -54,13 +58,21 @@ internal sealed class ClusterService(
         try
         {
             _hold = runtime.Plugins.Hold(registration.PluginId, "the cluster that kernel run serves");
-            _cluster = await EmbeddedCluster.StartAsync(
-                members,
-                strategy,
-                runtime.Config.StrategyOptions("consensus", name),
-                Application,
-                Services(runtime, loggers),
-                cancellationToken).ConfigureAwait(false);
+            if (registration.Strategy is IReplicationStrategy replication)
+            {
+                _resolver = runtime.ResolverFor("the cluster that kernel run serves");
+                _replicas = await StartReplicasAsync(members, replication, runtime.Config.StrategyOptions("replication", name), Services(runtime, loggers) with { Strategies = _resolver }, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                _cluster = await EmbeddedCluster.StartAsync(
+                    members,
+                    (IConsensusStrategy)registration.Strategy,
+                    runtime.Config.StrategyOptions("consensus", name),
+                    Application,
+                    Services(runtime, loggers),
+                    cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (ClusterOptionsException ex)
         {
@@ -72,8 +84,19 @@ internal sealed class ClusterService(
             Fail($"the cluster could not start: {ex.Message} (is another process using the ports from {cluster.ClientPort}, or the data folder {cluster.DataDir}?)");
             return;
         }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException && registration.Strategy is IReplicationStrategy)
+        {
+            Fail($"the cluster could not start: {ex.Message}");
+            return;
+        }
 
-        foreach (var m in members)
+        foreach (var m in members.Where(_ => cluster.IsReplication))
+        {
+            _logger.LogInformation("Member {Name} runs a replica serving etcd's KV API on {ClientUrls} (peers on {PeerUrls}; /metrics and /health on {HttpUrls}), data in {DataDir}",
+                m.Name, string.Join(",", m.ClientUrls), string.Join(",", m.PeerUrls), string.Join(",", m.ClientHttpUrls), m.DataDir);
+        }
+
+        foreach (var m in members.Where(_ => !cluster.IsReplication))
         {
             _logger.LogInformation("Member {Name} serves etcd's v3 API on {ClientUrls} (peers on {PeerUrls}; HTTP/1.1 gateway, /metrics and /health on {HttpUrls}), data in {DataDir}",
                 m.Name, string.Join(",", m.ClientUrls), string.Join(",", m.PeerUrls), string.Join(",", m.ClientHttpUrls), m.DataDir);
@@ -82,6 +105,36 @@ internal sealed class ClusterService(
         var first = new Uri(members[0].ClientUrls[0]);
         _logger.LogInformation("Serving {Strategy} with {Members} members; try: etcdctl --endpoints={Endpoint} put greeting hello",
             cluster.Strategy, members.Count, $"{first.Host}:{first.Port}");
+    }
+
+    /// <summary>Starts a replica member per settings (all validated first, every error at once); stops the started ones if one fails.</summary>
+    private static async Task<List<ReplicaMemberHost>> StartReplicasAsync(IReadOnlyList<ClusterOptions> members, IReplicationStrategy strategy, Microsoft.Extensions.Configuration.IConfiguration options, MemberHostServices services, CancellationToken cancellationToken)
+    {
+        var errors = members.SelectMany(m => m.Validate().Select(e => $"member {m.Name}: {e}")).ToArray();
+        if (errors.Length > 0)
+        {
+            throw new ClusterOptionsException(errors);
+        }
+
+        var started = new List<ReplicaMemberHost>();
+        try
+        {
+            foreach (var member in members)
+            {
+                started.Add(await ReplicaMemberHost.StartAsync(member, strategy, options, services, cancellationToken).ConfigureAwait(false));
+            }
+        }
+        catch
+        {
+            foreach (var host in started)
+            {
+                await host.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        return started;
     }
 
     /// <summary>
@@ -98,11 +151,11 @@ internal sealed class ClusterService(
     internal static MemberHostServices Services(KernelRuntime runtime, ILoggerFactory loggers) =>
         new() { LoggerFactory = loggers, Pipelines = runtime.Resilience.Provider };
 
-    /// <summary>The registered consensus strategies, for a message about one that is not.</summary>
+    /// <summary>The registered consensus and replication strategies, for a message about one that is not.</summary>
     internal static string Registered(KernelRuntime runtime)
     {
-        var consensus = runtime.Registry.All.Where(r => r.Strategy is IConsensusStrategy).Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
-        return consensus.Count == 0 ? "no plugin registers a consensus strategy" : "registered: " + string.Join(", ", consensus);
+        var served = runtime.Registry.All.Where(r => r.Strategy is IConsensusStrategy or IReplicationStrategy).Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
+        return served.Count == 0 ? "no plugin registers a consensus or replication strategy" : "registered: " + string.Join(", ", served);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync().ConfigureAwait(false);
@@ -115,12 +168,26 @@ internal sealed class ClusterService(
             await c.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (_replicas is { } replicas)
+        {
+            _replicas = null;
+            foreach (var replica in replicas)
+            {
+                await replica.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        _resolver?.ReleaseAll();
+        _resolver = null;
+
         _hold?.Dispose();
         _hold = null;
     }
 
     private void Fail(string message)
     {
+        _resolver?.ReleaseAll();
+        _resolver = null;
         _hold?.Dispose();
         _hold = null;
         Cli.KernelCli.WriteError(error, message);

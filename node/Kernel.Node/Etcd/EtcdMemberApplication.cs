@@ -46,6 +46,7 @@ internal sealed class EtcdMemberApplication : IMemberApplication
         services.AddSingleton(Clock);
         services.AddSingleton(_options);
         services.AddSingleton<EtcdApi>();
+        services.AddSingleton<IKvBackend>(sp => sp.GetRequiredService<EtcdApi>());
         services.AddSingleton<LeaseExpiry>();
         services.AddHostedService(sp => sp.GetRequiredService<LeaseExpiry>());
     }

@@ -36,6 +36,12 @@ internal sealed record MemberHostServices
 
     /// <summary>The data directory's free bytes (null: unknown); default: asks the file system (tests tell their own).</summary>
     public Func<long?>? FreeDiskBytes { get; init; }
+
+    /// <summary>
+    /// What a replication strategy's options name (a <c>conflict/...</c> resolver, a <c>crdt/...</c> type), for replica
+    /// members; null: none offered (a strategy that needs one fails to create its replica).
+    /// </summary>
+    public Kernel.Sdk.Strategies.IStrategyResolver? Strategies { get; init; }
 }
 
 /// <summary>Bad member settings: every problem, each naming its option (the CLI prints them and exits with 2).</summary>
@@ -130,57 +136,11 @@ internal sealed class MemberHost : IAsyncDisposable
 
         var transportOptions = TransportOptions(options);
         var transport = new PeerTransport(cluster, strategy.Codec, transportOptions, services.Pipelines, services.Time, loggers);
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(MemberHost).Assembly.GetName().Name });
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        var web = BuildWeb(options, self, transport, transportOptions, services, new MemberHealthCheck(runtime), s =>
         {
-            foreach (var url in options.PeerUrls)
-            {
-                // With a trusted CA, peers must present a certificate that chains to it (mutual TLS, etcd's --peer-client-cert-auth).
-                Listen(kestrel, url, HttpProtocols.Http2, options.PeerCertFile, options.PeerKeyFile, transportOptions.TrustedPeerCertificates);
-            }
-
-            foreach (var url in options.ClientUrls)
-            {
-                var tls = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
-                Listen(kestrel, url, tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http2, options.ClientCertFile, options.ClientKeyFile);
-            }
-
-            foreach (var url in options.ClientHttpUrls.Concat(options.MetricsUrls))
-            {
-                var tls = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
-                Listen(kestrel, url, tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1, options.ClientCertFile, options.ClientKeyFile);
-            }
-        });
-        builder.Services.AddSingleton(loggers);
-        builder.Services.AddLogging();
-        builder.Services.AddRouting();
-        builder.Services.AddSingleton(new MemberName(self.Name));
-        builder.Services.AddSingleton<RequestMetricsInterceptor>();
-        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<RequestMetricsInterceptor>()).AddServiceOptions<PeerService>(peer =>
-        {
-            peer.MaxReceiveMessageSize = null; // a snapshot travels in one message
-            peer.MaxSendMessageSize = null;
-        });
-        builder.Services.AddSingleton(transport);
-        builder.Services.AddSingleton<INodeClient>(runtime);
-        builder.Services.AddSingleton(services.Time);
-        // Prometheus text on /metrics: the Kernel.Node meter (every member this process runs, told apart by the member label).
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(NodeMetrics.MeterName).AddPrometheusExporter());
-        builder.Services.AddHealthChecks().AddCheck("member", new MemberHealthCheck(runtime));
-        builder.Services.AddSingleton<Microsoft.AspNetCore.Routing.MatcherPolicy, ListenerPortMatcherPolicy>();
-        app.ConfigureServices(builder.Services);
-        var web = builder.Build();
-        web.UseRouting();
-
-        // Each endpoint answers only on its own listeners, told apart by the connection's local port when routes are matched
-        // (not by the Host header, which clients set as they like: etcdctl with several endpoints sends the first one's).
-        web.MapGrpcService<PeerService>().WithMetadata(Ports(options.PeerUrls));
-        var clientPorts = Ports([.. options.ClientUrls, .. options.ClientHttpUrls]);
-        var observerPorts = Ports([.. options.ClientUrls, .. options.ClientHttpUrls, .. options.MetricsUrls]);
-        web.MapHealthChecks("/health").WithMetadata(observerPorts);
-        web.MapHealthChecks("/readyz").WithMetadata(observerPorts);
-        web.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(observerPorts);
-        app.MapClientEndpoints(web.MapGroup(string.Empty).WithMetadata(clientPorts));
+            s.AddSingleton<INodeClient>(runtime);
+            app.ConfigureServices(s);
+        }, app.MapClientEndpoints);
 
         var host = new MemberHost(options, self, runtime, transport, app, web, logger);
         try
@@ -244,7 +204,76 @@ internal sealed class MemberHost : IAsyncDisposable
         _logger.LogInformation("Member {Member} stopped", Member.Name);
     }
 
-    private static PeerTransportOptions TransportOptions(ClusterOptions options)
+    /// <summary>
+    /// The member's Kestrel server: peer listeners (the peer gRPC service only), client listeners (the client API and
+    /// <c>/health</c>, <c>/readyz</c>, <c>/metrics</c>) and metrics listeners (those three only), for consensus and
+    /// replica members alike.
+    /// </summary>
+    internal static WebApplication BuildWeb(
+        ClusterOptions options,
+        MemberInfo self,
+        PeerTransport transport,
+        PeerTransportOptions transportOptions,
+        MemberHostServices services,
+        Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck health,
+        Action<IServiceCollection> configureServices,
+        Action<Microsoft.AspNetCore.Routing.IEndpointRouteBuilder> mapClientEndpoints)
+    {
+        var loggers = services.LoggerFactory;
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(MemberHost).Assembly.GetName().Name });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            foreach (var url in options.PeerUrls)
+            {
+                // With a trusted CA, peers must present a certificate that chains to it (mutual TLS, etcd's --peer-client-cert-auth).
+                Listen(kestrel, url, HttpProtocols.Http2, options.PeerCertFile, options.PeerKeyFile, transportOptions.TrustedPeerCertificates);
+            }
+
+            foreach (var url in options.ClientUrls)
+            {
+                var tls = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+                Listen(kestrel, url, tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http2, options.ClientCertFile, options.ClientKeyFile);
+            }
+
+            foreach (var url in options.ClientHttpUrls.Concat(options.MetricsUrls))
+            {
+                var tls = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+                Listen(kestrel, url, tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1, options.ClientCertFile, options.ClientKeyFile);
+            }
+        });
+        builder.Services.AddSingleton(loggers);
+        builder.Services.AddLogging();
+        builder.Services.AddRouting();
+        builder.Services.AddSingleton(new MemberName(self.Name));
+        builder.Services.AddSingleton<RequestMetricsInterceptor>();
+        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<RequestMetricsInterceptor>()).AddServiceOptions<PeerService>(peer =>
+        {
+            peer.MaxReceiveMessageSize = null; // a snapshot travels in one message
+            peer.MaxSendMessageSize = null;
+        });
+        builder.Services.AddSingleton(transport);
+        builder.Services.AddSingleton(services.Time);
+        // Prometheus text on /metrics: the Kernel.Node meter (every member this process runs, told apart by the member label).
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(NodeMetrics.MeterName).AddPrometheusExporter());
+        builder.Services.AddHealthChecks().AddCheck("member", health);
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Routing.MatcherPolicy, ListenerPortMatcherPolicy>();
+        configureServices(builder.Services);
+        var web = builder.Build();
+        web.UseRouting();
+
+        // Each endpoint answers only on its own listeners, told apart by the connection's local port when routes are matched
+        // (not by the Host header, which clients set as they like: etcdctl with several endpoints sends the first one's).
+        web.MapGrpcService<PeerService>().WithMetadata(Ports(options.PeerUrls));
+        var clientPorts = Ports([.. options.ClientUrls, .. options.ClientHttpUrls]);
+        var observerPorts = Ports([.. options.ClientUrls, .. options.ClientHttpUrls, .. options.MetricsUrls]);
+        web.MapHealthChecks("/health").WithMetadata(observerPorts);
+        web.MapHealthChecks("/readyz").WithMetadata(observerPorts);
+        web.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(observerPorts);
+        mapClientEndpoints(web.MapGroup(string.Empty).WithMetadata(clientPorts));
+        return web;
+    }
+
+    internal static PeerTransportOptions TransportOptions(ClusterOptions options)
     {
         X509Certificate2? certificate = null;
         if (options.PeerCertFile is { } cert && options.PeerKeyFile is { } key)

@@ -18,7 +18,8 @@ public interface IReplicaModel
 
     /// <summary>
     /// Applies a command to a key's current value (null when the key is absent). Pass null itself for an absent key: a
-    /// null <c>byte[]</c> converts to an empty value, not to null (write <c>held is { } v ? new ReadOnlyMemory&lt;byte&gt;(v) : null</c>).
+    /// null <c>byte[]</c> converts to an empty value, not to null, and so does an untyped null beside a
+    /// <c>ReadOnlyMemory&lt;byte&gt;</c> in a conditional (write <c>held is { } v ? new ReadOnlyMemory&lt;byte&gt;(v) : (ReadOnlyMemory&lt;byte&gt;?)null</c>).
     /// </summary>
     ModelOutcome Apply(ReplicaCommand command, ReadOnlyMemory<byte>? current);
 }

@@ -15,7 +15,7 @@ namespace UltimateReplication.MultiMaster;
 internal sealed record KeyVersion(NodeId Replica, long Timestamp, VersionVector Clock, byte[]? Value)
 {
     /// <summary>The value as a model reads it: null for a tombstone.</summary>
-    public ReadOnlyMemory<byte>? Current => Value is { } v ? new ReadOnlyMemory<byte>(v) : null;
+    public ReadOnlyMemory<byte>? Current => Value is { } v ? new ReadOnlyMemory<byte>(v) : (ReadOnlyMemory<byte>?)null; // typed: an untyped null would convert to an empty value
 
     /// <summary>The SDK's form (a tombstone as an empty value; see <see cref="SiblingSets.Resolve"/>).</summary>
     public VersionedValue ToVersionedValue() => new(Replica, Value ?? [], Timestamp, Clock);

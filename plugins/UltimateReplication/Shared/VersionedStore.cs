@@ -18,7 +18,7 @@ namespace UltimateReplication.Shared;
 internal readonly record struct Cell(Stamp Stamp, byte[]? Value)
 {
     /// <summary>The value as a model reads it: null for a tombstone (never an empty value).</summary>
-    public ReadOnlyMemory<byte>? Current => Value is { } v ? new ReadOnlyMemory<byte>(v) : null;
+    public ReadOnlyMemory<byte>? Current => Value is { } v ? new ReadOnlyMemory<byte>(v) : (ReadOnlyMemory<byte>?)null; // typed: an untyped null would convert to an empty value
 }
 
 /// <summary>

@@ -28,10 +28,15 @@ internal sealed class ProcessCluster : IDisposable
     private readonly string[] _dataDirs;
     private readonly GrpcChannel[] _channels;
 
-    private ProcessCluster(string token, int members, int tickMilliseconds, Func<int, string?>? dataDir, string strategy)
+    private ProcessCluster(string token, int members, int tickMilliseconds, Func<int, string?>? dataDir, string strategy, IReadOnlyList<string>? plugins, string? strategies)
     {
-        _folder.Add("UltimateConsensus");
-        _config = _folder.WriteConfig(string.Create(CultureInfo.InvariantCulture, $$"""{ "cluster": { "strategy": "{{strategy}}", "tickMilliseconds": {{tickMilliseconds}} } }"""));
+        foreach (var plugin in plugins ?? ["UltimateConsensus"])
+        {
+            _folder.Add(plugin);
+        }
+
+        var options = strategies is null ? string.Empty : ", \"strategies\": " + strategies;
+        _config = _folder.WriteConfig(string.Create(CultureInfo.InvariantCulture, $$"""{ "cluster": { "strategy": "{{strategy}}", "tickMilliseconds": {{tickMilliseconds}} }{{options}} }"""));
         _token = token;
         _ports = FreePorts(2 * members);
         Names = [.. Enumerable.Range(1, members).Select(i => "m" + i.ToString(CultureInfo.InvariantCulture))];
@@ -62,10 +67,12 @@ internal sealed class ProcessCluster : IDisposable
     /// <summary>
     /// Starts <paramref name="members"/> <c>kernel node</c> processes of one cluster (token <paramref name="token"/>);
     /// <paramref name="dataDir"/> may place a member's data elsewhere (null: under the folder). Does not wait for a leader.
+    /// <paramref name="plugins"/> are the deployed plugins the folder gets (null: UltimateConsensus);
+    /// <paramref name="strategies"/>, when given, is the JSON of plugins.json's <c>strategies</c> section (strategy options).
     /// </summary>
-    public static ProcessCluster Start(string token, int members = 3, int tickMilliseconds = 50, Func<int, string?>? dataDir = null, string strategy = "consensus/raft")
+    public static ProcessCluster Start(string token, int members = 3, int tickMilliseconds = 50, Func<int, string?>? dataDir = null, string strategy = "consensus/raft", IReadOnlyList<string>? plugins = null, string? strategies = null)
     {
-        var cluster = new ProcessCluster(token, members, tickMilliseconds, dataDir, strategy);
+        var cluster = new ProcessCluster(token, members, tickMilliseconds, dataDir, strategy, plugins, strategies);
         try
         {
             for (var i = 0; i < members; i++)

@@ -42,4 +42,34 @@ public sealed class ClusterConfigTests
 
         Assert.Contains("cluster: unknown setting 'snapshotEvery'; allowed: strategy, dataDir, clientPort, members, token, tickMilliseconds, snapshotCount.", ex.Message);
     }
+
+    [Theory]
+    [InlineData("consensus/raft", false)]
+    [InlineData("replication/sync-quorum", true)]
+    [InlineData("replication/crdt", true)]
+    [InlineData("replication/my-own", true)]
+    public void The_strategy_may_be_a_consensus_or_a_replication_strategy(string strategy, bool replication)
+    {
+        using var folder = new TestPluginsFolder();
+        var cluster = KernelConfig.Load(folder.WriteConfig($$"""{ "cluster": { "strategy": "{{strategy}}" } }"""), null, []).Cluster;
+
+        Assert.Equal((strategy, true, replication), (cluster.Strategy, cluster.Named, cluster.IsReplication));
+    }
+
+    [Theory]
+    [InlineData("\"conflict/lww\"")]
+    [InlineData("\"raft\"")]
+    [InlineData("\"replication/\"")]
+    [InlineData("\"replication/Not Valid\"")]
+    [InlineData("7")]
+    public void Another_strategy_is_refused_naming_what_is_allowed(string value)
+    {
+        using var folder = new TestPluginsFolder();
+        var path = folder.WriteConfig($$"""{ "cluster": { "strategy": {{value}} } }""");
+
+        var ex = Assert.Throws<ConfigurationException>(() => KernelConfig.Load(path, null, []));
+
+        Assert.Contains($"{path} line 1: cluster.strategy is", ex.Message);
+        Assert.Contains("expected a consensus strategy as \"consensus/NAME\" (for example \"consensus/raft\") or a replication strategy as \"replication/NAME\"", ex.Message);
+    }
 }

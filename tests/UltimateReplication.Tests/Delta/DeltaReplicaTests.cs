@@ -38,6 +38,23 @@ public sealed class DeltaReplicaTests
     }
 
     [Fact]
+    public void A_deleted_key_reads_as_absent_on_every_replica_not_as_an_empty_value()
+    {
+        var cluster = Quiet();
+        cluster.Submit(N1, 1, new KvCommand(KvOp.Put, "k", "v"));
+        Assert.True(cluster.RunUntil(c => Everywhere(c, "k", "v"), TimeSpan.FromSeconds(1)));
+        cluster.Submit(N2, 2, new KvCommand(KvOp.Cas, "k", null, "v")); // a compare-and-set to null deletes
+        Assert.True(cluster.RunUntil(c => c.Responses(N2).Count == 1 && Everywhere(c, "k", null), TimeSpan.FromSeconds(1)));
+
+        foreach (var (n, id) in new[] { (N1, 3L), (N2, 4L), (N3, 5L) })
+        {
+            cluster.Submit(n, id, new KvCommand(KvOp.Get, "k"));
+            Assert.True(cluster.RunUntil(c => c.Responses(n).Any(r => r.Key == id), TimeSpan.FromSeconds(1)));
+            Assert.Equal(new KvResult(true, null), cluster.Responses(n).Single(r => r.Key == id).Value); // a tombstone, not ""
+        }
+    }
+
+    [Fact]
     public void A_mebibyte_value_changed_in_one_byte_ships_a_block_delta_far_smaller_than_the_value()
     {
         var cluster = Quiet();

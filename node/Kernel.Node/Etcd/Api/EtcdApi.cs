@@ -12,7 +12,7 @@ namespace Kernel.Node.Etcd.Api;
 /// log, reads run on the member's loop (linearizable unless asked serializable), headers filled from the member's status,
 /// refusals thrown as etcd's gRPC errors.
 /// </summary>
-internal sealed class EtcdApi(INodeClient node, MvccStore store, LeaseClock clock, EtcdApiOptions options)
+internal sealed class EtcdApi(INodeClient node, MvccStore store, LeaseClock clock, EtcdApiOptions options) : IKvBackend
 {
     public MvccStore Store => store;
 

@@ -4,8 +4,8 @@ using Kernel.Node.Etcd.Protos;
 
 namespace Kernel.Node.Etcd.Api;
 
-/// <summary>etcd's <c>etcdserverpb.KV</c> service.</summary>
-internal sealed class KvService(EtcdApi api) : KV.KVBase
+/// <summary>etcd's <c>etcdserverpb.KV</c> service, over whatever carries out the requests (<see cref="IKvBackend"/>).</summary>
+internal sealed class KvService(IKvBackend api) : KV.KVBase
 {
     public override Task<RangeResponse> Range(RangeRequest request, ServerCallContext context) => api.RangeAsync(request, context.CancellationToken);
 
