@@ -178,19 +178,7 @@ internal sealed class MemberHost : IAsyncDisposable
 
         await Runtime.DisposeAsync().ConfigureAwait(false);
         await _transport.DisposeAsync().ConfigureAwait(false);
-        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
-        {
-            try
-            {
-                await _web.StopAsync(stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // connections still open after the grace period are aborted
-            }
-        }
-
-        await _web.DisposeAsync().ConfigureAwait(false);
+        await StopWebAsync(_web).ConfigureAwait(false);
         switch (Application)
         {
             case IAsyncDisposable asyncDisposable:
@@ -202,6 +190,24 @@ internal sealed class MemberHost : IAsyncDisposable
         }
 
         _logger.LogInformation("Member {Member} stopped", Member.Name);
+    }
+
+    /// <summary>Stops Kestrel (connections still open after a 5 s grace period are aborted) and disposes it.</summary>
+    internal static async Task StopWebAsync(WebApplication web)
+    {
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            try
+            {
+                await web.StopAsync(stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // connections still open after the grace period are aborted
+            }
+        }
+
+        await web.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>

@@ -125,19 +125,7 @@ internal sealed class ReplicaMemberHost : IAsyncDisposable
 
         await Runtime.DisposeAsync().ConfigureAwait(false);
         await _transport.DisposeAsync().ConfigureAwait(false);
-        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
-        {
-            try
-            {
-                await _web.StopAsync(stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // connections still open after the grace period are aborted
-            }
-        }
-
-        await _web.DisposeAsync().ConfigureAwait(false);
+        await MemberHost.StopWebAsync(_web).ConfigureAwait(false);
         _logger.LogInformation("Member {Member} stopped", Member.Name);
     }
 

@@ -42,8 +42,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
     // The loop sleeps on this when its inbox is empty: an event that blocks at once (no spinning) and a cached callback
     // that sets it. Blocking on the channel's task instead spins first (Task.SpinWait), which on a machine of few cores
     // shared by members and clients burnt about a tenth of a member's CPU in sched_yield.
-    private readonly ManualResetEventSlim _wake = new(initialState: false, spinCount: 0);
-    private readonly Action _setWake;
+    private readonly LoopWake _wake = new();
     private readonly ulong _incarnation = (ulong)Random.Shared.NextInt64(1, long.MaxValue);
     private readonly Handler _handler;
     private readonly NodeMetrics _metrics;
@@ -100,7 +99,6 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
 
         RequireReplicaQuorumParts();
 
-        _setWake = _wake.Set;
         _inbox = Channel.CreateBounded<Input>(new BoundedChannelOptions(options.MaxInflightProposals + 65_536)
         {
             SingleReader = true,
@@ -311,19 +309,7 @@ internal sealed partial class NodeRuntime : INodeClient, IPeerInbox, IAsyncDispo
 
     // ------------------------------------------------------------------ the loop
 
-    /// <summary>Sleeps on <see cref="_wake"/> until the inbox has an input (true) or is completed (false).</summary>
-    private bool WaitForInput(ChannelReader<Input> reader)
-    {
-        var wait = reader.WaitToReadAsync();
-        if (!wait.IsCompleted)
-        {
-            _wake.Reset();
-            wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_setWake);
-            _wake.Wait();
-        }
-
-        return wait.Result;
-    }
+    private bool WaitForInput(ChannelReader<Input> reader) => _wake.WaitForInput(reader);
 
     private void Run()
     {

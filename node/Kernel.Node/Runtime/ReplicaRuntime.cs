@@ -35,8 +35,7 @@ internal sealed partial class ReplicaRuntime : IReplicaClient, IPeerInbox, IAsyn
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Channel<Input> _inbox;
-    private readonly ManualResetEventSlim _wake = new(initialState: false, spinCount: 0);
-    private readonly Action _setWake;
+    private readonly LoopWake _wake = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Loop-owned.
@@ -90,7 +89,6 @@ internal sealed partial class ReplicaRuntime : IReplicaClient, IPeerInbox, IAsyn
             throw new ArgumentException("Node runtime settings: " + string.Join(" ", errors), nameof(options));
         }
 
-        _setWake = _wake.Set;
         _inbox = Channel.CreateBounded<Input>(new BoundedChannelOptions(options.MaxInflightProposals + 65_536)
         {
             SingleReader = true,
@@ -242,18 +240,7 @@ internal sealed partial class ReplicaRuntime : IReplicaClient, IPeerInbox, IAsyn
 
     // ------------------------------------------------------------------ the loop
 
-    private bool WaitForInput(ChannelReader<Input> reader)
-    {
-        var wait = reader.WaitToReadAsync();
-        if (!wait.IsCompleted)
-        {
-            _wake.Reset();
-            wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_setWake);
-            _wake.Wait();
-        }
-
-        return wait.Result;
-    }
+    private bool WaitForInput(ChannelReader<Input> reader) => _wake.WaitForInput(reader);
 
     private void Run()
     {
