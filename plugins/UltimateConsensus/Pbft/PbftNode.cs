@@ -1072,6 +1072,12 @@ internal sealed class PbftNode : IConsensusNode
         _viewTimer = 0;
         Execute();
         CutBatches();
+
+        // Fetch the rest at once instead of at the next retransmission: a reply carries at most maxFetchEntries, and a
+        // replica far behind would otherwise gain that much per retransmission interval and never catch up with a
+        // cluster that keeps going. Only progress vouched for by f+1 replicas gets here, so this ends when we are level.
+        var next = _log.Count + 1L;
+        Broadcast(to => new Fetch(_id, to, next));
     }
 
     /// <summary>Takes an executed entry that f+1 replicas vouched for, as if executed here.</summary>
