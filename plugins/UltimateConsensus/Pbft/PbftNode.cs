@@ -25,7 +25,8 @@ namespace UltimateConsensus.Pbft;
 /// <see cref="EntryKind.Noop"/> marker (sequence number and batch digest); a chain hash over the entries is the state
 /// digest of checkpoints, taken every K sequence numbers; 2f+1 matching checkpoints make one stable, the low watermark,
 /// below which slots, certificates and checkpoint votes are dropped. A replica that is behind fetches executed entries
-/// from the others and keeps those f+1 of them vouch for (the same chain hash at a marker).
+/// from the others and keeps those f+1 of them vouch for (the same chain hash at a marker), asking for the next entries
+/// as soon as a reply brought it forward (not at the next retransmission), so that it gains on a cluster that keeps going.
 /// </para>
 /// <para>
 /// Persisted (the hard state, synced before any message that depends on it): the view and the view being changed to,
