@@ -25,7 +25,8 @@ namespace UltimateConsensus.Pbft;
 /// <see cref="EntryKind.Noop"/> marker (sequence number and batch digest); a chain hash over the entries is the state
 /// digest of checkpoints, taken every K sequence numbers; 2f+1 matching checkpoints make one stable, the low watermark,
 /// below which slots, certificates and checkpoint votes are dropped. A replica that is behind fetches executed entries
-/// from the others and keeps those f+1 of them vouch for (the same chain hash at a marker).
+/// from the others and keeps those f+1 of them vouch for (the same chain hash at a marker), asking for the next entries
+/// as soon as a reply brought it forward (not at the next retransmission), so that it gains on a cluster that keeps going.
 /// </para>
 /// <para>
 /// Persisted (the hard state, synced before any message that depends on it): the view and the view being changed to,
@@ -1072,6 +1073,12 @@ internal sealed class PbftNode : IConsensusNode
         _viewTimer = 0;
         Execute();
         CutBatches();
+
+        // Fetch the rest at once instead of at the next retransmission: a reply carries at most maxFetchEntries, and a
+        // replica far behind would otherwise gain that much per retransmission interval and never catch up with a
+        // cluster that keeps going. Only progress vouched for by f+1 replicas gets here, so this ends when we are level.
+        var next = _log.Count + 1L;
+        Broadcast(to => new Fetch(_id, to, next));
     }
 
     /// <summary>Takes an executed entry that f+1 replicas vouched for, as if executed here.</summary>

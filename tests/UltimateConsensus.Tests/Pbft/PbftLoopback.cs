@@ -17,9 +17,10 @@ internal static class PbftLoopback
 
     /// <summary>
     /// Runs the replicas (replica i at index i − 1) until no message is in flight: each Ready goes to
-    /// <paramref name="onReady"/>, its messages are delivered in order, and the replica is advanced.
+    /// <paramref name="onReady"/>, its messages are delivered in order (those <paramref name="deliver"/> refuses are
+    /// lost), and the replica is advanced.
     /// </summary>
-    public static void Run(IReadOnlyList<PbftNode> nodes, Action<PbftNode, Ready> onReady)
+    public static void Run(IReadOnlyList<PbftNode> nodes, Action<PbftNode, Ready> onReady, Func<PbftMessage, bool>? deliver = null)
     {
         var inFlight = new Queue<PbftMessage>();
         void Collect(PbftNode n)
@@ -30,7 +31,10 @@ internal static class PbftLoopback
                 onReady(n, ready);
                 foreach (var m in ready.Messages.Cast<PbftMessage>())
                 {
-                    inFlight.Enqueue(RoundTrip(m));
+                    if (deliver is null || deliver(m))
+                    {
+                        inFlight.Enqueue(RoundTrip(m));
+                    }
                 }
 
                 n.Advance(ready);

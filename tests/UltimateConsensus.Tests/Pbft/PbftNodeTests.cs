@@ -18,7 +18,8 @@ public sealed class PbftNodeTests
             SHA256.HashData([(byte)Math.Min(self.Value, peer.Value), (byte)Math.Max(self.Value, peer.Value)]);
     }
 
-    private static PbftNode Node(NodeId id) => new(id, Four, RecoveredState.Empty, new PbftOptions(), new Keys(id), PbftFlaw.None);
+    private static PbftNode Node(NodeId id, PbftOptions? options = null) =>
+        new(id, Four, RecoveredState.Empty, options ?? new PbftOptions(), new Keys(id), PbftFlaw.None);
 
     private static List<PbftMessage> Drain(PbftNode node)
     {
@@ -82,6 +83,39 @@ public sealed class PbftNodeTests
             n.Propose(Request(7, 1)); // already executed: nothing new
             Assert.DoesNotContain(n.GetReady().Messages, x => x is PrePrepare);
         }
+    }
+
+    [Fact]
+    public void A_replica_far_behind_catches_up_in_one_exchange_of_fetches_not_one_reply_per_retransmission()
+    {
+        // Small fetch replies (one batch each) and one request a batch: 12 batches, 24 entries, executed while n4 hears nothing.
+        var options = new PbftOptions { MaxFetchEntries = 2, MaxBatchRequests = 1 };
+        var nodes = new[] { Node(N1, options), Node(N2, options), Node(N3, options), Node(N4, options) };
+        var executed = nodes.ToDictionary(n => n.Id, _ => new List<LogEntry>());
+        void Record(PbftNode n, Ready ready) => executed[n.Id].AddRange(ready.CommittedEntries);
+        for (var ts = 1; ts <= 12; ts++)
+        {
+            foreach (var n in nodes.Take(3))
+            {
+                n.Propose(Request(5, ts));
+            }
+        }
+
+        PbftLoopback.Run(nodes, Record, m => m.From != N4 && m.To != N4);
+        Assert.Equal(24, executed[N1].Count);
+        Assert.Empty(executed[N4]);
+
+        // n4 ticks until its retransmission timer asks the others for what it lacks; from then on no replica ticks.
+        var n4 = nodes[3];
+        var ticks = 0;
+        while (!n4.GetReady().Messages.OfType<Fetch>().Any())
+        {
+            Assert.True(++ticks <= 4 * options.RetransmitTicks, "n4 never fetched");
+            n4.Tick();
+        }
+
+        PbftLoopback.Run(nodes, Record);
+        Assert.Equal(executed[N1].Select(e => e.Data.ToArray()), executed[N4].Select(e => e.Data.ToArray()));
     }
 
     [Fact]

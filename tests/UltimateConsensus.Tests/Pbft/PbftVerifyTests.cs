@@ -13,7 +13,7 @@ namespace UltimateConsensus.Tests.Pbft;
 public sealed class PbftVerifyTests(ITestOutputHelper output)
 {
     internal static VerifySummary Verify(PbftStrategy strategy, int nodes, int byzantine, string faults, long firstSeed, int seeds,
-        bool stopAtFirst = false, int? replyQuorum = null, ByzantineBehaviors behaviors = ByzantineBehaviors.All)
+        bool stopAtFirst = false, int? replyQuorum = null, ByzantineBehaviors behaviors = ByzantineBehaviors.All, double safetySeconds = 5)
     {
         Assert.True(SimFaultNames.TryParse(faults, out var parsed, out var error), error);
         return Verifier.Run(strategy, new VerifyOptions
@@ -28,7 +28,7 @@ public sealed class PbftVerifyTests(ITestOutputHelper output)
                 Byzantine = byzantine,
                 ByzantineBehaviors = behaviors,
                 ClientReplyQuorum = replyQuorum,
-                SafetyDuration = TimeSpan.FromSeconds(5),
+                SafetyDuration = TimeSpan.FromSeconds(safetySeconds),
             },
         });
     }
@@ -50,5 +50,25 @@ public sealed class PbftVerifyTests(ITestOutputHelper output)
         Assert.True(summary.Clean, Describe(summary));
         Assert.Equal(seeds, summary.SeedsRun);
         Assert.True(summary.Operations.Ok > seeds * 20, $"only {summary.Operations.Ok} operations succeeded");
+    }
+
+    /// <summary>
+    /// Seeds of `kernel verify --faults all` (10 simulated seconds, no Byzantine replica) where an honest replica that
+    /// fell behind caught up one fetch reply (maxFetchEntries = 2: one batch) per retransmission: it never reached the
+    /// others (lost-acknowledged-write after the liveness phase), or, as the behind replica whose fetches kept resetting
+    /// its view timer, never helped the others out of a split of views (liveness, seeds 97 at n=4 and n=5).
+    /// </summary>
+    [Theory]
+    [InlineData(4, 97)]
+    [InlineData(4, 141)]
+    [InlineData(4, 334)]
+    [InlineData(4, 974)]
+    [InlineData(5, 97)]
+    [InlineData(7, 247)]
+    public void A_replica_that_fell_far_behind_catches_up_once_faults_heal(int nodes, long seed)
+    {
+        var summary = Verify(new PbftStrategy(), nodes, 0, "all", seed, 1, safetySeconds: 10);
+        Assert.True(summary.Clean, Describe(summary));
+        Assert.Equal(1, summary.SeedsRun);
     }
 }
