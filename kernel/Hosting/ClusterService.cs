@@ -90,16 +90,18 @@ internal sealed class ClusterService(
             return;
         }
 
-        foreach (var m in members.Where(_ => cluster.IsReplication))
+        foreach (var m in members)
         {
-            _logger.LogInformation("Member {Name} runs a replica serving etcd's KV API on {ClientUrls} (peers on {PeerUrls}; /metrics and /health on {HttpUrls}), data in {DataDir}",
-                m.Name, string.Join(",", m.ClientUrls), string.Join(",", m.PeerUrls), string.Join(",", m.ClientHttpUrls), m.DataDir);
-        }
-
-        foreach (var m in members.Where(_ => !cluster.IsReplication))
-        {
-            _logger.LogInformation("Member {Name} serves etcd's v3 API on {ClientUrls} (peers on {PeerUrls}; HTTP/1.1 gateway, /metrics and /health on {HttpUrls}), data in {DataDir}",
-                m.Name, string.Join(",", m.ClientUrls), string.Join(",", m.PeerUrls), string.Join(",", m.ClientHttpUrls), m.DataDir);
+            if (cluster.IsReplication)
+            {
+                _logger.LogInformation("Member {Name} runs a replica serving etcd's KV API on {ClientUrls} (peers on {PeerUrls}; /metrics and /health on {HttpUrls}), data in {DataDir}",
+                    m.Name, string.Join(",", m.ClientUrls), string.Join(",", m.PeerUrls), string.Join(",", m.ClientHttpUrls), m.DataDir);
+            }
+            else
+            {
+                _logger.LogInformation("Member {Name} serves etcd's v3 API on {ClientUrls} (peers on {PeerUrls}; HTTP/1.1 gateway, /metrics and /health on {HttpUrls}), data in {DataDir}",
+                    m.Name, string.Join(",", m.ClientUrls), string.Join(",", m.PeerUrls), string.Join(",", m.ClientHttpUrls), m.DataDir);
+            }
         }
 
         var first = new Uri(members[0].ClientUrls[0]);

@@ -38,8 +38,8 @@ internal sealed partial class NodeRuntime
         }
 
         var applied = _machine.AppliedIndex;
-        var rank = _cluster.Members.Count(m => m.Id < _cluster.SelfMember.Id);
-        if (applied < NextSnapshotDue(LastSnapshotIndex, every, rank, _cluster.Members.Count))
+        // The cluster map numbers members from 1 in the order of their ids: this member's rank among them is its node id - 1.
+        if (applied < NextSnapshotDue(LastSnapshotIndex, every, _cluster.Self.Value - 1, _cluster.Members.Count))
         {
             return;
         }

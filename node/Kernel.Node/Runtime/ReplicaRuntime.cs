@@ -140,7 +140,7 @@ internal sealed partial class ReplicaRuntime : IReplicaClient, IPeerInbox, IAsyn
         _replica = _strategy.CreateReplica(new ReplicaOptions
         {
             Id = _cluster.Self,
-            Replicas = [.. Enumerable.Range(1, _cluster.Members.Count).Select(i => new NodeId(i))],
+            Replicas = [.. _cluster.Members.Select(m => _cluster.NodeOf(m.Id))],
             Directory = _directory,
             Random = new Random(Random.Shared.Next()),
             Options = _strategyOptions,

@@ -65,9 +65,7 @@ public readonly ref struct BinaryOut
     public void Bytes(ReadOnlySpan<byte> data)
     {
         UVarint((ulong)data.Length);
-        var span = _output.GetSpan(data.Length);
-        data.CopyTo(span);
-        _output.Advance(data.Length);
+        Raw(data);
     }
 
     /// <summary>Writes a 32-bit unsigned integer, little-endian, in 4 bytes.</summary>
@@ -108,10 +106,28 @@ public readonly ref struct BinaryOut
     /// <param name="snapshot">The snapshot.</param>
     public void Snapshot(Snapshot snapshot)
     {
+        SnapshotHead(snapshot);
+        Raw(snapshot.Data.Span);
+    }
+
+    /// <summary>
+    /// Writes what <see cref="Snapshot"/> writes before the data's bytes (index, term, membership, the data's length), for a
+    /// writer that puts the data, hundreds of MB, after it from the snapshot's own buffer instead of copying it here.
+    /// </summary>
+    /// <param name="snapshot">The snapshot.</param>
+    public void SnapshotHead(Snapshot snapshot)
+    {
         ArgumentNullException.ThrowIfNull(snapshot);
         Varint(snapshot.Index);
         Varint(snapshot.Term);
         Membership(snapshot.Membership);
-        Bytes(snapshot.Data.Span);
+        UVarint((ulong)snapshot.Data.Length);
+    }
+
+    private void Raw(ReadOnlySpan<byte> data)
+    {
+        var span = _output.GetSpan(data.Length);
+        data.CopyTo(span);
+        _output.Advance(data.Length);
     }
 }

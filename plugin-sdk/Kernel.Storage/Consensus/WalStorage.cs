@@ -166,11 +166,7 @@ public sealed class WalStorage : IConsensusStorage, IBackgroundSnapshotStorage
         ObjectDisposedException.ThrowIf(_disposed, this);
         // BinaryOut.Snapshot's encoding, with the data (the bulk) written from the snapshot's own buffer.
         var head = new ArrayBufferWriter<byte>(256);
-        var w = new BinaryOut(head);
-        w.Varint(snapshot.Index);
-        w.Varint(snapshot.Term);
-        w.Membership(snapshot.Membership);
-        w.UVarint((ulong)snapshot.Data.Length);
+        new BinaryOut(head).SnapshotHead(snapshot);
         ChecksummedFile.WriteAtomic(_log.Directory, SnapshotFileName, SnapshotMagic, [head.WrittenMemory, snapshot.Data]);
     }
 

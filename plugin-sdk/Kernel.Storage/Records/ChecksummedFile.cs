@@ -47,8 +47,7 @@ public static class ChecksummedFile
         }
 
         var header = new byte[HeaderBytes];
-        BinaryPrimitives.WriteUInt32LittleEndian(header, magic);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), crc);
+        WriteHeader(header, magic, crc);
         var parts = new ReadOnlyMemory<byte>[payload.Count + 1];
         parts[0] = header;
         for (var i = 0; i < payload.Count; i++)
@@ -68,8 +67,7 @@ public static class ChecksummedFile
     public static byte[] Encode(uint magic, ReadOnlySpan<byte> payload)
     {
         var bytes = new byte[HeaderBytes + payload.Length];
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes, magic);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), Crc32C.Compute(payload));
+        WriteHeader(bytes, magic, Crc32C.Compute(payload));
         payload.CopyTo(bytes.AsSpan(HeaderBytes));
         return bytes;
     }
@@ -110,5 +108,12 @@ public static class ChecksummedFile
         {
             throw new StorageCorruptedException($"{description} '{where}' is undecodable after byte offset {HeaderBytes}: {e.Message}");
         }
+    }
+
+    /// <summary>The file's first <see cref="HeaderBytes"/>: the magic, then the payload's CRC-32C, both little-endian.</summary>
+    private static void WriteHeader(Span<byte> into, uint magic, uint crc)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(into, magic);
+        BinaryPrimitives.WriteUInt32LittleEndian(into[4..], crc);
     }
 }
