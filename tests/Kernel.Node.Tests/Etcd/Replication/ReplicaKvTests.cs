@@ -96,9 +96,14 @@ public sealed class ReplicaKvTests
             Assert.Equal((StatusCode.Unimplemented, true), (revision.StatusCode, revision.Status.Detail.Contains("keeps no global revisions", StringComparison.Ordinal)));
             var compact = await Refused(() => kv.CompactAsync(new CompactionRequest { Revision = 1 }).ResponseAsync);
             Assert.Equal(StatusCode.Unimplemented, compact.StatusCode);
-            var watch = new Watch.WatchClient(channels[0]).Watch();
-            await watch.RequestStream.WriteAsync(new WatchRequest { CreateRequest = new WatchCreateRequest { Key = B("k") } });
-            var noWatch = await Refused(() => watch.ResponseStream.MoveNext());
+            using var watch = new Watch.WatchClient(channels[0]).Watch();
+
+            // The refusal may come back before the request is written (the write then fails) or after (the read does).
+            var noWatch = await Refused(async () =>
+            {
+                await watch.RequestStream.WriteAsync(new WatchRequest { CreateRequest = new WatchCreateRequest { Key = B("k") } });
+                await watch.ResponseStream.MoveNext();
+            });
             Assert.Equal(StatusCode.Unimplemented, noWatch.StatusCode);
 
             // A serializable read is served: the put reaches the member through the primary.
