@@ -227,6 +227,23 @@ internal static class VerifyOutput
             w.WriteEndObject();
         }
 
+        if (s.Measurements.Count > 0)
+        {
+            w.WriteStartObject("measurements");
+            foreach (var (measured, d) in s.Measurements.OrderBy(m => m.Key, StringComparer.Ordinal))
+            {
+                w.WriteStartObject(measured);
+                w.WriteNumber("count", d.Count);
+                w.WriteNumber("p50", d.Percentile(0.5));
+                w.WriteNumber("p90", d.Percentile(0.9));
+                w.WriteNumber("p99", d.Percentile(0.99));
+                w.WriteNumber("max", d.Max);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+        }
+
         w.WriteNumber("simulatedSeconds", Math.Round(s.SimulatedTime.TotalSeconds, 3));
         w.WriteNumber("wallSeconds", Math.Round(s.WallTime.TotalSeconds, 3));
         if (s.TraceHashes.Count == 1)
@@ -234,6 +251,20 @@ internal static class VerifyOutput
             w.WriteString("traceHash", s.TraceHashes[0]);
             w.WriteString("reproduce", replay(s.FirstSeed));
         }
+    }
+
+    /// <summary>One measurement as a line: its name, count, p50, p90, p99 and maximum, and for a <c>-ticks</c> measurement the same in simulated milliseconds.</summary>
+    internal static string MeasurementLine(string name, Distribution d, TimeSpan tick)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var line = string.Create(inv, $"{name}: {d}");
+        if (d.Count > 0 && name.EndsWith("-ticks", StringComparison.Ordinal))
+        {
+            string Ms(long ticks) => (ticks * tick.TotalMilliseconds).ToString("0.#", inv);
+            line += $" (p50 {Ms(d.Percentile(0.5))} ms, p99 {Ms(d.Percentile(0.99))} ms, max {Ms(d.Max)} ms at {Ms(1)} ms per tick)";
+        }
+
+        return line;
     }
 
     private static void WriteText(TextWriter o, VerifySummary s, VerifyOptions options, string name, Func<long, string> replay)
@@ -245,6 +276,11 @@ internal static class VerifyOutput
         if (s.MedianRecovery is { } median)
         {
             o.WriteLine(string.Create(inv, $"recovery after healing every fault: median {median.TotalSeconds:F2} s, slowest {s.SlowestRecovery!.Value.TotalSeconds:F2} s (seed {s.SlowestRecoverySeed})"));
+        }
+
+        foreach (var (measured, d) in s.Measurements.OrderBy(m => m.Key, StringComparer.Ordinal))
+        {
+            o.WriteLine(MeasurementLine(measured, d, options.Simulation.TickInterval));
         }
 
         if (s.TraceHashes.Count == 1)

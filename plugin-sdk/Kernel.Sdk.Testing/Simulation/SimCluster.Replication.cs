@@ -6,6 +6,8 @@ namespace Kernel.Sdk.Testing.Simulation;
 /// <summary>The replication face of a <see cref="SimCluster"/>: client requests and replica state (the nodes run in <see cref="Hosts.ReplicaHost"/>).</summary>
 public sealed partial class SimCluster
 {
+    private readonly Dictionary<string, Distribution> _measuredByCrashed = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Submits a client request to a replica and processes what follows (its <see cref="ReplicaReady"/>); the response
     /// comes in a later batch, or never. Returns what the replica said (a refusal carries its reason), or null, and submits
@@ -40,6 +42,25 @@ public sealed partial class SimCluster
 
     /// <summary>Responses the replica gave to client requests since the cluster was created, oldest first (when applied entries are recorded).</summary>
     public IReadOnlyList<KeyValuePair<long, KvResult>> Responses(NodeId node) => _nodes[IndexOf(node)].Responses;
+
+    /// <summary>
+    /// What the replicas measured (<see cref="IMeasuredReplica"/>), by measurement: summed over every replica now up and every
+    /// incarnation a crash ended. Empty when no replica measures anything, and on a consensus cluster.
+    /// </summary>
+    public IReadOnlyDictionary<string, Distribution> Measurements
+    {
+        get
+        {
+            var all = new Dictionary<string, Distribution>(StringComparer.Ordinal);
+            Distribution.Merge(_measuredByCrashed, all);
+            foreach (var n in _nodes.Skip(1))
+            {
+                Distribution.Collect(n.Replica, all);
+            }
+
+            return all;
+        }
+    }
 
     private void RequireConsensus()
     {

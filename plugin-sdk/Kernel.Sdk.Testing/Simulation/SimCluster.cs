@@ -636,6 +636,7 @@ public sealed partial class SimCluster
             // A storage that cannot close after a crash is of no interest: the process is gone.
         }
 
+        Distribution.Collect(n.Replica, _measuredByCrashed);
         n.Node = null;
         n.Replica = null;
         n.Storage = null;

@@ -22,8 +22,10 @@ public readonly record struct OperationCounts(int Ok, int Fail, int Info)
 public sealed class SimulationResult
 {
     internal SimulationResult(long seed, IReadOnlyList<Violation> violations, History history, OperationCounts operations,
-        TimeSpan simulated, string traceHash, long events, NodeCounters counters, TimeSpan? recovery)
+        TimeSpan simulated, string traceHash, long events, NodeCounters counters, TimeSpan? recovery,
+        IReadOnlyDictionary<string, Distribution>? measurements = null)
     {
+        Measurements = measurements ?? new Dictionary<string, Distribution>();
         Recovery = recovery;
         Seed = seed;
         Violations = violations;
@@ -64,6 +66,9 @@ public sealed class SimulationResult
     /// did not (or the run stopped before).
     /// </summary>
     public TimeSpan? Recovery { get; }
+
+    /// <summary>What the replicas measured (<see cref="Kernel.Sdk.Replication.IMeasuredReplica"/>) over the run, every incarnation included; empty when none measures anything.</summary>
+    public IReadOnlyDictionary<string, Distribution> Measurements { get; }
 }
 
 /// <summary>
@@ -177,7 +182,7 @@ public static class Simulator
 
         var history = workload.BuildHistory().Build();
         return new SimulationResult(options.Seed, [.. cluster.Violations], history, new OperationCounts(workload.Ok, workload.Fail, workload.Info),
-            cluster.Now, cluster.TraceHash, cluster.EventCount, cluster.TotalCounters, recovery);
+            cluster.Now, cluster.TraceHash, cluster.EventCount, cluster.TotalCounters, recovery, cluster.Measurements);
     }
 
     /// <summary>

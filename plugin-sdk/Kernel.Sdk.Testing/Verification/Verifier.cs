@@ -122,8 +122,9 @@ public sealed class VerifySummary
 {
     internal VerifySummary(string strategy, long firstSeed, int seedsRun, OperationCounts operations, IReadOnlyList<Violation> violations,
         int uncheckedSeeds, TimeSpan simulated, TimeSpan wall, IReadOnlyList<string> traceHashes, IReadOnlyDictionary<long, string> plans,
-        IReadOnlyList<(long Seed, TimeSpan Time)> recoveries)
+        IReadOnlyList<(long Seed, TimeSpan Time)> recoveries, IReadOnlyDictionary<string, Distribution> measurements)
     {
+        Measurements = measurements;
         Plans = plans;
         if (recoveries.Count > 0)
         {
@@ -187,6 +188,9 @@ public sealed class VerifySummary
     /// <summary>The seed of <see cref="SlowestRecovery"/>.</summary>
     public long? SlowestRecoverySeed { get; }
 
+    /// <summary>What the replicas measured (<see cref="Kernel.Sdk.Replication.IMeasuredReplica"/>), by measurement, summed over every seed run; empty when none measures anything.</summary>
+    public IReadOnlyDictionary<string, Distribution> Measurements { get; }
+
     /// <summary>True when no violation was found and every seed got a verdict.</summary>
     public bool Clean => Violations.Count == 0;
 
@@ -249,6 +253,7 @@ public static class Verifier
         var run = 0;
         var plans = new Dictionary<long, string>();
         var recoveries = new List<(long, TimeSpan)>();
+        var measurements = new Dictionary<string, Distribution>(StringComparer.Ordinal);
         var traceSeed = options.TraceSeed ?? options.FirstSeed;
         (long Seed, SimulationResult Result, IReadOnlyList<Violation> Violations, ReportTrace Trace)? reported = null;
         for (var i = 0; i < options.Seeds && !cancellationToken.IsCancellationRequested; i++)
@@ -270,6 +275,7 @@ public static class Verifier
             }
 
             simulated += outcome.Result.SimulatedTime;
+            Distribution.Merge(outcome.Result.Measurements, measurements);
             hashes.Add(outcome.Result.TraceHash);
             violations.AddRange(outcome.Violations);
             if (outcome.Violations.Count > 0)
@@ -293,7 +299,7 @@ public static class Verifier
             WriteReport(strategy, options, simulate, linearizable, violations, reported, reportFile);
         }
 
-        return new VerifySummary(strategy.Name, options.FirstSeed, run, operations, violations, unchecked_, simulated, options.TimeProvider.GetElapsedTime(started), hashes, plans, recoveries);
+        return new VerifySummary(strategy.Name, options.FirstSeed, run, operations, violations, unchecked_, simulated, options.TimeProvider.GetElapsedTime(started), hashes, plans, recoveries, measurements);
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ internal readonly record struct LagBudgetExceeded(NodeId Peer, long Tick, long L
 /// each one to every peer at once and measures the lag to each acknowledgement; a peer that goes over the budget (or
 /// restarts, or is met at this replica's start) is brought up to date by a catch-up round of range hashes instead.
 /// </summary>
-internal sealed class RealTimeReplica : IReplicaNode
+internal sealed class RealTimeReplica : IReplicaNode, IMeasuredReplica
 {
     private const int MaxEvents = 1024;
     private readonly RealTimeOptions _options;
@@ -56,6 +56,10 @@ internal sealed class RealTimeReplica : IReplicaNode
 
     /// <summary>The lag of every push acknowledged since this start, in ticks from the write to the acknowledgement.</summary>
     internal LagHistogram Lag { get; } = new();
+
+    /// <summary>The push lag for the verifier (<c>push-lag-ticks</c>): the distribution the strategy's lag budget is stated in.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<long, long>> Measurements =>
+        new Dictionary<string, IReadOnlyDictionary<long, long>>(StringComparer.Ordinal) { ["push-lag-ticks"] = Lag.Buckets.ToDictionary() };
 
     /// <summary>Every time a peer went over the budget since this start (the last 1,024): the replica's output for a message bus.</summary>
     internal IReadOnlyList<LagBudgetExceeded> BudgetEvents => _events;

@@ -36,6 +36,30 @@ public sealed class ReplicaHostTests
     }
 
     [Fact]
+    public void What_replicas_measure_is_summed_over_replicas_and_over_the_incarnations_a_crash_ended()
+    {
+        var cluster = SimCluster.Create(new ToyLwwStrategy(), Quiet);
+        Assert.Empty(cluster.Measurements);
+        cluster.Submit(N1, 1, new KvCommand(KvOp.Put, "k", "v1"));
+        cluster.Submit(N1, 2, new KvCommand(KvOp.Put, "key", "v1"));
+        cluster.Submit(N2, 3, new KvCommand(KvOp.Put, "k", "v2"));
+        cluster.Crash(N1);
+        cluster.Restart(N1);
+        cluster.Submit(N1, 4, new KvCommand(KvOp.Get, "k"));
+
+        var d = cluster.Measurements["submit-key-chars"];
+        Assert.Equal(4, d.Count);
+        Assert.Equal([new(1, 3), new KeyValuePair<long, long>(3, 1)], d.Counts);
+        Assert.Equal(1, d.Percentile(0.5));
+        Assert.Equal(3, d.Percentile(0.99));
+        Assert.Equal(3, d.Max);
+        Assert.Equal("4 measured: p50 1, p90 3, p99 3, max 3", d.ToString());
+
+        // Read twice, the figures stay: reading them adds nothing.
+        Assert.Equal(4, cluster.Measurements["submit-key-chars"].Count);
+    }
+
+    [Fact]
     public void A_replica_shows_its_versions_and_refuses_what_it_cannot_carry_out()
     {
         var cluster = SimCluster.Create(new ToyLwwStrategy(), Quiet);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Kernel.Host.Cli;
+using Kernel.Sdk.Cluster;
 using Kernel.Sdk.Strategies;
 using Kernel.Sdk.Testing.Simulation;
 using Kernel.Sdk.Testing.Tests.Verification.ToyStrategies;
@@ -103,6 +104,37 @@ public sealed class VerifyOutputTests
         Assert.Equal(VerifyOutput.ExitBadInput, VerifyOutput.Run(new ToyRaftStrategy(), new VerifyOptions { Seeds = 0 }, output));
         Assert.Equal(VerifyOutput.ExitBadInput, VerifyOutput.Run(new ToyRaftStrategy(), new VerifyOptions { Simulation = new SimulationOptions { Nodes = 0 } }, output, json: true));
         Assert.Equal(VerifyOutput.ExitBadInput, VerifyOutput.Run(new ToyRaftStrategy(), new VerifyOptions { TraceFile = "/no/such/dir/t.txt" }, output));
+    }
+
+    [Fact]
+    public void What_the_replicas_measure_is_printed_as_a_distribution_in_text_and_json()
+    {
+        var text = new StringWriter();
+        Assert.Equal(VerifyOutput.ExitClean, VerifyOutput.Run(new ToyLwwStrategy(), new VerifyOptions { Seeds = 2 }, text));
+        var line = Assert.Single(text.ToString().Split('\n'), l => l.StartsWith("submit-key-chars: ", StringComparison.Ordinal));
+        Assert.Matches(@"^submit-key-chars: [1-9][0-9]* measured: p50 [0-9]+, p90 [0-9]+, p99 [0-9]+, max [0-9]+\r?$", line);
+
+        var json = new StringWriter();
+        VerifyOutput.Run(new ToyLwwStrategy(), new VerifyOptions { Seeds = 2 }, json, json: true);
+        var measured = JsonDocument.Parse(json.ToString()).RootElement.GetProperty("measurements").GetProperty("submit-key-chars");
+        Assert.True(measured.GetProperty("count").GetInt64() > 0);
+        Assert.True(measured.GetProperty("p50").GetInt64() <= measured.GetProperty("max").GetInt64());
+
+        // A consensus strategy measures nothing: no such lines, no such object.
+        var consensus = new StringWriter();
+        VerifyOutput.Run(new ToyRaftStrategy(), new VerifyOptions { Seeds = 1 }, consensus, json: true);
+        Assert.False(JsonDocument.Parse(consensus.ToString()).RootElement.TryGetProperty("measurements", out _));
+    }
+
+    [Fact]
+    public void A_measurement_in_ticks_is_also_shown_in_simulated_milliseconds()
+    {
+        var cluster = SimCluster.Create(new ToyLwwStrategy(), new SimulationOptions { Nodes = 1, Faults = SimFaults.None });
+        cluster.Submit(new NodeId(1), 1, new KvCommand(KvOp.Put, "abc", "v"));
+        var d = cluster.Measurements["submit-key-chars"];
+        Assert.Equal("lag-ticks: 1 measured: p50 3, p90 3, p99 3, max 3 (p50 30 ms, p99 30 ms, max 30 ms at 10 ms per tick)",
+            VerifyOutput.MeasurementLine("lag-ticks", d, TimeSpan.FromMilliseconds(10)));
+        Assert.Equal("key-chars: 1 measured: p50 3, p90 3, p99 3, max 3", VerifyOutput.MeasurementLine("key-chars", d, TimeSpan.FromMilliseconds(10)));
     }
 
     [Fact]

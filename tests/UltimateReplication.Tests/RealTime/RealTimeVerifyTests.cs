@@ -30,6 +30,12 @@ public sealed class RealTimeVerifyTests
         Assert.True(summary.Clean, string.Join(Environment.NewLine, summary.Violations.Take(3)));
         Assert.Equal(seeds, summary.SeedsRun);
         Assert.True(summary.Operations.Ok > seeds * 100, $"the workload does real work: {summary.Operations}");
+
+        // The lag distribution the budget is stated in: measured on every push acknowledged, every seed and restart.
+        var lag = summary.Measurements["push-lag-ticks"];
+        Assert.True(lag.Count > seeds * 100, $"pushes are measured: {lag.Count} over {seeds} seeds");
+        Assert.InRange(lag.Percentile(0.5), 1, lag.Percentile(0.99));
+        Assert.True(lag.Max <= new RealTimeOptions().LagBudgetTicks, $"a push acknowledged after the budget is not a lag measured: max {lag.Max}");
     }
 
     [Fact]

@@ -66,7 +66,7 @@ public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationSt
 
     private static StrategyReference? ReadResolver(OptionReader reader) => reader.Reference("resolver", StrategyCategory.Conflict);
 
-    private sealed class LwwReplica : IReplicaNode
+    private sealed class LwwReplica : IReplicaNode, IMeasuredReplica
     {
         private const string Prefix = "key.";
         private const int GossipEvery = 3;
@@ -103,6 +103,14 @@ public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationSt
         }
 
         public NodeId Id { get; }
+
+        /// <summary>Each submitted command's key length (<c>submit-key-chars</c>): a measurement for the simulator's tests.</summary>
+        public IReadOnlyDictionary<string, IReadOnlyDictionary<long, long>> Measurements => new Dictionary<string, IReadOnlyDictionary<long, long>>
+        {
+            ["submit-key-chars"] = _submittedKeyChars,
+        };
+
+        private readonly Dictionary<long, long> _submittedKeyChars = [];
 
         public bool HasReady => _messages.Count > 0 || _responses.Count > 0 || (_dirty.Count > 0 && PersistNow);
 
@@ -141,6 +149,7 @@ public sealed class ToyLwwStrategy(LwwFlaw flaw = LwwFlaw.None) : IReplicationSt
 
         public SubmitResult Submit(long requestId, ReplicaCommand command)
         {
+            _submittedKeyChars[command.Key.Length] = _submittedKeyChars.GetValueOrDefault(command.Key.Length) + 1;
             _data.TryGetValue(command.Key, out var current);
             var outcome = _model.Apply(command, current is null ? null : (ReadOnlyMemory<byte>?)current.Value);
             if (outcome.Value is not { } value)
