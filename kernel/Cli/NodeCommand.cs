@@ -76,6 +76,7 @@ internal static class NodeCommand
                 Token = parse.GetValue(token) ?? config.Cluster.Token ?? ClusterOptions.DefaultToken,
                 TickLength = config.Cluster.TickMilliseconds is { } tick ? TimeSpan.FromMilliseconds(tick) : Kernel.Node.Runtime.NodeRuntimeOptions.DefaultTickLength,
                 SnapshotEvery = parse.GetValue(snapshotCount) ?? config.Cluster.SnapshotCount ?? Kernel.Node.Runtime.NodeRuntimeOptions.DefaultSnapshotEvery,
+                RequestTimeout = config.Cluster.RequestTimeoutMilliseconds is { } timeout ? TimeSpan.FromMilliseconds(timeout) : TimeSpan.FromSeconds(5),
             };
 
             using var hold = runtime.Plugins.Hold(registration.PluginId, $"member {member} (kernel node)");

@@ -5,7 +5,7 @@ namespace Kernel.Host.Configuration;
 /// <summary>
 /// The <c>cluster</c> section of <c>plugins.json</c>: what <c>kernel run</c> serves.
 /// <code>
-/// "cluster": { "strategy": "consensus/raft", "dataDir": "data", "clientPort": 2379, "members": 3, "token": "kernel-cluster", "tickMilliseconds": 10, "snapshotCount": 100000 }
+/// "cluster": { "strategy": "consensus/raft", "dataDir": "data", "clientPort": 2379, "members": 3, "token": "kernel-cluster", "tickMilliseconds": 10, "snapshotCount": 100000, "requestTimeoutMilliseconds": 5000 }
 /// </code>
 /// Every setting is optional. Without the section, <c>run</c> serves <c>consensus/raft</c> when a plugin registers it and
 /// otherwise runs the kernel alone; a strategy named here must be registered.
@@ -18,7 +18,9 @@ namespace Kernel.Host.Configuration;
 /// <param name="Token">The cluster token of the peers' challenge (null: the default).</param>
 /// <param name="TickMilliseconds">The tick length of the members' consensus nodes (null: the runtime's default).</param>
 /// <param name="SnapshotCount">Applied entries between two snapshots of a member's store, as etcd's <c>--snapshot-count</c> (null: the runtime's default, 100,000; 0: never).</param>
-internal sealed record ClusterConfig(string Strategy, bool Named, string DataDir, int ClientPort, int Members, string? Token, int? TickMilliseconds, long? SnapshotCount = null)
+/// <param name="RequestTimeoutMilliseconds">How long a member waits for a request it took to be answered (a forwarded proposal, a replica's command) before it fails it as timed out (null: the runtime's default, 5 s).</param>
+internal sealed record ClusterConfig(string Strategy, bool Named, string DataDir, int ClientPort, int Members, string? Token, int? TickMilliseconds, long? SnapshotCount = null,
+    int? RequestTimeoutMilliseconds = null)
 {
     /// <summary>The section's key.</summary>
     public const string Key = "cluster";
@@ -29,7 +31,7 @@ internal sealed record ClusterConfig(string Strategy, bool Named, string DataDir
     /// <summary>The largest <c>snapshotCount</c> accepted.</summary>
     public const long MaxSnapshotCount = 1_000_000_000;
 
-    private static readonly string[] Settings = ["strategy", "dataDir", "clientPort", "members", "token", "tickMilliseconds", "snapshotCount"];
+    private static readonly string[] Settings = ["strategy", "dataDir", "clientPort", "members", "token", "tickMilliseconds", "snapshotCount", "requestTimeoutMilliseconds"];
 
     /// <summary>The settings when the section is absent.</summary>
     public static ClusterConfig Default { get; } = new("consensus/raft", false, "data", 2379, 3, null, null);
@@ -124,6 +126,17 @@ internal sealed record ClusterConfig(string Strategy, bool Named, string DataDir
                     else
                     {
                         errors.Add($"{child.Origin}: cluster.tickMilliseconds is {child.Describe()}; expected 1 to 10000.");
+                    }
+
+                    break;
+                case "requestTimeoutMilliseconds":
+                    if (Int(child) is { } timeout && timeout is >= 100 and <= 600_000)
+                    {
+                        result = result with { RequestTimeoutMilliseconds = timeout };
+                    }
+                    else
+                    {
+                        errors.Add($"{child.Origin}: cluster.requestTimeoutMilliseconds is {child.Describe()}; expected 100 to 600000.");
                     }
 
                     break;

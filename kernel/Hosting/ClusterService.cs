@@ -54,6 +54,7 @@ internal sealed class ClusterService(
         var members = EmbeddedCluster.Layout(Path.GetFullPath(cluster.DataDir), cluster.Members, clientPort: cluster.ClientPort, token: cluster.Token ?? ClusterOptions.DefaultToken)
             .Select(m => cluster.TickMilliseconds is { } tick ? m with { TickLength = TimeSpan.FromMilliseconds(tick) } : m)
             .Select(m => cluster.SnapshotCount is { } count ? m with { SnapshotEvery = count } : m)
+            .Select(m => cluster.RequestTimeoutMilliseconds is { } timeout ? m with { RequestTimeout = TimeSpan.FromMilliseconds(timeout) } : m)
             .ToList();
         try
         {

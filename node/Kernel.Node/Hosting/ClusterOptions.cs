@@ -62,6 +62,9 @@ internal sealed record ClusterOptions
     /// <summary>Proposals and linearizable reads a member holds at once before it answers "too many requests"; 1 to 1,000,000, default 10,000.</summary>
     public int MaxInflightProposals { get; init; } = 10_000;
 
+    /// <summary>How long a request the member took may wait for its answer (a proposal forwarded to the leader, a replica's command) before it fails as "request timed out"; 100 ms to 10 min, default 5 s.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>PEM certificate of the peer listener (and of this member as a TLS client of its peers); needed for https peer URLs.</summary>
     public string? PeerCertFile { get; init; }
 
@@ -81,7 +84,7 @@ internal sealed record ClusterOptions
     public string DataDirectory => DataDir ?? Path.Combine("data", Name);
 
     /// <summary>The runtime's settings.</summary>
-    public NodeRuntimeOptions Runtime => new() { TickLength = TickLength, SnapshotEvery = SnapshotEvery, MaxInflightProposals = MaxInflightProposals };
+    public NodeRuntimeOptions Runtime => new() { TickLength = TickLength, SnapshotEvery = SnapshotEvery, MaxInflightProposals = MaxInflightProposals, ForwardTimeout = RequestTimeout };
 
     /// <summary>Every problem with these settings at once, each naming the option and what is allowed (empty when valid).</summary>
     public IReadOnlyList<string> Validate()

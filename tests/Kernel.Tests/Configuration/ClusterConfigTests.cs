@@ -33,6 +33,34 @@ public sealed class ClusterConfigTests
     }
 
     [Fact]
+    public void The_request_timeout_is_read_and_reaches_the_runtime()
+    {
+        using var folder = new TestPluginsFolder();
+        Assert.Null(KernelConfig.Load(folder.WriteConfig("""{ }"""), null, []).Cluster.RequestTimeoutMilliseconds);
+        var set = KernelConfig.Load(folder.WriteConfig("""{ "cluster": { "requestTimeoutMilliseconds": 1500 } }"""), null, []).Cluster;
+        Assert.Equal(1500, set.RequestTimeoutMilliseconds);
+
+        var member = new Kernel.Node.Hosting.ClusterOptions { Name = "m1", PeerUrls = [], ClientUrls = [], InitialCluster = "" };
+        Assert.Equal(TimeSpan.FromSeconds(5), member.Runtime.ForwardTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), (member with { RequestTimeout = TimeSpan.FromMilliseconds(1500) }).Runtime.ForwardTimeout);
+    }
+
+    [Theory]
+    [InlineData("99")]
+    [InlineData("600001")]
+    [InlineData("\"5s\"")]
+    public void A_bad_request_timeout_names_the_file_the_setting_and_what_is_allowed(string value)
+    {
+        using var folder = new TestPluginsFolder();
+        var path = folder.WriteConfig($$"""{ "cluster": { "requestTimeoutMilliseconds": {{value}} } }""");
+
+        var ex = Assert.Throws<ConfigurationException>(() => KernelConfig.Load(path, null, []));
+
+        Assert.Contains($"{path} line 1: cluster.requestTimeoutMilliseconds is", ex.Message);
+        Assert.Contains("expected 100 to 600000.", ex.Message);
+    }
+
+    [Fact]
     public void An_unknown_cluster_setting_lists_the_allowed_ones()
     {
         using var folder = new TestPluginsFolder();
@@ -40,7 +68,7 @@ public sealed class ClusterConfigTests
 
         var ex = Assert.Throws<ConfigurationException>(() => KernelConfig.Load(path, null, []));
 
-        Assert.Contains("cluster: unknown setting 'snapshotEvery'; allowed: strategy, dataDir, clientPort, members, token, tickMilliseconds, snapshotCount.", ex.Message);
+        Assert.Contains("cluster: unknown setting 'snapshotEvery'; allowed: strategy, dataDir, clientPort, members, token, tickMilliseconds, snapshotCount, requestTimeoutMilliseconds.", ex.Message);
     }
 
     [Theory]
