@@ -124,7 +124,7 @@ public sealed class ServeTests
     [Theory]
     [InlineData("""{ "cluster": { "members": 9 } }""", "cluster.members is a number (9); expected 1 to 5.")]
     [InlineData("""{ "cluster": { "strategy": "conflict/lww" } }""", "cluster.strategy is a string (\"conflict/lww\"); expected a consensus strategy as \"consensus/NAME\" (for example \"consensus/raft\") or a replication strategy as \"replication/NAME\"")]
-    [InlineData("""{ "cluster": { "port": 1 } }""", "cluster: unknown setting 'port'; allowed: strategy, dataDir, clientPort, members, token, tickMilliseconds, snapshotCount.")]
+    [InlineData("""{ "cluster": { "port": 1 } }""", "cluster: unknown setting 'port'; allowed: strategy, dataDir, clientPort, members, token, tickMilliseconds, snapshotCount, requestTimeoutMilliseconds.")]
     public async Task Bad_cluster_settings_are_reported_with_their_line(string json, string message)
     {
         using var folder = new TestPluginsFolder();
