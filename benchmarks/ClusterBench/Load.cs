@@ -100,7 +100,9 @@ internal sealed class Load : IDisposable
                 {
                     var key = ByteString.CopyFromUtf8("clusterbench/ready");
                     await kv.PutAsync(new PutRequest { Key = key, Value = ByteString.CopyFromUtf8(url) }, deadline: DateTime.UtcNow.AddSeconds(3), cancellationToken: ct);
-                    await kv.RangeAsync(new RangeRequest { Key = key }, deadline: DateTime.UtcNow.AddSeconds(3), cancellationToken: ct);
+                    // A replication mode other than sync-quorum refuses linearizable reads by design; its readiness is a serializable read.
+                    var serializable = _target.Spec.Name.Contains("replication/", StringComparison.Ordinal);
+                    await kv.RangeAsync(new RangeRequest { Key = key, Serializable = serializable }, deadline: DateTime.UtcNow.AddSeconds(3), cancellationToken: ct);
                     break;
                 }
                 catch (Exception e) when (e is RpcException or OperationCanceledException && !ct.IsCancellationRequested)
